@@ -1,0 +1,196 @@
+// Package conf reads supervisord.conf files: the ini dialect, the sections and
+// options Supervisor 4.2.5 understands with their datatypes and defaults, the
+// %(name)s expansions, [include] files, and the diff of two configs that
+// reread/update act on. It is pure: nothing here starts processes or actors.
+package conf
+
+import (
+	"os"
+	"syscall"
+	"time"
+)
+
+// Config is a fully parsed and defaulted supervisord.conf.
+type Config struct {
+	// Path is the absolute path of the main config file; Files lists it and every
+	// included file in the order they were read (the reload watcher needs them).
+	Path  string
+	Files []string
+	// IncludeGlobs are the absolute [include] files= patterns, so a watcher can
+	// notice a new file that would match.
+	IncludeGlobs []string
+
+	Supervisord    Supervisord
+	UnixHTTPServer *UnixHTTPServer // nil when the section is absent
+	InetHTTPServer *InetHTTPServer // nil when the section is absent
+	Supervisorctl  Supervisorctl
+	RPCInterfaces  []RPCInterface
+
+	// Groups holds every process group ([program:x], [group:x],
+	// [eventlistener:x], [fcgi-program:x]), sorted by Priority then Name, the
+	// order the reference starts them in.
+	Groups []*Group
+}
+
+// Supervisord is the [supervisord] section.
+type Supervisord struct {
+	Logfile         string      // default "supervisord.log" (relative to the cwd); "" for NONE
+	LogfileMaxBytes int64       // default 50MB; 0 means never rotate
+	LogfileBackups  int         // default 10
+	LogLevel        LogLevel    // default info
+	Pidfile         string      // default "supervisord.pid"
+	Umask           os.FileMode // default 022
+	Nodaemon        bool        // default false
+	Silent          bool        // default false
+	Minfds          uint64      // default 1024
+	Minprocs        uint64      // default 200
+	NoCleanup       bool        // default false
+	ChildLogDir     string      // default os.TempDir()
+	User            string      // "" when unset
+	Directory       string      // "" when unset
+	StripANSI       bool        // default false
+	Environment     []EnvVar    // default none
+	Identifier      string      // default "supervisor"
+	// AutoReload turns the config watcher on; an extension the reference ignores.
+	AutoReload bool // default true
+}
+
+// LogLevel is one of the reference's level names, ordered like its numbers.
+type LogLevel int
+
+// The reference's levels (supervisor/loggers.py LevelsByName) with its numbers.
+const (
+	LevelBlather  LogLevel = 3
+	LevelTrace    LogLevel = 5
+	LevelDebug    LogLevel = 10
+	LevelInfo     LogLevel = 20
+	LevelWarn     LogLevel = 30
+	LevelError    LogLevel = 40
+	LevelCritical LogLevel = 50
+)
+
+// UnixHTTPServer is [unix_http_server].
+type UnixHTTPServer struct {
+	File     string      // required
+	Chmod    os.FileMode // default 0700
+	ChownUID int         // -1 when unset
+	ChownGID int         // -1 when unset
+	Username string      // "" when unset
+	Password string      // "" when unset; may be "{SHA}hex"
+}
+
+// InetHTTPServer is [inet_http_server].
+type InetHTTPServer struct {
+	Host     string // "" for all interfaces ("*:9001" or ":9001")
+	Port     int    // required
+	Username string
+	Password string
+}
+
+// Supervisorctl is [supervisorctl].
+type Supervisorctl struct {
+	ServerURL   string // default "http://localhost:9001"
+	Username    string
+	Password    string
+	Prompt      string // default "supervisor"
+	HistoryFile string // "" when unset
+}
+
+// RPCInterface is an [rpcinterface:x] section, kept for getAllConfigInfo and
+// for refusing factories we do not provide.
+type RPCInterface struct {
+	Name    string
+	Factory string            // supervisor.rpcinterface_factory
+	Options map[string]string // the section's other options
+}
+
+// GroupKind says which section made a group.
+type GroupKind int
+
+const (
+	KindProgram       GroupKind = iota // [program:x] or [group:x]
+	KindEventListener                  // [eventlistener:x]
+	KindFCGIProgram                    // [fcgi-program:x]
+)
+
+// Group is a process group: what reread/update add, change and remove.
+type Group struct {
+	Name      string
+	Kind      GroupKind
+	Priority  int        // default 999 (-1 for eventlisteners)
+	Processes []*Process // sorted by Priority then Name, like the reference
+
+	// Eventlistener pools only.
+	BufferSize    int      // default 10
+	Events        []string // event type names, validated
+	ResultHandler string   // default "supervisor.dispatchers:default_handler"
+
+	// fcgi-program only.
+	Socket        string      // "tcp://host:port" or "unix:///path"
+	SocketBacklog int         // 0 when unset (the reference then uses socket.SOMAXCONN)
+	SocketOwner   string      // "" when unset; "user" or "user:group"
+	SocketMode    os.FileMode // default 0700
+}
+
+// Process is one process instance (a [program] with numprocs=3 yields three).
+type Process struct {
+	Name     string // process name after process_name expansion
+	Group    string // name of the group it belongs to
+	Program  string // the section's program name
+	Command  string // the expanded command line, as written
+	Argv     []string
+	Priority int // default 999
+
+	Directory string      // "" when unset
+	Umask     os.FileMode // meaningful only when HasUmask
+	HasUmask  bool
+	User      string // "" when unset
+	UID       int    // -1 when User is unset
+	GID       int    // primary gid of User, -1 when unset
+
+	AutoStart    bool        // default true
+	AutoRestart  AutoRestart // default unexpected
+	StartSecs    time.Duration
+	StartRetries int            // default 3
+	ExitCodes    []int          // default [0]
+	StopSignal   syscall.Signal // default SIGTERM
+	StopWaitSecs time.Duration  // default 10s
+	StopAsGroup  bool
+	KillAsGroup  bool // default = StopAsGroup
+
+	RedirectStderr bool
+	Stdout         LogConfig
+	Stderr         LogConfig
+
+	Environment []EnvVar // in file order; nil when unset
+	ServerURL   string   // "" when unset (SUPERVISOR_SERVER_URL then comes from the daemon)
+}
+
+// LogConfig is the stdout_* or stderr_* option family of a program.
+type LogConfig struct {
+	// Logfile is a path, "" for NONE, or AutoLog for AUTO (a file in childlogdir
+	// created at spawn time).
+	Logfile         string
+	MaxBytes        int64 // default 50MB; 0 never rotates
+	Backups         int   // default 10
+	CaptureMaxBytes int64 // default 0 (capture mode off)
+	EventsEnabled   bool
+	Syslog          bool
+}
+
+// AutoLog is LogConfig.Logfile's value for "AUTO".
+const AutoLog = "\x00AUTO"
+
+// AutoRestart is the autorestart option.
+type AutoRestart int
+
+const (
+	RestartUnexpected AutoRestart = iota // "unexpected", the default
+	RestartAlways                        // "true"
+	RestartNever                         // "false"
+)
+
+// EnvVar is one KEY=value of an environment option.
+type EnvVar struct {
+	Key, Value string
+}
