@@ -1,0 +1,158 @@
+package testkit
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Daemon is a supervisord (ours or the reference) running in the foreground
+// on a config in its own temporary directory.
+type Daemon struct {
+	Dir     string // the temporary directory holding the config, logs and sockets
+	Conf    string // path of the config file
+	MainLog string // path of the main log file
+	cmd     *exec.Cmd
+	out     *syncBuffer
+	exited  chan struct{}
+	status  *os.ProcessState
+}
+
+// Config returns the [supervisord] section every test daemon uses: logs,
+// pidfile and AUTO child logs inside dir, foreground, debug level.
+func Config(dir string) string {
+	return "[supervisord]\n" +
+		"nodaemon=true\n" +
+		"logfile=" + filepath.Join(dir, "supervisord.log") + "\n" +
+		"pidfile=" + filepath.Join(dir, "supervisord.pid") + "\n" +
+		"childlogdir=" + dir + "\n" +
+		"loglevel=debug\n"
+}
+
+// StartDaemon writes text (a config, usually Config(dir) plus program
+// sections; "{dir}" in it is replaced by the temporary directory) and starts
+// bin on it with -n plus args. The daemon is stopped with SIGTERM (SIGKILL to
+// its process group after 20 s) when the test ends.
+func StartDaemon(t testing.TB, bin, text string, args ...string) *Daemon {
+	t.Helper()
+	dir := t.TempDir()
+	d := &Daemon{Dir: dir, Conf: filepath.Join(dir, "supervisord.conf"),
+		MainLog: filepath.Join(dir, "supervisord.log"), out: &syncBuffer{}, exited: make(chan struct{})}
+	text = strings.ReplaceAll(text, "{dir}", dir)
+	if err := os.WriteFile(d.Conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd = exec.Command(bin, append([]string{"-n", "-c", d.Conf}, args...)...)
+	d.cmd.Dir = dir
+	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		d.cmd.Wait()
+		d.status = d.cmd.ProcessState
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		d.Stop(20 * time.Second)
+		// Whatever is left of its process group (children of a killed daemon).
+		syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		if t.Failed() {
+			t.Logf("daemon output:\n%s\nmain log:\n%s", d.out.String(), d.Log())
+		}
+	})
+	return d
+}
+
+// Pid is the daemon's pid.
+func (d *Daemon) Pid() int { return d.cmd.Process.Pid }
+
+// Output is what the daemon wrote to its stdout and stderr so far.
+func (d *Daemon) Output() string { return d.out.String() }
+
+// Log is the main log file's content so far.
+func (d *Daemon) Log() string {
+	b, _ := os.ReadFile(d.MainLog)
+	return string(b)
+}
+
+// Signal sends sig to the daemon.
+func (d *Daemon) Signal(sig syscall.Signal) error { return d.cmd.Process.Signal(sig) }
+
+// Stop sends SIGTERM and waits up to timeout for the daemon to exit, then
+// kills it. It returns the exit status, or nil if it had to be killed.
+func (d *Daemon) Stop(timeout time.Duration) *os.ProcessState {
+	select {
+	case <-d.exited:
+		return d.status
+	default:
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	return d.Wait(timeout)
+}
+
+// Wait waits up to timeout for the daemon to exit by itself, then kills its
+// process group. It returns the exit status, or nil if it had to be killed.
+func (d *Daemon) Wait(timeout time.Duration) *os.ProcessState {
+	select {
+	case <-d.exited:
+		return d.status
+	case <-time.After(timeout):
+		syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		<-d.exited
+		return nil
+	}
+}
+
+// Exited is closed when the daemon has exited.
+func (d *Daemon) Exited() <-chan struct{} { return d.exited }
+
+// WaitLog waits until the main log matches pattern (a regular expression)
+// and returns the first match, failing the test after timeout.
+func (d *Daemon) WaitLog(t testing.TB, pattern string, timeout time.Duration) string {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	deadline := time.Now().Add(timeout)
+	for {
+		if m := re.FindString(d.Log()); m != "" {
+			return m
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("main log did not match %q within %v", pattern, timeout)
+		}
+		select {
+		case <-d.exited:
+			if m := re.FindString(d.Log()); m != "" {
+				return m
+			}
+			t.Fatalf("daemon exited before its log matched %q", pattern)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the exec copier and readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
