@@ -1,8 +1,14 @@
 package actors
 
 import (
+	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+
+	"supervisord/actors/child"
+	"supervisord/actors/logfile"
 	"supervisord/conf"
 )
 
@@ -12,25 +18,116 @@ type Options struct {
 	// ServerURL is exported to children as SUPERVISOR_SERVER_URL when a
 	// program sets no serverurl of its own.
 	ServerURL string
+	// Reaper starts and reaps every child. Nil makes Start create one that
+	// the daemon closes when it is done; a process that starts several trees
+	// in turn (SIGHUP) may share one.
+	Reaper *child.Reaper
+}
+
+// runtime is what every actor of one tree shares. It is read-only after Start.
+type runtime struct {
+	log         *slog.Logger
+	spawner     *child.Reaper
+	serverURL   string
+	childLogDir string
+	identifier  string
+	stripANSI   bool
+	// processMiddleware wraps every process actor; tests inject faults with it.
+	processMiddleware []actor.ReceiverMiddleware
+}
+
+func (rt *runtime) autoLogName(proc, stream string) (string, error) {
+	return logfile.AutoName(rt.childLogDir, proc, rt.identifier, stream)
 }
 
 // Daemon is a running supervision tree.
 type Daemon struct {
+	sys  *actor.ActorSystem
+	root *actor.PID
+	cfg  *conf.Config
 	done chan struct{}
 }
 
 // Start spawns the supervision tree for cfg and starts the autostart programs
 // in priority order. It returns once the tree is up, not when programs run.
 func Start(cfg *conf.Config, opts Options) (*Daemon, error) {
-	panic("in progress")
+	return start(cfg, opts, nil)
+}
+
+func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMiddleware) (*Daemon, error) {
+	rt := &runtime{
+		processMiddleware: processMiddleware,
+		log:               opts.Log,
+		spawner:           opts.Reaper,
+		serverURL:         opts.ServerURL,
+		childLogDir:       cfg.Supervisord.ChildLogDir,
+		identifier:        cfg.Supervisord.Identifier,
+		stripANSI:         cfg.Supervisord.StripANSI,
+	}
+	ownReaper := rt.spawner == nil
+	if ownReaper {
+		rt.spawner = child.NewReaper(opts.Log)
+	}
+	// The library's own chatter goes to the main log, quietened to warnings.
+	lib := opts.Log.With("component", "protoactor")
+	sys := actor.NewActorSystem(
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return lib }),
+		actor.WithDeadLetterRequestLogging(false),
+	)
+	d := &Daemon{sys: sys, cfg: cfg, done: make(chan struct{})}
+	treeDone := make(chan struct{})
+	props := actor.PropsFromProducer(func() actor.Actor { return newSupervisor(cfg, rt, treeDone) },
+		actor.WithGuardian(actor.NewOneForOneStrategy(0, time.Second, actor.DefaultDecider)),
+		actor.WithReceiverMiddleware(panicStacks(opts.Log)))
+	pid, err := sys.Root.SpawnNamed(props, "supervisor")
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: cannot start the supervision tree: %w", err)
+	}
+	d.root = pid
+	go func() {
+		<-treeDone
+		if ownReaper {
+			rt.spawner.Close()
+		}
+		sys.Shutdown()
+		close(d.done)
+	}()
+	return d, nil
 }
 
 // Shutdown begins the stop sequence (every process, reverse priority order) and
 // returns at once; Done is closed when it has finished.
-func (d *Daemon) Shutdown() { panic("in progress") }
+func (d *Daemon) Shutdown() { d.sys.Root.Send(d.root, &shutdown{}) }
 
 // Done is closed once every process has stopped and the tree is down.
 func (d *Daemon) Done() <-chan struct{} { return d.done }
 
 // ReopenLogs closes and reopens every child log file (SIGUSR2).
-func (d *Daemon) ReopenLogs() { panic("in progress") }
+func (d *Daemon) ReopenLogs() { d.sys.Root.Send(d.root, &reopenLogs{}) }
+
+// ProcessInfo returns a snapshot of every process in group priority order,
+// asking all of them at once.
+// A process whose actor does not answer within timeout is reported UNKNOWN.
+func (d *Daemon) ProcessInfo(timeout time.Duration) []ProcessInfo {
+	type ask struct {
+		pc *conf.Process
+		f  *actor.Future
+	}
+	var asks []ask
+	for _, g := range d.cfg.Groups {
+		for _, pc := range g.Processes {
+			pid := d.sys.NewLocalPID(d.root.Id + "/" + g.Name + "/" + pc.Name)
+			asks = append(asks, ask{pc, d.sys.Root.RequestFuture(pid, &getInfo{}, timeout)})
+		}
+	}
+	out := make([]ProcessInfo, 0, len(asks))
+	for _, a := range asks {
+		res, err := a.f.Result()
+		if in, ok := res.(*ProcessInfo); ok && err == nil {
+			out = append(out, *in)
+			continue
+		}
+		out = append(out, ProcessInfo{Name: a.pc.Name, Group: a.pc.Group, State: Unknown, Now: time.Now()})
+	}
+	return out
+}

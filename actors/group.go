@@ -1,0 +1,96 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"supervisord/conf"
+)
+
+// group is the actor for one process group ([program:x], [group:x], …).
+//
+// Accepts: *startGroup, *stopGroup (answered with *groupStopped once every
+// process is in a stopped state), *shutdownBegun and *reopenLogs (passed on
+// to every process), *stateChanged and *Result from its processes. Children:
+// one process actor per instance, named by process name. Parent: the
+// supervisor. Failure policy for its children: restart a crashed process actor
+// (its Restarting handler kills the OS process first) up to 10 times in 10 s,
+// then stop it.
+type group struct {
+	cfg   *conf.Group
+	rt    *runtime
+	procs []*actor.PID // in the group's priority order
+	state map[string]State
+
+	stopAwaited int          // stop replies still expected from processes
+	stopWaiters []*actor.PID // who asked for stopGroup
+}
+
+func newGroup(cfg *conf.Group, rt *runtime) actor.Actor {
+	return &group{cfg: cfg, rt: rt, state: make(map[string]State, len(cfg.Processes))}
+}
+
+var processSupervision = actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider)
+
+func (g *group) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *actor.Started:
+		for _, pc := range g.cfg.Processes {
+			pc := pc
+			mw := append([]actor.ReceiverMiddleware{panicStacks(g.rt.log)}, g.rt.processMiddleware...)
+			props := actor.PropsFromProducer(func() actor.Actor { return newProcess(pc, g.rt) },
+				actor.WithReceiverMiddleware(mw...))
+			pid, err := c.SpawnNamed(props, pc.Name)
+			if err != nil {
+				panic(err) // names are unique within a group once conf accepted them
+			}
+			g.procs = append(g.procs, pid)
+			g.state[pc.Name] = Stopped
+		}
+	case *startGroup:
+		for _, pid := range g.procs {
+			if m.autostartOnly {
+				c.Send(pid, &autostart{})
+			} else {
+				c.Send(pid, &startProcess{})
+			}
+		}
+	case *stopGroup:
+		g.stopWaiters = append(g.stopWaiters, c.Sender())
+		for i := len(g.procs) - 1; i >= 0; i-- {
+			g.stopAwaited++
+			c.Request(g.procs[i], &stopProcess{})
+		}
+	case *Result:
+		if g.stopAwaited > 0 {
+			g.stopAwaited--
+			g.answerStop(c)
+		}
+	case *stateChanged:
+		g.state[m.name] = m.to
+		g.answerStop(c)
+	case *shutdownBegun, *reopenLogs:
+		for _, pid := range g.procs {
+			c.Send(pid, m)
+		}
+	}
+}
+
+// answerStop answers every pending stopGroup once all stop requests have been
+// acknowledged and no process is left in a running state. Replies from a
+// process come after its own state changes, so the states seen here are current.
+func (g *group) answerStop(c actor.Context) {
+	if len(g.stopWaiters) == 0 || g.stopAwaited > 0 {
+		return
+	}
+	for _, s := range g.state {
+		if !s.IsStopped() {
+			return
+		}
+	}
+	for _, w := range g.stopWaiters {
+		c.Send(w, &groupStopped{name: g.cfg.Name})
+	}
+	g.stopWaiters = nil
+}

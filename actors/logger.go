@@ -1,0 +1,88 @@
+package actors
+
+import (
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"supervisord/actors/logfile"
+	"supervisord/conf"
+)
+
+// logger is the actor behind one captured stream (stdout or stderr) of one
+// process: it writes chunks to the log file, rotating it, and to syslog.
+//
+// Accepts: *logChunk (from the pipe reader; always released, even on a
+// panic, so the reader never stalls), *reopenLogs. Parent: the process actor.
+// Failure policy: restarted by the process's default strategy; the file is
+// reopened in Started.
+type logger struct {
+	proc, stream string
+	path         string
+	cfg          conf.LogConfig
+	rt           *runtime
+
+	file   *logfile.File
+	syslog *logfile.Syslog
+	strip  *logfile.ANSIStripper
+}
+
+func newLogger(proc, stream, path string, cfg conf.LogConfig, rt *runtime) actor.Actor {
+	return &logger{proc: proc, stream: stream, path: path, cfg: cfg, rt: rt}
+}
+
+func (l *logger) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *actor.Started:
+		l.open()
+	case *logChunk:
+		defer m.release()
+		l.write(m.data)
+	case *reopenLogs:
+		if l.file != nil {
+			if err := l.file.Reopen(); err != nil {
+				l.rt.log.Error(fmt.Sprintf("cannot reopen %s log of '%s': %v", l.stream, l.proc, err))
+			}
+		}
+	case *actor.Stopping, *actor.Restarting:
+		if l.file != nil {
+			l.file.Close()
+			l.file = nil
+		}
+		if l.syslog != nil {
+			l.syslog.Close()
+			l.syslog = nil
+		}
+	}
+}
+
+func (l *logger) open() {
+	if l.rt.stripANSI {
+		l.strip = logfile.NewANSIStripper()
+	}
+	if l.path != "" {
+		f, err := logfile.Open(l.path, l.cfg.MaxBytes, l.cfg.Backups)
+		if err != nil {
+			l.rt.log.Error(fmt.Sprintf("cannot open %s log of '%s': %v", l.stream, l.proc, err))
+		} else {
+			l.file = f
+		}
+	}
+	if l.cfg.Syslog {
+		l.syslog = logfile.NewSyslog(l.proc)
+	}
+}
+
+func (l *logger) write(data []byte) {
+	if l.strip != nil {
+		data = l.strip.Strip(data)
+	}
+	if l.file != nil {
+		if _, err := l.file.Write(data); err != nil {
+			l.rt.log.Error(fmt.Sprintf("cannot write %s log of '%s': %v", l.stream, l.proc, err))
+		}
+	}
+	if l.syslog != nil {
+		l.syslog.Write(data)
+	}
+}

@@ -1,0 +1,122 @@
+package actors
+
+import (
+	"time"
+
+	"supervisord/actors/child"
+)
+
+// message is the closed set of messages our actors exchange; the marker keeps
+// stray types out of a Receive's switch.
+type message interface{ isMessage() }
+
+// Requests a process actor answers. Replies are *Result unless noted.
+type (
+	// startProcess asks a process to start (supervisorctl start).
+	startProcess struct{}
+	// stopProcess asks a process to stop (supervisorctl stop).
+	stopProcess struct{}
+	// autostart starts a never-started process whose autostart is set.
+	autostart struct{}
+	// getInfo asks for a ProcessInfo snapshot.
+	getInfo struct{}
+	// reopenLogs asks a process (and its loggers) to reopen log files.
+	reopenLogs struct{}
+	// shutdownBegun tells a process the daemon is going down: no more
+	// automatic starts or restarts, and BACKOFF gives up (the reference's
+	// stop_all during shutdown).
+	shutdownBegun struct{}
+)
+
+// Internal process messages. Each carries the generation of the OS process it
+// is about, so a late one from an earlier incarnation is recognised and dropped.
+type (
+	// exited reports the reaped status of the OS process of generation gen.
+	exited struct {
+		gen    uint64
+		status child.ExitStatus
+	}
+	// timerFired is a startsecs, backoff or stopwaitsecs timer going off.
+	timerFired struct {
+		gen  uint64
+		kind timerKind
+	}
+)
+
+type timerKind int
+
+const (
+	startsecsTimer timerKind = iota // STARTING → RUNNING
+	backoffTimer                    // BACKOFF → STARTING
+	stopwaitTimer                   // STOPPING: escalate to SIGKILL
+)
+
+// stateChanged goes from a process to its group on every transition.
+type stateChanged struct {
+	name     string
+	from, to State
+	// expected is false for an exit not listed in exitcodes.
+	expected bool
+}
+
+// Group requests.
+type (
+	// startGroup starts a group's processes: all of them, or only the
+	// autostart ones when the daemon itself starts.
+	startGroup struct{ autostartOnly bool }
+	// stopGroup stops every process of the group in reverse priority order and
+	// is answered with *groupStopped once all of them are in a stopped state.
+	stopGroup struct{}
+	// groupStopped answers stopGroup.
+	groupStopped struct{ name string }
+)
+
+// Supervisor requests.
+type (
+	// shutdown begins the daemon's stop sequence.
+	shutdown struct{}
+)
+
+// logChunk is a piece of child output on its way to a logger. release hands
+// the buffer back to the reader once written.
+type logChunk struct {
+	data    []byte
+	release func()
+}
+
+// Result answers a request that can fail.
+type Result struct{ Err error }
+
+// ProcessInfo is a process's state as the API reports it.
+type ProcessInfo struct {
+	Name, Group   string
+	State         State
+	Start, Stop   time.Time // zero when never started / never stopped
+	Now           time.Time
+	PID           int
+	ExitStatus    int
+	SpawnErr      string
+	StdoutLogfile string
+	StderrLogfile string
+}
+
+func (*startProcess) isMessage()  {}
+func (*stopProcess) isMessage()   {}
+func (*getInfo) isMessage()       {}
+func (*autostart) isMessage()     {}
+func (*reopenLogs) isMessage()    {}
+func (*shutdownBegun) isMessage() {}
+func (*exited) isMessage()        {}
+func (*timerFired) isMessage()    {}
+func (*stateChanged) isMessage()  {}
+func (*startGroup) isMessage()    {}
+func (*stopGroup) isMessage()     {}
+func (*groupStopped) isMessage()  {}
+func (*shutdown) isMessage()      {}
+func (*logChunk) isMessage()      {}
+func (*Result) isMessage()        {}
+
+// Late-by-design messages: an exit or a timer may outlive its actor.
+func (*exited) IgnoreDeadLetterLogging()     {}
+func (*timerFired) IgnoreDeadLetterLogging() {}
+func (*logChunk) IgnoreDeadLetterLogging()   {}

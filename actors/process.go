@@ -1,0 +1,495 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/scheduler"
+
+	"supervisord/actors/child"
+	"supervisord/conf"
+)
+
+// Outcomes of process requests that callers (the RPC layer) branch on.
+var (
+	ErrAlreadyStarted = errors.New("supervisor: already started")
+	ErrNotRunning     = errors.New("supervisor: not running")
+	ErrShuttingDown   = errors.New("supervisor: shutting down")
+)
+
+// generations numbers OS-process incarnations daemon-wide, so that a restarted
+// actor can never mistake a stale exit or timer for its own.
+var generations atomic.Uint64
+
+// process is the actor for one process instance. It owns the OS process and
+// walks the documented state machine.
+//
+// Accepts: *startProcess, *stopProcess, *getInfo, *reopenLogs, *shutdownBegun,
+// and its own *exited and *timerFired. Emits *stateChanged to its parent (the
+// group) on every transition. Children: a logger per captured stream, named
+// "stdout" and "stderr". Failure policy: set by the group; on Stopping and
+// Restarting the OS process is killed so a crash never leaves one orphaned.
+type process struct {
+	cfg *conf.Process
+	rt  *runtime
+
+	state    State
+	beh      actor.Behavior
+	gen      uint64
+	proc     *child.Proc
+	start    time.Time // laststart: zero until first spawned
+	stop     time.Time // laststop
+	backoff  int       // consecutive failed starts
+	spawnErr string
+	exitCode int  // last exit status; -1 when killed by a signal
+	killing  bool // a stop signal was sent: the next exit is STOPPING → STOPPED
+	noStart  bool // the daemon is shutting down
+
+	self   *actor.PID
+	timers *scheduler.TimerScheduler
+	cancel scheduler.CancelFunc
+	// gone is closed when the actor stops, releasing pipe readers that wait
+	// for a logger which will not take their output any more.
+	gone chan struct{}
+
+	stdout, stderr         *actor.PID // logger children; nil when not captured
+	stdoutPath, stderrPath string     // log paths with AUTO resolved
+}
+
+func newProcess(cfg *conf.Process, rt *runtime) actor.Actor {
+	p := &process{cfg: cfg, rt: rt, exitCode: 0}
+	p.beh = actor.NewBehavior()
+	p.beh.Become(p.stopped)
+	return p
+}
+
+func (p *process) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *actor.Started:
+		p.self = c.Self()
+		p.gone = make(chan struct{})
+		p.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
+		p.startLoggers(c)
+		// A restarted incarnation starts over in STOPPED; let the group know.
+		c.Send(c.Parent(), &stateChanged{name: p.cfg.Name, from: p.state, to: p.state, expected: true})
+	case *actor.Stopping, *actor.Restarting:
+		p.killNow()
+		close(p.gone)
+	case *getInfo:
+		c.Respond(p.info())
+	case *reopenLogs:
+		for _, l := range []*actor.PID{p.stdout, p.stderr} {
+			if l != nil {
+				c.Send(l, m)
+			}
+		}
+	case *shutdownBegun:
+		p.noStart = true
+		if p.state == Backoff {
+			p.cancelTimer()
+			p.to(c, Fatal, p.fatal, true)
+		}
+	default:
+		p.beh.Receive(c)
+	}
+}
+
+// startLoggers spawns a logger child for each stream whose output is kept.
+// The reference keeps a dispatcher even for logfile=NONE so output is drained;
+// our reader goroutines drain the pipes, so a stream with nowhere to go gets no
+// logger at all.
+func (p *process) startLoggers(c actor.Context) {
+	spawn := func(name string, lc conf.LogConfig) (*actor.PID, string) {
+		path := lc.Logfile
+		if path == conf.AutoLog {
+			auto, err := p.rt.autoLogName(p.cfg.Name, name)
+			if err != nil {
+				p.rt.log.Error(fmt.Sprintf("cannot create %s log for '%s': %v", name, p.cfg.Name, err))
+				return nil, ""
+			}
+			path = auto
+		}
+		if path == "" && !lc.Syslog {
+			return nil, ""
+		}
+		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg.Name, name, path, lc, p.rt) })
+		pid, err := c.SpawnNamed(props, name)
+		if err != nil {
+			p.rt.log.Error(fmt.Sprintf("cannot start %s logger for '%s': %v", name, p.cfg.Name, err))
+			return nil, ""
+		}
+		return pid, path
+	}
+	p.stdout, p.stdoutPath = spawn("stdout", p.cfg.Stdout)
+	if !p.cfg.RedirectStderr {
+		p.stderr, p.stderrPath = spawn("stderr", p.cfg.Stderr)
+	}
+}
+
+// to is the one transition point: it checks the edge, records the state,
+// switches behaviour and tells the group.
+func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expected bool) {
+	if !canMove(p.state, next) {
+		panic(fmt.Sprintf("process %s: illegal transition %s → %s", p.cfg.Name, p.state, next))
+	}
+	from := p.state
+	p.state = next
+	if next == Backoff {
+		p.backoff++
+	}
+	p.beh.Become(recv)
+	c.Send(c.Parent(), &stateChanged{name: p.cfg.Name, from: from, to: next, expected: expected})
+}
+
+// Behaviours, one per state. Each handles what can happen in that state.
+
+func (p *process) stopped(c actor.Context) {
+	switch c.Message().(type) {
+	case *startProcess:
+		c.Respond(&Result{p.spawn(c)})
+	case *stopProcess:
+		c.Respond(&Result{ErrNotRunning})
+	case *autostart:
+		if !p.noStart && p.start.IsZero() && p.cfg.AutoStart {
+			p.spawn(c)
+		}
+	}
+}
+
+func (p *process) exited(c actor.Context) {
+	switch c.Message().(type) {
+	case *startProcess:
+		c.Respond(&Result{p.spawn(c)})
+	case *stopProcess:
+		c.Respond(&Result{ErrNotRunning})
+	}
+}
+
+func (p *process) fatal(c actor.Context) {
+	p.exited(c)
+}
+
+func (p *process) starting(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *startProcess:
+		c.Respond(&Result{ErrAlreadyStarted})
+	case *stopProcess:
+		p.kill(c, p.cfg.StopSignal)
+		c.Respond(&Result{})
+	case *timerFired:
+		if m.gen == p.gen && m.kind == startsecsTimer {
+			p.becomeRunning(c)
+		}
+	case *exited:
+		if m.gen != p.gen {
+			return
+		}
+		p.reaped(m.status)
+		if time.Since(p.start) < p.cfg.StartSecs {
+			p.spawnErr = "Exited too quickly (process log may have details)"
+			p.rt.log.Warn(fmt.Sprintf("exited: %s (%s; not expected)", p.cfg.Name, m.status))
+			p.enterBackoff(c)
+			return
+		}
+		// The exit raced the startsecs timer: the process did stay up long enough.
+		p.becomeRunning(c)
+		p.exitedWhileRunning(c, m.status)
+	}
+}
+
+func (p *process) running(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *startProcess:
+		c.Respond(&Result{ErrAlreadyStarted})
+	case *stopProcess:
+		p.kill(c, p.cfg.StopSignal)
+		c.Respond(&Result{})
+	case *exited:
+		if m.gen == p.gen {
+			p.reaped(m.status)
+			p.exitedWhileRunning(c, m.status)
+		}
+	}
+}
+
+func (p *process) backoffState(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *startProcess:
+		c.Respond(&Result{ErrAlreadyStarted})
+	case *stopProcess:
+		p.cancelTimer()
+		p.rt.log.Debug(fmt.Sprintf("Attempted to kill %s, which is in BACKOFF state.", p.cfg.Name))
+		p.to(c, Stopped, p.stopped, true)
+		c.Respond(&Result{})
+	case *timerFired:
+		if m.gen == p.gen && m.kind == backoffTimer && !p.noStart {
+			p.spawn(c)
+		}
+	}
+}
+
+func (p *process) stopping(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *startProcess:
+		c.Respond(&Result{ErrAlreadyStarted})
+	case *stopProcess:
+		c.Respond(&Result{ErrNotRunning})
+	case *timerFired:
+		if m.gen == p.gen && m.kind == stopwaitTimer {
+			p.rt.log.Warn(fmt.Sprintf("killing '%s' (%d) with SIGKILL", p.cfg.Name, p.proc.Pid))
+			p.kill(c, syscall.SIGKILL)
+		}
+	case *exited:
+		if m.gen != p.gen {
+			return
+		}
+		p.reaped(m.status)
+		p.killing = false
+		expected := p.isExpected(m.status)
+		p.to(c, Stopped, p.stopped, expected)
+		msg := fmt.Sprintf("stopped: %s (%s)", p.cfg.Name, m.status)
+		if expected {
+			p.rt.log.Info(msg)
+		} else {
+			p.rt.log.Warn(msg)
+		}
+	}
+}
+
+// spawn starts the OS process: → STARTING, then → BACKOFF if it cannot.
+func (p *process) spawn(c actor.Context) error {
+	if p.noStart {
+		return ErrShuttingDown
+	}
+	p.cancelTimer()
+	p.killing = false
+	p.spawnErr = ""
+	p.start = time.Now()
+	p.to(c, Starting, p.starting, true)
+
+	env := p.environ()
+	path, err := child.Resolve(p.cfg.Argv[0], env)
+	if err != nil {
+		p.spawnFailed(c, err.Error())
+		return nil
+	}
+	argv := append([]string{path}, p.cfg.Argv[1:]...)
+	spec := child.Spec{
+		Argv:           argv,
+		Dir:            p.cfg.Directory,
+		Env:            env,
+		UID:            p.cfg.UID,
+		GID:            p.cfg.GID,
+		RedirectStderr: p.cfg.RedirectStderr,
+	}
+	if p.cfg.HasUmask {
+		umask := p.cfg.Umask
+		spec.Umask = &umask
+	}
+	gen := generations.Add(1)
+	self, root := c.Self(), c.ActorSystem().Root
+	proc, err := p.rt.spawner.Start(spec, func(st child.ExitStatus) {
+		root.Send(self, &exited{gen: gen, status: st})
+	})
+	if err != nil {
+		p.spawnFailed(c, err.Error())
+		return nil
+	}
+	p.gen, p.proc = gen, proc
+	p.rt.log.Info(fmt.Sprintf("spawned: '%s' with pid %d", p.cfg.Name, proc.Pid))
+	go pump(root, proc.Stdout, p.stdout, p.gone)
+	if proc.Stderr != nil {
+		go pump(root, proc.Stderr, p.stderr, p.gone)
+	}
+	p.after(p.cfg.StartSecs, startsecsTimer)
+	return nil
+}
+
+func (p *process) spawnFailed(c actor.Context, msg string) {
+	p.spawnErr = msg
+	p.rt.log.Info("spawnerr: " + msg)
+	p.enterBackoff(c)
+}
+
+// enterBackoff moves STARTING → BACKOFF and schedules the next try after as
+// many seconds as there were failed starts, or gives up past startretries.
+func (p *process) enterBackoff(c actor.Context) {
+	p.to(c, Backoff, p.backoffState, true)
+	if p.backoff > p.cfg.StartRetries || p.noStart {
+		p.backoff = 0
+		p.to(c, Fatal, p.fatal, true)
+		p.rt.log.Info(fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", p.cfg.Name))
+		return
+	}
+	p.gen = generations.Add(1) // the backoff timer's own token
+	p.after(time.Duration(p.backoff)*time.Second, backoffTimer)
+}
+
+func (p *process) becomeRunning(c actor.Context) {
+	p.backoff = 0
+	p.to(c, Running, p.running, true)
+	p.rt.log.Info(fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)",
+		p.cfg.Name, int(p.cfg.StartSecs/time.Second)))
+}
+
+// exitedWhileRunning is RUNNING → EXITED, then the autorestart decision.
+func (p *process) exitedWhileRunning(c actor.Context, st child.ExitStatus) {
+	p.backoff = 0
+	expected := p.isExpected(st)
+	if expected {
+		p.to(c, Exited, p.exited, true)
+		p.rt.log.Info(fmt.Sprintf("exited: %s (%s; expected)", p.cfg.Name, st))
+	} else {
+		p.spawnErr = fmt.Sprintf("Bad exit code %d", st.ExitCode())
+		p.to(c, Exited, p.exited, false)
+		p.rt.log.Warn(fmt.Sprintf("exited: %s (%s; not expected)", p.cfg.Name, st))
+	}
+	if p.noStart {
+		return
+	}
+	switch p.cfg.AutoRestart {
+	case conf.RestartAlways:
+		p.spawn(c)
+	case conf.RestartUnexpected:
+		if !expected {
+			p.spawn(c)
+		}
+	case conf.RestartNever:
+	}
+}
+
+// reaped records what every exit has in common.
+func (p *process) reaped(st child.ExitStatus) {
+	p.cancelTimer()
+	p.stop = time.Now()
+	p.exitCode = st.ExitCode()
+	if p.proc != nil {
+		p.proc.Stdin.Close()
+		p.proc = nil
+	}
+}
+
+func (p *process) isExpected(st child.ExitStatus) bool {
+	code := st.ExitCode() // -1 when signalled, which no exitcodes list holds
+	for _, want := range p.cfg.ExitCodes {
+		if code == want {
+			return true
+		}
+	}
+	return false
+}
+
+// kill sends sig to the process (or its process group) and enters STOPPING,
+// arming the stopwaitsecs escalation.
+func (p *process) kill(c actor.Context, sig syscall.Signal) {
+	asGroup := p.cfg.StopAsGroup
+	if p.state == Stopping {
+		asGroup = p.cfg.KillAsGroup
+	}
+	how := ""
+	if asGroup {
+		how = "process group "
+	}
+	p.rt.log.Debug(fmt.Sprintf("killing %s (pid %d) %swith signal %s", p.cfg.Name, p.proc.Pid, how, signame(sig)))
+	p.killing = true
+	p.cancelTimer()
+	if p.state != Stopping {
+		p.to(c, Stopping, p.stopping, true)
+	}
+	p.after(p.cfg.StopWaitSecs, stopwaitTimer)
+	var err error
+	if asGroup {
+		err = p.proc.SignalGroup(sig)
+	} else {
+		err = p.proc.Signal(sig)
+	}
+	if err != nil {
+		// Most likely it exited on its own a moment ago; the reaper will tell.
+		p.rt.log.Debug(fmt.Sprintf("unable to signal %s (pid %d), it probably just exited on its own: %v", p.cfg.Name, p.proc.Pid, err))
+	}
+}
+
+// killNow is the last resort when the actor itself goes away: the OS process
+// must not outlive it.
+func (p *process) killNow() {
+	p.cancelTimer()
+	if p.proc == nil {
+		return
+	}
+	if p.cfg.KillAsGroup {
+		_ = p.proc.SignalGroup(syscall.SIGKILL)
+	}
+	_ = p.proc.Signal(syscall.SIGKILL)
+}
+
+func (p *process) after(d time.Duration, kind timerKind) {
+	p.cancelTimer()
+	p.cancel = p.timers.SendOnce(d, p.self, &timerFired{gen: p.gen, kind: kind})
+}
+
+func (p *process) cancelTimer() {
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+}
+
+// environ is the child's environment: the daemon's, the SUPERVISOR_*
+// variables, then the program's own settings, later ones winning.
+func (p *process) environ() []string {
+	env := os.Environ()
+	env = append(env, "SUPERVISOR_ENABLED=1")
+	url := p.cfg.ServerURL
+	if url == "" {
+		url = p.rt.serverURL
+	}
+	if url != "" {
+		env = append(env, "SUPERVISOR_SERVER_URL="+url)
+	}
+	env = append(env, "SUPERVISOR_PROCESS_NAME="+p.cfg.Name, "SUPERVISOR_GROUP_NAME="+p.cfg.Group)
+	for _, kv := range p.cfg.Environment {
+		env = append(env, kv.Key+"="+kv.Value)
+	}
+	return dedupEnv(env)
+}
+
+// dedupEnv keeps the last value of each key, as execve would not.
+func dedupEnv(env []string) []string {
+	seen := make(map[string]int, len(env))
+	out := env[:0]
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if i, ok := seen[k]; ok {
+			out[i] = kv
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, kv)
+	}
+	return out
+}
+
+func (p *process) info() *ProcessInfo {
+	in := &ProcessInfo{
+		Name:          p.cfg.Name,
+		Group:         p.cfg.Group,
+		State:         p.state,
+		Start:         p.start,
+		Stop:          p.stop,
+		Now:           time.Now(),
+		ExitStatus:    p.exitCode,
+		SpawnErr:      p.spawnErr,
+		StdoutLogfile: p.stdoutPath,
+		StderrLogfile: p.stderrPath,
+	}
+	if p.proc != nil {
+		in.PID = p.proc.Pid
+	}
+	return in
+}

@@ -1,0 +1,99 @@
+package actors
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"supervisord/conf"
+)
+
+// supervisor is the root of the tree: it owns one group actor per process
+// group, starts them in priority order and runs the stop sequence.
+//
+// Accepts: *actor.Started (spawn groups, autostart them), *shutdown,
+// *reopenLogs, *groupStopped. Emits *stopGroup to one group at a time, highest
+// priority number first, as the reference does, and stops itself once the
+// last one has stopped; its Stopped handler closes the daemon's done channel.
+// Failure policy: its guardian stops it on the first panic, which takes the
+// whole tree (and every OS process) down and ends the daemon.
+type supervisor struct {
+	cfg    *conf.Config
+	rt     *runtime
+	done   chan struct{}
+	groups []*actor.PID // in start order
+
+	stopping bool
+	toStop   []*actor.PID // groups not yet stopped, start order
+}
+
+func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}) actor.Actor {
+	return &supervisor{cfg: cfg, rt: rt, done: done}
+}
+
+func (s *supervisor) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *actor.Started:
+		for _, gc := range s.cfg.Groups {
+			gc := gc
+			props := actor.PropsFromProducer(func() actor.Actor { return newGroup(gc, s.rt) },
+				actor.WithSupervisor(processSupervision),
+				actor.WithReceiverMiddleware(panicStacks(s.rt.log)))
+			pid, err := c.SpawnNamed(props, gc.Name)
+			if err != nil {
+				panic(err)
+			}
+			s.groups = append(s.groups, pid)
+		}
+		for _, pid := range s.groups {
+			c.Send(pid, &startGroup{autostartOnly: true})
+		}
+	case *shutdown:
+		if s.stopping {
+			return
+		}
+		s.stopping = true
+		for _, pid := range s.groups {
+			c.Send(pid, &shutdownBegun{})
+		}
+		s.toStop = append([]*actor.PID(nil), s.groups...)
+		s.stopNext(c)
+	case *groupStopped:
+		s.toStop = s.toStop[:len(s.toStop)-1]
+		s.stopNext(c)
+	case *reopenLogs:
+		for _, pid := range s.groups {
+			c.Send(pid, m)
+		}
+	case *actor.Stopped:
+		close(s.done)
+	}
+}
+
+// stopNext stops the last group still running, or the supervisor itself when
+// none is left.
+func (s *supervisor) stopNext(c actor.Context) {
+	if len(s.toStop) == 0 {
+		c.Stop(c.Self())
+		return
+	}
+	c.Request(s.toStop[len(s.toStop)-1], &stopGroup{})
+}
+
+// panicStacks logs a panic with its stack, which protoactor does not, and
+// re-panics so supervision still decides what happens next.
+func panicStacks(log *slog.Logger) actor.ReceiverMiddleware {
+	return func(next actor.ReceiverFunc) actor.ReceiverFunc {
+		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
+			defer func() {
+				if r := recover(); r != nil {
+					log.Error(fmt.Sprintf("actor %s crashed handling %T: %v\n%s", c.Self().Id, env.Message, r, debug.Stack()))
+					panic(r)
+				}
+			}()
+			next(c, env)
+		}
+	}
+}
