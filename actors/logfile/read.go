@@ -63,7 +63,7 @@ func readRange(f *os.File, off, n int64) ([]byte, error) {
 // (overflow) so that the last length bytes are returned. newOffset is the
 // file's size, where the next tail should start. On failure data is empty,
 // newOffset is the offset asked for and err says why (the reference then
-// answers [”, offset, false]).
+// answers an empty string, the same offset and false).
 func Tail(path string, offset, length int64) (data []byte, newOffset int64, overflow bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
