@@ -1,0 +1,149 @@
+// Command supervisord is the daemon: it reads supervisord.conf, becomes a
+// daemon unless told to stay in the foreground, and runs the supervision
+// tree until a signal says stop. Its command line, messages, exit codes and
+// startup order follow Supervisor 4.2.5's supervisord.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"supervisord/conf"
+)
+
+// version is what -v prints: the reference release we are a drop-in for.
+const version = "4.2.5"
+
+func main() { os.Exit(NewCLI(os.Stdout, os.Stderr).Run(os.Args[1:])) }
+
+// CLI is one run of the command.
+type CLI struct {
+	out, err io.Writer
+	prog     string // how we were invoked, for the help hint
+}
+
+// NewCLI returns a CLI printing results to out and diagnostics to err.
+func NewCLI(out, err io.Writer) *CLI {
+	return &CLI{out: out, err: err, prog: os.Args[0]}
+}
+
+// Run runs the command with args (without the program name) and returns the
+// process exit status.
+func (c *CLI) Run(args []string) int {
+	o, err := parseArgs(args)
+	if err != nil {
+		return c.fail(err)
+	}
+	switch o.action {
+	case actHelp:
+		fmt.Fprintf(c.out, usageText, c.prog)
+		return 0
+	case actVersion:
+		fmt.Fprintln(c.out, version)
+		return 0
+	case actEchoConfig:
+		fmt.Fprint(c.out, conf.Sample())
+		return 0
+	case actRun:
+	}
+	status, err := daemonStatusPipe()
+	if err != nil {
+		return c.fail(err)
+	}
+	inChild := status != nil
+	if inChild {
+		// Until startup has finished, diagnostics go to the parent, which
+		// prints them on the terminal that started us.
+		c.err = status
+	}
+	cfg, err := c.load(o, true)
+	if err != nil {
+		return c.fail(err)
+	}
+	if !cfg.Supervisord.Nodaemon && !inChild {
+		return c.daemonize(args)
+	}
+	return c.serve(o, cfg, status)
+}
+
+// fail prints err the way the reference does and returns the exit status:
+// 2 with the help hint for usage and config mistakes, 1 otherwise.
+func (c *CLI) fail(err error) int {
+	fmt.Fprintf(c.err, "Error: %s\n", err)
+	if ue := (*usageError)(nil); errors.As(err, &ue) {
+		fmt.Fprintf(c.err, "For help, use %s -h\n", c.prog)
+		return 2
+	}
+	return 1
+}
+
+// load finds and reads the config and lays the command line over it. Its
+// errors are usage errors, as every failure of the reference's option and
+// config processing is. first says whether this is the initial load rather
+// than a SIGHUP reload.
+func (c *CLI) load(o *options, first bool) (*conf.Config, error) {
+	cfg, err := c.loadConfig(o, first)
+	if err != nil {
+		return nil, &usageError{err: err}
+	}
+	return cfg, nil
+}
+
+func (c *CLI) loadConfig(o *options, first bool) (*conf.Config, error) {
+	path := o.configFile
+	if path == "" {
+		if first && os.Getuid() == 0 {
+			fmt.Fprintln(c.err, "UserWarning: Supervisord is running as root and it is searching "+
+				"for its configuration file in default locations (including its current "+
+				"working directory); you probably want to specify a \"-c\" argument "+
+				"specifying an absolute path to a configuration file for improved security.")
+		}
+		var err error
+		if path, err = conf.Search(); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := conf.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &cfg.Supervisord
+	o.apply(s)
+	// Like the reference, the main log and pidfile are pinned to absolute
+	// paths against the directory we were started in.
+	if s.Logfile != "" && s.Logfile != "syslog" {
+		if s.Logfile, err = filepath.Abs(s.Logfile); err != nil {
+			return nil, err
+		}
+	}
+	if s.Pidfile != "" {
+		if s.Pidfile, err = filepath.Abs(s.Pidfile); err != nil {
+			return nil, err
+		}
+	}
+	if s.User != "" {
+		if _, _, err := lookupUser(s.User); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}
+
+// serverURL is SUPERVISOR_SERVER_URL for children: the unix socket when
+// there is one, else the inet server, as the reference prefers.
+func serverURL(cfg *conf.Config) string {
+	if u := cfg.UnixHTTPServer; u != nil {
+		return "unix://" + u.File
+	}
+	if in := cfg.InetHTTPServer; in != nil {
+		host := in.Host
+		if host == "" {
+			host = "localhost"
+		}
+		return fmt.Sprintf("http://%s:%d", host, in.Port)
+	}
+	return ""
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"supervisord/actors"
+	"supervisord/actors/mainlog"
+	"supervisord/conf"
+)
+
+// serve runs the daemon in this process until it is told to exit, starting
+// a fresh supervision tree on every SIGHUP. status is the daemon copy's
+// startup report, nil in the foreground.
+func (c *CLI) serve(o *options, cfg *conf.Config, status *statusPipe) int {
+	sigs := make(chan os.Signal, 16)
+	// SIGPIPE is caught rather than ignored: an ignored signal would stay
+	// ignored in every program we exec.
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT,
+		syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGPIPE)
+	defer signal.Stop(sigs)
+	for first := true; ; first = false {
+		code, restart := c.runOnce(cfg, first, status, sigs)
+		if !restart {
+			return code
+		}
+		// Like the reference, a config that went bad meanwhile ends the
+		// daemon rather than leaving it running nothing.
+		status = nil
+		var err error
+		if cfg, err = c.load(o, false); err != nil {
+			return c.fail(err)
+		}
+	}
+}
+
+// runOnce is one life of the daemon, from dropping privileges to the tree
+// being down again: the reference's Supervisor.main. restart reports a
+// SIGHUP; otherwise code is the exit status.
+func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-chan os.Signal) (code int, restart bool) {
+	s := &cfg.Supervisord
+	var crits, infos []string
+	warns := cfg.Warnings
+	infos = append(infos, cfg.Infos...)
+	if s.User == "" && os.Getuid() == 0 {
+		crits = append(crits, rootWarning)
+	}
+	info, err := switchUser(s.User)
+	if err != nil {
+		return c.fail(err), false
+	}
+	if info != "" {
+		infos = append(infos, info)
+	}
+	if first {
+		raised, err := raiseLimits(s.Minfds, s.Minprocs)
+		if err != nil {
+			return c.fail(err), false
+		}
+		infos = append(infos, raised...)
+	}
+
+	logOpts := mainlog.Options{Path: s.Logfile, MaxBytes: s.LogfileMaxBytes,
+		Backups: s.LogfileBackups, Level: s.LogLevel}
+	if s.Nodaemon && !s.Silent {
+		logOpts.Stderr = c.out
+		logOpts.Color = isTerminal(c.out)
+	}
+	ml, err := mainlog.New(logOpts)
+	if err != nil {
+		return c.fail(fmt.Errorf("supervisor: cannot open the main log: %w", err)), false
+	}
+	defer ml.Close()
+	log := ml.Logger
+	for _, m := range crits {
+		log.Log(context.Background(), mainlog.LevelCritical, m)
+	}
+	for _, m := range warns {
+		log.Warn(m)
+	}
+	for _, m := range infos {
+		log.Info(m)
+	}
+	if !s.NoCleanup {
+		for _, m := range clearChildLogDir(s.ChildLogDir, s.Identifier) {
+			log.Warn(m)
+		}
+	}
+	if first && status != nil {
+		becomeDaemon(log, s)
+	}
+	pidfileWritten := false
+	if err := writePidfile(s.Pidfile); err != nil {
+		log.Log(context.Background(), mainlog.LevelCritical, "could not write pidfile "+s.Pidfile)
+	} else {
+		pidfileWritten = true
+		log.Info(fmt.Sprintf("supervisord started with pid %d", os.Getpid()))
+	}
+	defer func() {
+		if pidfileWritten {
+			os.Remove(s.Pidfile)
+		}
+	}()
+
+	d, err := actors.Start(cfg, actors.Options{Log: log, ServerURL: serverURL(cfg)})
+	if err != nil {
+		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
+		return c.fail(err), false
+	}
+	if status != nil {
+		status.done()
+		c.err = os.Stderr
+	}
+	return c.waitSignals(d, ml, sigs)
+}
+
+// becomeDaemon finishes what the reference does after its fork: change into
+// directory= and apply umask=. Both apply only to a daemonized supervisord.
+func becomeDaemon(log *slog.Logger, s *conf.Supervisord) {
+	log.Info("daemonizing the supervisord process")
+	if s.Directory != "" {
+		if err := os.Chdir(s.Directory); err != nil {
+			log.Log(context.Background(), mainlog.LevelCritical, fmt.Sprintf("can't chdir into %s: %s",
+				pyRepr(s.Directory), err))
+		} else {
+			log.Info("set current directory: " + pyRepr(s.Directory))
+		}
+	}
+	syscall.Umask(int(s.Umask))
+}
+
+// waitSignals runs the signal loop of a started tree. It returns once the
+// tree is down after an exit or restart request.
+func (c *CLI) waitSignals(d *actors.Daemon, ml *mainlog.Logger, sigs <-chan os.Signal) (code int, restart bool) {
+	log := ml.Logger
+	stopping := false
+	for {
+		select {
+		case <-d.Done():
+			if !stopping {
+				log.Log(context.Background(), mainlog.LevelCritical, "the supervision tree stopped on its own")
+				return 1, false
+			}
+			return 0, restart
+		case sig := <-sigs:
+			name := signalName(sig)
+			switch sig {
+			case syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
+				log.Warn("received " + name + " indicating exit request")
+				restart = false
+				if !stopping {
+					stopping = true
+					d.Shutdown()
+				}
+			case syscall.SIGHUP:
+				if stopping {
+					log.Warn("ignored " + name + " indicating restart request (shutdown in progress)")
+					continue
+				}
+				log.Warn("received " + name + " indicating restart request")
+				stopping, restart = true, true
+				d.Shutdown()
+			case syscall.SIGUSR2:
+				log.Info("received " + name + " indicating log reopen request")
+				log.Info("supervisord logreopen")
+				if err := ml.Reopen(); err != nil {
+					log.Error("could not reopen the main log: " + err.Error())
+				}
+				d.ReopenLogs()
+			default:
+				log.Log(context.Background(), mainlog.LevelBlather, "received "+name+" indicating nothing")
+			}
+		}
+	}
+}
+
+// signalName is the reference's name for a signal ("SIGTERM").
+func signalName(sig os.Signal) string {
+	names := map[os.Signal]string{
+		syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT",
+		syscall.SIGHUP: "SIGHUP", syscall.SIGUSR2: "SIGUSR2", syscall.SIGPIPE: "SIGPIPE",
+	}
+	if n, ok := names[sig]; ok {
+		return n
+	}
+	return sig.String()
+}
+
+// isTerminal reports whether w is a terminal, where colour helps.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
