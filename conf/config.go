@@ -19,6 +19,11 @@ type Config struct {
 	// IncludeGlobs are the absolute [include] files= patterns, so a watcher can
 	// notice a new file that would match.
 	IncludeGlobs []string
+	// Warnings and Infos are the notes the reference logs at startup after
+	// reading a config (unmatched include patterns, deprecated syslog
+	// logfiles, included files, ...), in its words.
+	Warnings []string
+	Infos    []string
 
 	Supervisord    Supervisord
 	UnixHTTPServer *UnixHTTPServer // nil when the section is absent
@@ -34,11 +39,11 @@ type Config struct {
 
 // Supervisord is the [supervisord] section.
 type Supervisord struct {
-	Logfile         string      // default "supervisord.log" (relative to the cwd); "" for NONE
+	Logfile         string      // absolute; default "supervisord.log" in the cwd; "syslog" stays as is
 	LogfileMaxBytes int64       // default 50MB; 0 means never rotate
 	LogfileBackups  int         // default 10
 	LogLevel        LogLevel    // default info
-	Pidfile         string      // default "supervisord.pid"
+	Pidfile         string      // absolute; default "supervisord.pid" in the cwd
 	Umask           os.FileMode // default 022
 	Nodaemon        bool        // default false
 	Silent          bool        // default false
@@ -47,6 +52,7 @@ type Supervisord struct {
 	NoCleanup       bool        // default false
 	ChildLogDir     string      // default os.TempDir()
 	User            string      // "" when unset
+	UID, GID        int         // User's uid and primary gid; -1 when unset
 	Directory       string      // "" when unset
 	StripANSI       bool        // default false
 	Environment     []EnvVar    // default none
@@ -129,6 +135,10 @@ type Group struct {
 	Socket        string      // "tcp://host:port" or "unix:///path"
 	SocketBacklog int         // 0 when unset (the reference then uses socket.SOMAXCONN)
 	SocketOwner   string      // "" when unset; "user" or "user:group"
+	// SocketOwnerUID/GID are what the socket is chowned to, -1 for "leave
+	// alone"; like the reference, without socket_owner a unix socket goes
+	// to the program's user when that differs from ours.
+	SocketOwnerUID, SocketOwnerGID int
 	SocketMode    os.FileMode // default 0700
 }
 

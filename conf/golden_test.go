@@ -1,0 +1,276 @@
+package conf
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the want part of testdata/*.conftest")
+
+// A .conftest file is the main config, optionally more files each after a
+// "---- file: relative/path" line, then "---- want" and the expected dump or
+// error. "$DIR" in the input is the directory the config lives in. A first
+// line "; noref" keeps the case out of the reference comparison.
+type confCase struct {
+	name  string
+	path  string
+	main  string
+	files map[string]string
+	want  string
+}
+
+func readCases(t *testing.T) []confCase {
+	t.Helper()
+	paths, err := filepath.Glob("testdata/*.conftest")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	var cases []confCase
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		in, want, ok := strings.Cut(text, "---- want\n")
+		if !ok {
+			t.Fatalf("%s: no '---- want' line", p)
+		}
+		c := confCase{name: strings.TrimSuffix(filepath.Base(p), ".conftest"), path: p, want: want, files: map[string]string{}}
+		parts := strings.Split(in, "---- file: ")
+		c.main = parts[0]
+		for _, part := range parts[1:] {
+			name, body, _ := strings.Cut(part, "\n")
+			c.files[name] = body
+		}
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// materialize writes a case's files into a fresh directory.
+func (c confCase) materialize(t *testing.T) (dir, main string) {
+	t.Helper()
+	dir = t.TempDir()
+	for name, body := range c.files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(strings.ReplaceAll(body, "$DIR", dir)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	main = filepath.Join(dir, "supervisord.conf")
+	if err := os.WriteFile(main, []byte(strings.ReplaceAll(c.main, "$DIR", dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, main
+}
+
+var testEnv = []string{"HOME=/home/tester", "FOO=foo-value", "EMPTY="}
+
+func TestGolden(t *testing.T) {
+	for _, c := range readCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			dir, main := c.materialize(t)
+			data, _ := os.ReadFile(main)
+			cfg, err := Parse(data, main, testEnv)
+			got := render(cfg, err, dir)
+			if *update {
+				in, _, _ := strings.Cut(mustRead(t, c.path), "---- want\n")
+				if err := os.WriteFile(c.path, []byte(in+"---- want\n"+got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if got != c.want {
+				t.Errorf("%s: got\n%s\nwant\n%s", c.path, got, c.want)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// render prints a parse result with machine-specific paths replaced.
+func render(cfg *Config, err error, dir string) string {
+	var b strings.Builder
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return "non-*Error error: " + err.Error() + "\n"
+		}
+		fmt.Fprintf(&b, "error: %s\nreference: %s\n", e.Error(), e.Reference())
+	} else {
+		dump(&b, cfg)
+	}
+	out := b.String()
+	cwd, _ := os.Getwd()
+	host, _ := os.Hostname()
+	out = strings.ReplaceAll(out, dir, "$DIR")
+	out = strings.ReplaceAll(out, cwd, "$CWD")
+	out = strings.ReplaceAll(out, os.TempDir()+"\n", "$TMP\n")
+	if host != "" {
+		out = strings.ReplaceAll(out, host, "$HOST")
+	}
+	return out
+}
+
+func dump(b *strings.Builder, c *Config) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	p("files: %q", c.Files[1:])
+	p("include globs: %q", c.IncludeGlobs)
+	for _, w := range c.Warnings {
+		p("warning: %s", w)
+	}
+	s := c.Supervisord
+	p("[supervisord] logfile=%s maxbytes=%d backups=%d level=%s pidfile=%s umask=%o nodaemon=%t silent=%t",
+		s.Logfile, s.LogfileMaxBytes, s.LogfileBackups, s.LogLevel, s.Pidfile, s.Umask, s.Nodaemon, s.Silent)
+	p("  minfds=%d minprocs=%d nocleanup=%t childlogdir=%s user=%q uid=%d gid=%d directory=%q strip_ansi=%t identifier=%q autoreload=%t env=%v",
+		s.Minfds, s.Minprocs, s.NoCleanup, s.ChildLogDir, s.User, s.UID, s.GID, s.Directory, s.StripANSI, s.Identifier, s.AutoReload, s.Environment)
+	if u := c.UnixHTTPServer; u != nil {
+		p("[unix_http_server] file=%s chmod=%o chown=%d:%d auth=%q:%q", u.File, u.Chmod, u.ChownUID, u.ChownGID, u.Username, u.Password)
+	}
+	if i := c.InetHTTPServer; i != nil {
+		p("[inet_http_server] host=%q port=%d auth=%q:%q", i.Host, i.Port, i.Username, i.Password)
+	}
+	ctl := c.Supervisorctl
+	p("[supervisorctl] serverurl=%s prompt=%q auth=%q:%q history=%q", ctl.ServerURL, ctl.Prompt, ctl.Username, ctl.Password, ctl.HistoryFile)
+	for _, r := range c.RPCInterfaces {
+		keys := make([]string, 0, len(r.Options))
+		for k := range r.Options {
+			keys = append(keys, k+"="+r.Options[k])
+		}
+		sort.Strings(keys)
+		p("[rpcinterface:%s] %s %q", r.Name, r.Factory, keys)
+	}
+	for _, g := range c.Groups {
+		p("group %q kind=%d priority=%d", g.Name, g.Kind, g.Priority)
+		if g.Kind == KindEventListener {
+			p("  buffer_size=%d events=%v result_handler=%s", g.BufferSize, g.Events, g.ResultHandler)
+		}
+		if g.Kind == KindFCGIProgram {
+			p("  socket=%s backlog=%d owner=%q (%d:%d) mode=%o", g.Socket, g.SocketBacklog, g.SocketOwner, g.SocketOwnerUID, g.SocketOwnerGID, g.SocketMode)
+		}
+		for _, pr := range g.Processes {
+			p("  process %q group=%q program=%q priority=%d", pr.Name, pr.Group, pr.Program, pr.Priority)
+			p("    command=%q argv=%q", pr.Command, pr.Argv)
+			p("    directory=%q umask=%o/%t user=%q uid=%d gid=%d", pr.Directory, pr.Umask, pr.HasUmask, pr.User, pr.UID, pr.GID)
+			p("    autostart=%t autorestart=%d startsecs=%s startretries=%d exitcodes=%v", pr.AutoStart, pr.AutoRestart, pr.StartSecs, pr.StartRetries, pr.ExitCodes)
+			p("    stopsignal=%d stopwaitsecs=%s stopasgroup=%t killasgroup=%t redirect_stderr=%t serverurl=%q", int(pr.StopSignal), pr.StopWaitSecs, pr.StopAsGroup, pr.KillAsGroup, pr.RedirectStderr, pr.ServerURL)
+			for _, lc := range []struct {
+				n string
+				l LogConfig
+			}{{"stdout", pr.Stdout}, {"stderr", pr.Stderr}} {
+				lf := lc.l.Logfile
+				if lf == AutoLog {
+					lf = "AUTO"
+				}
+				p("    %s: logfile=%q maxbytes=%d backups=%d capture=%d events=%t syslog=%t", lc.n, lf, lc.l.MaxBytes, lc.l.Backups, lc.l.CaptureMaxBytes, lc.l.EventsEnabled, lc.l.Syslog)
+			}
+			p("    environment=%q", pr.Environment)
+		}
+	}
+}
+
+// TestReferenceVerdicts runs the real supervisord on every golden config and
+// checks it accepts exactly the configs we accept.
+func TestReferenceVerdicts(t *testing.T) {
+	const ref = "/usr/bin/supervisord"
+	if _, err := os.Stat(ref); err != nil {
+		t.Skip("SKIPPING REFERENCE COMPARISON: " + ref + " is not installed")
+	}
+	var mu sync.Mutex
+	for _, c := range readCases(t) {
+		if strings.HasPrefix(c.main, "; noref") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir, main := c.materialize(t)
+			_, ourErr := Load(main)
+			refErr, refOut := runReference(t, ref, dir, main)
+			mu.Lock()
+			defer mu.Unlock()
+			if (ourErr == nil) != (refErr == "") {
+				t.Errorf("%s: we say %v; reference says %q (output %q)", c.path, ourErr, refErr, refOut)
+			}
+			var e *Error
+			if errors.As(ourErr, &e) && refErr != "" && e.Reference() != refErr {
+				t.Errorf("%s: message differs\n ours: %q\n  ref: %q", c.path, e.Reference(), refErr)
+			}
+		})
+	}
+}
+
+// runReference starts the reference in the foreground on a config and
+// returns its error message ("" when it started), stopping it if it did.
+func runReference(t *testing.T, ref, dir, config string) (string, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ref, "-n", "-c", config)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = append(os.Environ(), testEnv...)
+	var out bytes.Buffer
+	var outMu sync.Mutex
+	cmd.Stdout = writerFunc(func(p []byte) (int, error) { outMu.Lock(); defer outMu.Unlock(); return out.Write(p) })
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	read := func() string { outMu.Lock(); defer outMu.Unlock(); return out.String() }
+	deadline := time.Now().Add(8 * time.Second)
+	for {
+		select {
+		case <-done:
+			s := read()
+			if i := strings.Index(s, "Error: "); i >= 0 {
+				msg := s[i+len("Error: "):]
+				msg, _, _ = strings.Cut(msg, "\nFor help, use")
+				return msg, s
+			}
+			return "exited without starting", s
+		case <-time.After(20 * time.Millisecond):
+		}
+		if strings.Contains(read(), "supervisord started with pid") || time.Now().After(deadline) {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				<-done
+			}
+			if time.Now().After(deadline) {
+				return "timed out", read()
+			}
+			return "", read()
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -1,0 +1,1071 @@
+package conf
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Load reads the config file at path (and its [include] files) with the
+// environment of this process. %(here)s is the file's directory.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		msg := "could not read config file " + path
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "could not find config file " + path
+		}
+		return nil, &Error{File: path, Msg: msg}
+	}
+	return Parse(data, path, os.Environ())
+}
+
+// Parse reads config text as if it were the file at path, with env
+// ("KEY=value" entries) as the environment behind %(ENV_X)s. [include] files
+// are still read from disk, relative to path's directory.
+func Parse(data []byte, path string, env []string) (*Config, error) {
+	l := &loader{doc: newDoc(), path: path, env: expansions{}}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			l.env["ENV_"+k] = v
+		}
+	}
+	l.host, _ = os.Hostname()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: err.Error()}
+	}
+	l.here = filepath.Dir(abs)
+	l.cfg = &Config{Path: abs, Files: []string{abs}}
+	if err := l.run(data); err != nil {
+		return nil, err
+	}
+	return l.cfg, nil
+}
+
+type loader struct {
+	doc  *iniDoc
+	path string // the main file as named by the caller
+	here string
+	host string
+	// env holds the ENV_x names; [supervisord] environment= adds to it
+	// before programs are read, as in the reference.
+	env expansions
+	cfg *Config
+}
+
+func (l *loader) readFile(data []byte, file, display string) error {
+	if !utf8.Valid(data) {
+		return &Error{File: display, Msg: "'utf-8' codec can't decode the file " + pyRepr(display)}
+	}
+	if perr := l.doc.read(string(data), file, display); perr != nil {
+		return &Error{File: display, Line: perr.line, Msg: perr.text}
+	}
+	return nil
+}
+
+// fail turns a converter's complaint about an option into an *Error that
+// points at the option's line.
+func (l *loader) fail(section, option string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	out := &Error{Section: section, Option: option, Msg: err.Error(), File: l.path}
+	if o := l.doc.lookup(section, option); o != nil && option != "" {
+		out.File, out.Line = l.display(o.file), o.line
+	} else if s, ok := l.doc.byName[section]; ok {
+		out.File, out.Line = l.display(s.file), s.line
+	}
+	return out
+}
+
+func (l *loader) display(file string) string {
+	if file == "" {
+		return l.path
+	}
+	return file
+}
+
+// get is the reference's saneget: the option's value from the section or
+// [DEFAULT], expanded with the ENV_x names plus extra; ok is false when the
+// option is absent.
+func (l *loader) get(section, name string, extra expansions) (string, bool, error) {
+	o := l.doc.lookup(section, name)
+	if o == nil {
+		return "", false, nil
+	}
+	names := l.env.clone()
+	for k, v := range extra {
+		names[k] = v
+	}
+	v, err := expand(o.value, names, section+"."+name)
+	if err != nil {
+		return "", true, l.fail(section, name, err)
+	}
+	return v, true, nil
+}
+
+// str is get with a default for an absent option.
+func (l *loader) str(section, name, def string, extra expansions) (string, error) {
+	v, ok, err := l.get(section, name, extra)
+	if !ok {
+		return def, err
+	}
+	return v, err
+}
+
+func (l *loader) integer(section, name, def string, extra expansions) (int, error) {
+	v, err := l.str(section, name, def, extra)
+	if err != nil {
+		return 0, err
+	}
+	n, err := parseInt(v)
+	if err != nil {
+		return 0, l.fail(section, name, err)
+	}
+	return n, nil
+}
+
+func (l *loader) boolean(section, name, def string, extra expansions) (bool, error) {
+	v, err := l.str(section, name, def, extra)
+	if err != nil {
+		return false, err
+	}
+	b, err := parseBool(v)
+	if err != nil {
+		return false, l.fail(section, name, err)
+	}
+	return b, nil
+}
+
+func (l *loader) bytes(section, name, def string, extra expansions) (int64, error) {
+	v, err := l.str(section, name, def, extra)
+	if err != nil {
+		return 0, err
+	}
+	n, err := ParseByteSize(v)
+	if err != nil {
+		return 0, l.fail(section, name, err)
+	}
+	return n, nil
+}
+
+func (l *loader) run(data []byte) error {
+	if err := l.readFile(data, "", l.path); err != nil {
+		return err
+	}
+	if err := l.includes(); err != nil {
+		return err
+	}
+	if !l.doc.has("supervisord") {
+		return &Error{File: l.path, Msg: ".ini file does not include supervisord section"}
+	}
+	if err := l.supervisord(); err != nil {
+		return err
+	}
+	if err := l.rpcInterfaces(); err != nil {
+		return err
+	}
+	if err := l.groups(); err != nil {
+		return err
+	}
+	if err := l.servers(); err != nil {
+		return err
+	}
+	l.supervisorctl()
+	if sv := &l.cfg.Supervisord; sv.User != "" {
+		uid, gid, err := uidFor(sv.User)
+		if err != nil {
+			return l.fail("supervisord", "user", err)
+		}
+		sv.UID, sv.GID = uid, gid
+	}
+	return nil
+}
+
+// expandHere replaces %(here)s literally in every value, as the reference
+// does after reading each file when [include] is present, so that each
+// file's %(here)s names its own directory.
+func (l *loader) expandHere(here string) {
+	const token = "%(here)s"
+	for _, s := range l.doc.sections {
+		for _, name := range l.doc.optionNames(s.name) {
+			o := l.doc.lookup(s.name, name)
+			if strings.Contains(o.value, token) {
+				c := *o
+				c.value = strings.ReplaceAll(o.value, token, here)
+				s.set(&c)
+			}
+		}
+	}
+}
+
+func (l *loader) includes() error {
+	if !l.doc.has("include") {
+		return nil
+	}
+	l.expandHere(l.here)
+	o := l.doc.byName["include"].byName["files"]
+	if o == nil {
+		return &Error{File: l.path, Line: l.doc.byName["include"].line, Section: "include",
+			Msg: ".ini file has [include] section, but no files setting"}
+	}
+	names := l.env.clone()
+	names["here"], names["host_node_name"] = l.here, l.host
+	files, err := expand(o.value, names, "include.files")
+	if err != nil {
+		return l.fail("include", "files", err)
+	}
+	for _, pattern := range strings.Fields(files) {
+		if !filepath.IsAbs(pattern) {
+			pattern = filepath.Join(l.here, pattern)
+		}
+		l.cfg.IncludeGlobs = append(l.cfg.IncludeGlobs, pattern)
+		matches := pyGlob(pattern)
+		if len(matches) == 0 {
+			l.cfg.Warnings = append(l.cfg.Warnings, fmt.Sprintf("No file matches via include %q", pattern))
+			continue
+		}
+		for _, file := range matches {
+			l.cfg.Infos = append(l.cfg.Infos, fmt.Sprintf("Included extra file %q during parsing", file))
+			data, err := os.ReadFile(file)
+			if err != nil {
+				continue // the reference skips files it cannot open
+			}
+			l.cfg.Files = append(l.cfg.Files, file)
+			if err := l.readFile(data, file, file); err != nil {
+				return err
+			}
+			l.expandHere(filepath.Dir(file))
+		}
+	}
+	return nil
+}
+
+// pyGlob is glob.glob then sorted: like filepath.Glob, but wildcards do not
+// match names starting with "." and a malformed pattern matches nothing.
+func pyGlob(pattern string) []string {
+	matches, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil
+	}
+	patParts := strings.Split(pattern, "/")
+	var out []string
+	for _, m := range matches {
+		parts := strings.Split(m, "/")
+		hidden := false
+		for i, p := range parts {
+			if i < len(patParts) && strings.HasPrefix(p, ".") && !strings.HasPrefix(patParts[i], ".") {
+				hidden = true
+			}
+		}
+		if !hidden {
+			out = append(out, m)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (l *loader) supervisord() error {
+	const s = "supervisord"
+	sv := &l.cfg.Supervisord
+	sv.UID, sv.GID = -1, -1
+	here := expansions{"here": l.here}
+	var err error
+	fail := func(opt string, e error) error { return l.fail(s, opt, e) }
+	minfds, err := l.integer(s, "minfds", "1024", here)
+	if err != nil {
+		return err
+	}
+	minprocs, err := l.integer(s, "minprocs", "200", here)
+	if err != nil {
+		return err
+	}
+	sv.Minfds, sv.Minprocs = uint64(max(minfds, 0)), uint64(max(minprocs, 0))
+	if dir, ok, err := l.get(s, "directory", here); err != nil {
+		return err
+	} else if ok {
+		if sv.Directory, err = existingDirectory(dir); err != nil {
+			return fail("directory", err)
+		}
+	}
+	if sv.User, err = l.str(s, "user", "", here); err != nil {
+		return err
+	}
+	umask, err := l.str(s, "umask", "022", here)
+	if err != nil {
+		return err
+	}
+	if sv.Umask, err = parseOctal(umask); err != nil {
+		return fail("umask", err)
+	}
+	logfile, err := l.str(s, "logfile", "supervisord.log", here)
+	if err != nil {
+		return err
+	}
+	if sv.Logfile, err = existingDirpath(logfile); err != nil {
+		return fail("logfile", err)
+	}
+	if sv.Logfile != "syslog" {
+		sv.Logfile = normalizePath(sv.Logfile)
+	}
+	if sv.LogfileMaxBytes, err = l.bytes(s, "logfile_maxbytes", "50MB", here); err != nil {
+		return err
+	}
+	if sv.LogfileBackups, err = l.integer(s, "logfile_backups", "10", here); err != nil {
+		return err
+	}
+	level, err := l.str(s, "loglevel", "info", here)
+	if err != nil {
+		return err
+	}
+	if sv.LogLevel, err = ParseLogLevel(level); err != nil {
+		return fail("loglevel", err)
+	}
+	pidfile, err := l.str(s, "pidfile", "supervisord.pid", here)
+	if err != nil {
+		return err
+	}
+	if sv.Pidfile, err = existingDirpath(pidfile); err != nil {
+		return fail("pidfile", err)
+	}
+	sv.Pidfile = normalizePath(sv.Pidfile)
+	if sv.Identifier, err = l.str(s, "identifier", "supervisor", here); err != nil {
+		return err
+	}
+	if sv.Nodaemon, err = l.boolean(s, "nodaemon", "false", here); err != nil {
+		return err
+	}
+	if sv.Silent, err = l.boolean(s, "silent", "false", here); err != nil {
+		return err
+	}
+	childlogdir, err := l.str(s, "childlogdir", os.TempDir(), here)
+	if err != nil {
+		return err
+	}
+	if sv.ChildLogDir, err = existingDirectory(childlogdir); err != nil {
+		return fail("childlogdir", err)
+	}
+	if sv.NoCleanup, err = l.boolean(s, "nocleanup", "false", here); err != nil {
+		return err
+	}
+	if sv.StripANSI, err = l.boolean(s, "strip_ansi", "false", here); err != nil {
+		return err
+	}
+	if sv.AutoReload, err = l.boolean(s, "autoreload", "true", here); err != nil {
+		return err
+	}
+	// The reference expands this value twice: once as an option and once
+	// more with host_node_name available.
+	envStr, err := l.str(s, "environment", "", here)
+	if err != nil {
+		return err
+	}
+	names := l.env.clone()
+	names["here"], names["host_node_name"] = l.here, l.host
+	if envStr, err = expand(envStr, names, "environment"); err != nil {
+		return fail("environment", err)
+	}
+	if sv.Environment, err = parseEnv(envStr); err != nil {
+		return fail("environment", err)
+	}
+	for _, kv := range sv.Environment {
+		l.env["ENV_"+kv.Key] = kv.Value
+	}
+	return nil
+}
+
+// knownFactories are the plugin specs this implementation provides; the
+// reference refuses specs it cannot import, and we cannot import Python.
+var knownFactories = map[string]bool{
+	"supervisor.rpcinterface:make_main_rpcinterface": true,
+}
+
+const defaultResultHandler = "supervisor.dispatchers:default_handler"
+
+func (l *loader) rpcInterfaces() error {
+	const key = "supervisor.rpcinterface_factory"
+	for _, s := range l.doc.sections {
+		if !strings.HasPrefix(s.name, "rpcinterface:") {
+			continue
+		}
+		name := strings.SplitN(s.name, ":", 2)[1]
+		factory, ok, err := l.get(s.name, key, nil)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return l.fail(s.name, "", fmt.Errorf("section [%s] does not specify a %s", s.name, key))
+		}
+		if !knownFactories[strings.TrimSpace(factory)] {
+			return l.fail(s.name, key, fmt.Errorf("%s cannot be resolved within [%s]", factory, s.name))
+		}
+		ri := RPCInterface{Name: name, Factory: factory, Options: map[string]string{}}
+		for _, opt := range l.doc.optionNames(s.name) {
+			if opt == key {
+				continue
+			}
+			v, _, err := l.get(s.name, opt, nil)
+			if err != nil {
+				return err
+			}
+			ri.Options[opt] = v
+		}
+		l.cfg.RPCInterfaces = append(l.cfg.RPCInterfaces, ri)
+	}
+	return nil
+}
+
+func (l *loader) groups() error {
+	here := expansions{"here": l.here}
+	var groups []*Group
+	var excluded = map[string]bool{}
+	sections := l.doc.sections
+
+	for _, sec := range sections {
+		if !strings.HasPrefix(sec.name, "group:") {
+			continue
+		}
+		section := sec.name
+		name, err := processName(strings.SplitN(section, ":", 2)[1])
+		if err != nil {
+			return l.fail(section, "", err)
+		}
+		programs, _, err := l.get(section, "programs", here)
+		if err != nil {
+			return err
+		}
+		priority, err := l.integer(section, "priority", "999", here)
+		if err != nil {
+			return err
+		}
+		g := &Group{Name: name, Kind: KindProgram, Priority: priority}
+		// The reference reuses its section variable for the member it just
+		// read, so later complaints name that member's section; keep that.
+		named := section
+		for _, program := range listOfStrings(programs) {
+			ps, fs := "program:"+program, "fcgi-program:"+program
+			hasP, hasF := l.doc.has(ps), l.doc.has(fs)
+			if !hasP && !hasF {
+				return l.fail(section, "programs", fmt.Errorf("[%s] names unknown program or fcgi-program %s", named, program))
+			}
+			if hasP && hasF {
+				return l.fail(section, "programs", fmt.Errorf("[%s] name %s is ambiguous (exists as program and fcgi-program)", named, program))
+			}
+			named = ps
+			if hasF {
+				named = fs
+			}
+			excluded[named] = true
+			procs, err := l.processes(named, name)
+			if err != nil {
+				return err
+			}
+			g.Processes = append(g.Processes, procs...)
+		}
+		sortProcesses(g.Processes)
+		groups = append(groups, g)
+	}
+
+	for _, sec := range sections {
+		if !strings.HasPrefix(sec.name, "program:") || excluded[sec.name] {
+			continue
+		}
+		name, err := processName(strings.SplitN(sec.name, ":", 2)[1])
+		if err != nil {
+			return l.fail(sec.name, "", err)
+		}
+		priority, err := l.integer(sec.name, "priority", "999", here)
+		if err != nil {
+			return err
+		}
+		procs, err := l.processes(sec.name, name)
+		if err != nil {
+			return err
+		}
+		groups = append(groups, &Group{Name: name, Kind: KindProgram, Priority: priority, Processes: procs})
+	}
+
+	for _, sec := range sections {
+		if !strings.HasPrefix(sec.name, "eventlistener:") {
+			continue
+		}
+		g, err := l.eventListener(sec.name)
+		if err != nil {
+			return err
+		}
+		groups = append(groups, g)
+	}
+
+	for _, sec := range sections {
+		if !strings.HasPrefix(sec.name, "fcgi-program:") || excluded[sec.name] {
+			continue
+		}
+		g, err := l.fcgiProgram(sec.name)
+		if err != nil {
+			return err
+		}
+		groups = append(groups, g)
+	}
+
+	sort.SliceStable(groups, func(i, j int) bool {
+		if groups[i].Priority != groups[j].Priority {
+			return groups[i].Priority < groups[j].Priority
+		}
+		return groups[i].Name < groups[j].Name
+	})
+	sv := l.cfg.Supervisord.Environment
+	for _, g := range groups {
+		for _, p := range g.Processes {
+			if len(sv) == 0 {
+				continue
+			}
+			env := append([]EnvVar(nil), sv...)
+			for _, kv := range p.Environment {
+				env = setEnv(env, kv.Key, kv.Value)
+			}
+			p.Environment = env
+		}
+	}
+	l.cfg.Groups = groups
+	return nil
+}
+
+// eventTypes are the reference's EventTypes names an eventlistener may
+// subscribe to.
+var eventTypes = map[string]bool{
+	"EVENT": true, "PROCESS_STATE": true, "PROCESS_STATE_STOPPED": true,
+	"PROCESS_STATE_EXITED": true, "PROCESS_STATE_STARTING": true,
+	"PROCESS_STATE_STOPPING": true, "PROCESS_STATE_BACKOFF": true,
+	"PROCESS_STATE_FATAL": true, "PROCESS_STATE_RUNNING": true,
+	"PROCESS_STATE_UNKNOWN": true, "PROCESS_COMMUNICATION": true,
+	"PROCESS_COMMUNICATION_STDOUT": true, "PROCESS_COMMUNICATION_STDERR": true,
+	"PROCESS_LOG": true, "PROCESS_LOG_STDOUT": true, "PROCESS_LOG_STDERR": true,
+	"REMOTE_COMMUNICATION": true, "SUPERVISOR_STATE_CHANGE": true,
+	"SUPERVISOR_STATE_CHANGE_RUNNING": true, "SUPERVISOR_STATE_CHANGE_STOPPING": true,
+	"TICK": true, "TICK_5": true, "TICK_60": true, "TICK_3600": true,
+	"PROCESS_GROUP": true, "PROCESS_GROUP_ADDED": true, "PROCESS_GROUP_REMOVED": true,
+}
+
+func (l *loader) eventListener(section string) (*Group, error) {
+	here := expansions{"here": l.here}
+	g := &Group{Name: strings.SplitN(section, ":", 2)[1], Kind: KindEventListener}
+	var err error
+	if g.Priority, err = l.integer(section, "priority", "-1", here); err != nil {
+		return nil, err
+	}
+	if g.BufferSize, err = l.integer(section, "buffer_size", "10", here); err != nil {
+		return nil, err
+	}
+	if g.BufferSize < 1 {
+		return nil, l.fail(section, "buffer_size", fmt.Errorf("[%s] section sets invalid buffer_size (%d)", section, g.BufferSize))
+	}
+	if g.ResultHandler, err = l.str(section, "result_handler", defaultResultHandler, here); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(g.ResultHandler) != defaultResultHandler {
+		return nil, l.fail(section, "result_handler", fmt.Errorf("%s cannot be resolved within [%s]", g.ResultHandler, section))
+	}
+	events, err := l.str(section, "events", "", here)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, e := range listOfStrings(events) {
+		e = strings.ToUpper(e)
+		if !seen[e] {
+			seen[e] = true
+			g.Events = append(g.Events, e)
+		}
+	}
+	if len(g.Events) == 0 {
+		return nil, l.fail(section, "events", fmt.Errorf("[%s] section requires an \"events\" line", section))
+	}
+	for _, e := range g.Events {
+		if !eventTypes[e] {
+			return nil, l.fail(section, "events", fmt.Errorf("Unknown event type %s in [%s] events", e, section))
+		}
+	}
+	redirect, err := l.boolean(section, "redirect_stderr", "false", here)
+	if err != nil {
+		return nil, err
+	}
+	if redirect {
+		return nil, l.fail(section, "redirect_stderr", fmt.Errorf("[%s] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol", section))
+	}
+	if g.Processes, err = l.processes(section, g.Name); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (l *loader) fcgiProgram(section string) (*Group, error) {
+	here := expansions{"here": l.here}
+	name, err := processName(strings.SplitN(section, ":", 2)[1])
+	if err != nil {
+		return nil, l.fail(section, "", err)
+	}
+	g := &Group{Name: name, Kind: KindFCGIProgram, SocketOwnerUID: -1, SocketOwnerGID: -1}
+	if g.Priority, err = l.integer(section, "priority", "999", here); err != nil {
+		return nil, err
+	}
+	procUID := -1
+	if u, ok, err := l.get(section, "user", here); err != nil {
+		return nil, err
+	} else if ok {
+		if procUID, _, err = uidFor(u); err != nil {
+			return nil, l.fail(section, "user", err)
+		}
+	}
+	if v, ok, err := l.get(section, "socket_backlog", here); err != nil {
+		return nil, err
+	} else if ok {
+		if g.SocketBacklog, err = parseInt(v); err != nil {
+			return nil, l.fail(section, "socket_backlog", err)
+		}
+		if g.SocketBacklog < 1 || g.SocketBacklog > 65535 {
+			return nil, l.fail(section, "socket_backlog", fmt.Errorf("Invalid socket_backlog value %d", g.SocketBacklog))
+		}
+	}
+	ownerSet := false
+	if v, ok, err := l.get(section, "socket_owner", here); err != nil {
+		return nil, err
+	} else if ok {
+		g.SocketOwner, ownerSet = v, true
+		if g.SocketOwnerUID, g.SocketOwnerGID, err = userGroup(v); err != nil {
+			return nil, l.fail(section, "socket_owner", fmt.Errorf("Invalid socket_owner value %s", v))
+		}
+	}
+	modeSet := false
+	if v, ok, err := l.get(section, "socket_mode", here); err != nil {
+		return nil, err
+	} else if ok {
+		modeSet = true
+		if g.SocketMode, err = parseOctal(v); err != nil {
+			return nil, l.fail(section, "socket_mode", fmt.Errorf("Invalid socket_mode value %s", v))
+		}
+	}
+	sock, err := l.str(section, "socket", "", expansions{"here": l.here, "program_name": name})
+	if err != nil {
+		return nil, err
+	}
+	if sock == "" {
+		return nil, l.fail(section, "socket", fmt.Errorf("[%s] section requires a \"socket\" line", section))
+	}
+	sockErr := func(msg string) error {
+		return l.fail(section, "socket", fmt.Errorf("%s in [%s] socket", msg, section))
+	}
+	if path, ok := strings.CutPrefix(sock, "unix://"); ok {
+		if !strings.HasPrefix(path, "/") {
+			return nil, sockErr(fmt.Sprintf("('Unix socket path %%s is not an absolute path', %s)", pyRepr(path)))
+		}
+		g.Socket = "unix://" + normalizePath(path)
+		if !ownerSet && procUID >= 0 && procUID != os.Getuid() {
+			g.SocketOwnerUID = procUID
+			if _, gid, err := uidFor(fmt.Sprint(procUID)); err == nil {
+				g.SocketOwnerGID = gid
+			}
+		}
+		if !modeSet {
+			g.SocketMode = 0o700
+		}
+	} else {
+		if ownerSet || modeSet {
+			return nil, sockErr("socket_owner and socket_mode params should only be used with a Unix domain socket")
+		}
+		host, port, ok := parseTCPSocket(sock)
+		if !ok {
+			return nil, sockErr(fmt.Sprintf("('Bad socket format %%s', %s)", pyRepr(sock)))
+		}
+		if port < 1 || port > 0xffff {
+			bound := "below lower bound (1)"
+			if port > 0xffff {
+				bound = "above upper bound (65535)"
+			}
+			return nil, sockErr(fmt.Sprintf("%d is %s", port, bound))
+		}
+		g.Socket = fmt.Sprintf("tcp://%s:%d", strings.ToLower(host), port)
+	}
+	if g.Processes, err = l.processes(section, name); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// parseTCPSocket matches the reference's tcp://([^\s:]+):(\d+)$.
+func parseTCPSocket(s string) (string, int, bool) {
+	rest, ok := strings.CutPrefix(s, "tcp://")
+	if !ok {
+		return "", 0, false
+	}
+	host, port, ok := strings.Cut(rest, ":")
+	if !ok || host == "" || strings.IndexFunc(host, isPySpace) >= 0 || port == "" {
+		return "", 0, false
+	}
+	port = strings.TrimSuffix(port, "\n")
+	n := 0
+	for _, c := range port {
+		if c < '0' || c > '9' {
+			return "", 0, false
+		}
+		if n < 1<<20 {
+			n = n*10 + int(c-'0')
+		}
+	}
+	return host, n, true
+}
+
+func sortProcesses(ps []*Process) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Priority != ps[j].Priority {
+			return ps[i].Priority < ps[j].Priority
+		}
+		return ps[i].Name < ps[j].Name
+	})
+}
+
+// processes reads the process instances of a program-like section. Like the
+// reference, every complaint names the section and its file.
+func (l *loader) processes(section, group string) ([]*Process, error) {
+	procs, err := l.readProcesses(section, group)
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			e = l.fail(section, "", err).(*Error)
+		}
+		file := l.display(l.doc.byName[section].file)
+		e.ref = fmt.Sprintf("%s in section %s (file: %s)", e.Msg, pyRepr(section), pyRepr(file))
+		return nil, e
+	}
+	return procs, nil
+}
+
+func (l *loader) readProcesses(section, group string) ([]*Process, error) {
+	program, err := processName(strings.SplitN(section, ":", 2)[1])
+	if err != nil {
+		return nil, err
+	}
+	common := expansions{"here": l.here, "program_name": program, "host_node_name": l.host, "group_name": group}
+	fail := func(opt string, e error) error { return l.fail(section, opt, e) }
+	t := Process{Group: group, Program: program, UID: -1, GID: -1}
+	if t.Priority, err = l.integer(section, "priority", "999", common); err != nil {
+		return nil, err
+	}
+	if t.AutoStart, err = l.boolean(section, "autostart", "true", common); err != nil {
+		return nil, err
+	}
+	ar, err := l.str(section, "autorestart", "unexpected", common)
+	if err != nil {
+		return nil, err
+	}
+	if t.AutoRestart, err = parseAutoRestart(ar); err != nil {
+		return nil, fail("autorestart", err)
+	}
+	startsecs, err := l.integer(section, "startsecs", "1", common)
+	if err != nil {
+		return nil, err
+	}
+	t.StartSecs = time.Duration(startsecs) * time.Second
+	if t.StartRetries, err = l.integer(section, "startretries", "3", common); err != nil {
+		return nil, err
+	}
+	sig, err := l.str(section, "stopsignal", "TERM", common)
+	if err != nil {
+		return nil, err
+	}
+	if t.StopSignal, err = ParseSignal(sig); err != nil {
+		return nil, fail("stopsignal", err)
+	}
+	stopwait, err := l.integer(section, "stopwaitsecs", "10", common)
+	if err != nil {
+		return nil, err
+	}
+	t.StopWaitSecs = time.Duration(stopwait) * time.Second
+	if t.StopAsGroup, err = l.boolean(section, "stopasgroup", "false", common); err != nil {
+		return nil, err
+	}
+	if t.KillAsGroup, err = l.boolean(section, "killasgroup", fmt.Sprint(t.StopAsGroup), common); err != nil {
+		return nil, err
+	}
+	codes, err := l.str(section, "exitcodes", "0", common)
+	if err != nil {
+		return nil, err
+	}
+	if t.ExitCodes, err = parseExitCodes(codes); err != nil {
+		return nil, fail("exitcodes", err)
+	}
+	if t.RedirectStderr, err = l.boolean(section, "redirect_stderr", "false", common); err != nil {
+		return nil, err
+	}
+	numprocs, err := l.integer(section, "numprocs", "1", common)
+	if err != nil {
+		return nil, err
+	}
+	numprocsStart, err := l.integer(section, "numprocs_start", "0", common)
+	if err != nil {
+		return nil, err
+	}
+	envStr := ""
+	if o := l.doc.lookup(section, "environment"); o != nil {
+		envStr = o.value
+	}
+	if t.Stdout.CaptureMaxBytes, err = l.bytes(section, "stdout_capture_maxbytes", "0", common); err != nil {
+		return nil, err
+	}
+	if t.Stdout.EventsEnabled, err = l.boolean(section, "stdout_events_enabled", "false", common); err != nil {
+		return nil, err
+	}
+	if t.Stderr.CaptureMaxBytes, err = l.bytes(section, "stderr_capture_maxbytes", "0", common); err != nil {
+		return nil, err
+	}
+	if t.Stderr.EventsEnabled, err = l.boolean(section, "stderr_events_enabled", "false", common); err != nil {
+		return nil, err
+	}
+	if t.ServerURL, err = l.str(section, "serverurl", "", common); err != nil {
+		return nil, err
+	}
+	if strings.ToUpper(strings.TrimFunc(t.ServerURL, isPySpace)) == "AUTO" {
+		t.ServerURL = ""
+	}
+	if u, ok, err := l.get(section, "user", common); err != nil {
+		return nil, err
+	} else if ok {
+		t.User = u
+		if t.UID, t.GID, err = uidFor(u); err != nil {
+			return nil, fail("user", err)
+		}
+	}
+	if um, ok, err := l.get(section, "umask", common); err != nil {
+		return nil, err
+	} else if ok {
+		t.HasUmask = true
+		if t.Umask, err = parseOctal(um); err != nil {
+			return nil, fail("umask", err)
+		}
+	}
+	pname := "%(program_name)s"
+	if o := l.doc.lookup(section, "process_name"); o != nil {
+		pname = o.value
+	}
+	if pname, err = processName(pname); err != nil {
+		return nil, fail("process_name", err)
+	}
+	if numprocs > 1 && !strings.Contains(pname, "%(process_num)") {
+		return nil, fail("process_name", errors.New("%(process_num) must be present within process_name when numprocs > 1"))
+	}
+	if t.StopAsGroup && !t.KillAsGroup {
+		return nil, fail("killasgroup", errors.New("Cannot set stopasgroup=true and killasgroup=false"))
+	}
+
+	// From here on the names grow as the reference's shared dict does: the
+	// process number, then ENV_x of the program's own environment.
+	names := common
+	var procs []*Process
+	for num := numprocsStart; num < numprocsStart+numprocs; num++ {
+		p := t
+		p.ExitCodes = append([]int(nil), t.ExitCodes...)
+		names["process_num"], names["numprocs"] = num, numprocs
+		for k, v := range l.env {
+			names[k] = v
+		}
+		env, err := expand(envStr, names, "environment")
+		if err != nil {
+			return nil, fail("environment", err)
+		}
+		if p.Environment, err = parseEnv(env); err != nil {
+			return nil, fail("environment", err)
+		}
+		for _, kv := range p.Environment {
+			names["ENV_"+kv.Key] = kv.Value
+		}
+		if p.Directory, err = l.str(section, "directory", "", names); err != nil {
+			return nil, err
+		}
+		for _, stream := range []string{"stdout", "stderr"} {
+			lc := &p.Stdout
+			if stream == "stderr" {
+				lc = &p.Stderr
+			}
+			if err := l.logConfig(section, stream, lc, names, &l.cfg.Warnings); err != nil {
+				return nil, err
+			}
+		}
+		if p.RedirectStderr {
+			if p.Stderr.Logfile != "" && p.Stderr.Logfile != AutoLog {
+				l.cfg.Warnings = append(l.cfg.Warnings, fmt.Sprintf("For [%s], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored", section))
+			}
+			p.Stderr.Logfile = ""
+		}
+		cmd, ok, err := l.get(section, "command", names)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, l.fail(section, "", fmt.Errorf("program section %s does not specify a command", section))
+		}
+		p.Command = cmd
+		p.Argv, _ = SplitCommand(cmd)
+		if p.Name, err = expand(pname, names, "process_name"); err != nil {
+			return nil, fail("process_name", err)
+		}
+		procs = append(procs, &p)
+	}
+	sortProcesses(procs)
+	return procs, nil
+}
+
+func (l *loader) logConfig(section, stream string, lc *LogConfig, names expansions, warnings *[]string) error {
+	key := stream + "_logfile"
+	v, ok, err := l.get(section, key, names)
+	if err != nil {
+		return err
+	}
+	lc.Logfile = AutoLog
+	syslogName := false
+	if ok {
+		if v, err = expand(v, names, key); err != nil {
+			return l.fail(section, key, err)
+		}
+		switch strings.ToLower(v) {
+		case "none", "off":
+			lc.Logfile = ""
+		case "auto":
+		case "syslog":
+			lc.Logfile, syslogName = "", true
+		default:
+			if lc.Logfile, err = existingDirpath(v); err != nil {
+				return l.fail(section, key, err)
+			}
+		}
+	}
+	if lc.Backups, err = l.integer(section, key+"_backups", "10", names); err != nil {
+		return err
+	}
+	if lc.MaxBytes, err = l.bytes(section, key+"_maxbytes", "50MB", names); err != nil {
+		return err
+	}
+	if lc.Syslog, err = l.boolean(section, stream+"_syslog", "false", names); err != nil {
+		return err
+	}
+	if syslogName {
+		*warnings = append(*warnings, fmt.Sprintf("For [%s], %s=syslog but this is deprecated and will be removed.  Use %s_syslog=true to enable syslog instead.", section, key, stream))
+		lc.Syslog = true
+	}
+	if lc.Logfile == AutoLog && lc.MaxBytes == 0 {
+		*warnings = append(*warnings, fmt.Sprintf("For [%s], AUTO logging used for %s without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally", section, key))
+	}
+	return nil
+}
+
+func (l *loader) servers() error {
+	auth := func(section string) (string, string, error) {
+		u, uok, err := l.get(section, "username", nil)
+		if err != nil {
+			return "", "", err
+		}
+		p, pok, err := l.get(section, "password", nil)
+		if err != nil {
+			return "", "", err
+		}
+		if uok != pok {
+			return "", "", l.fail(section, "", fmt.Errorf("Section [%s] contains incomplete authentication: If a username or a password is specified, both the username and password must be specified", section))
+		}
+		return u, p, nil
+	}
+	for _, s := range l.doc.sections {
+		if !strings.HasPrefix(s.name, "inet_http_server") {
+			continue
+		}
+		srv := &InetHTTPServer{}
+		var err error
+		if srv.Username, srv.Password, err = auth(s.name); err != nil {
+			return err
+		}
+		port, ok, err := l.get(s.name, "port", nil)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return l.fail(s.name, "", fmt.Errorf("section [%s] has no port value", s.name))
+		}
+		if srv.Host, srv.Port, err = inetAddress(port); err != nil {
+			return l.fail(s.name, "port", err)
+		}
+		if l.cfg.InetHTTPServer == nil {
+			l.cfg.InetHTTPServer = srv
+		}
+	}
+	for _, s := range l.doc.sections {
+		if !strings.HasPrefix(s.name, "unix_http_server") {
+			continue
+		}
+		srv := &UnixHTTPServer{ChownUID: -1, ChownGID: -1, Chmod: 0o700}
+		file, ok, err := l.get(s.name, "file", expansions{"here": l.here})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return l.fail(s.name, "", fmt.Errorf("section [%s] has no file value", s.name))
+		}
+		srv.File = normalizePath(strings.TrimFunc(file, isPySpace))
+		if srv.Username, srv.Password, err = auth(s.name); err != nil {
+			return err
+		}
+		if v, ok, err := l.get(s.name, "chown", nil); err != nil {
+			return err
+		} else if ok {
+			if srv.ChownUID, srv.ChownGID, err = userGroup(v); err != nil {
+				return l.fail(s.name, "chown", fmt.Errorf("Invalid sockchown value %s", v))
+			}
+		}
+		if v, ok, err := l.get(s.name, "chmod", nil); err != nil {
+			return err
+		} else if ok {
+			if srv.Chmod, err = parseOctal(v); err != nil {
+				return l.fail(s.name, "chmod", fmt.Errorf("Invalid chmod value %s", v))
+			}
+		}
+		if l.cfg.UnixHTTPServer == nil {
+			l.cfg.UnixHTTPServer = srv
+		}
+	}
+	return nil
+}
+
+// supervisorctl reads [supervisorctl] as supervisorctl would. supervisord
+// itself never reads it, so a value that would not expand is kept as
+// written rather than failing the daemon's config.
+func (l *loader) supervisorctl() {
+	const s = "supervisorctl"
+	ctl := &l.cfg.Supervisorctl
+	get := func(name, def string, extra expansions) string {
+		o := l.doc.lookup(s, name)
+		if !l.doc.has(s) || o == nil {
+			return def
+		}
+		v, _, err := l.get(s, name, extra)
+		if err != nil {
+			return o.value
+		}
+		return v
+	}
+	here := expansions{"here": l.here}
+	ctl.ServerURL = get("serverurl", "http://localhost:9001", here)
+	if path, ok := strings.CutPrefix(ctl.ServerURL, "unix://"); ok {
+		ctl.ServerURL = "unix://" + normalizePath(path)
+	}
+	ctl.Prompt = get("prompt", "supervisor", nil)
+	ctl.Username = get("username", "", nil)
+	ctl.Password = get("password", "", nil)
+	if h := get("history_file", "", here); h != "" {
+		ctl.HistoryFile = normalizePath(h)
+	}
+}
