@@ -132,14 +132,14 @@ type Group struct {
 	ResultHandler string   // default "supervisor.dispatchers:default_handler"
 
 	// fcgi-program only.
-	Socket        string      // "tcp://host:port" or "unix:///path"
-	SocketBacklog int         // 0 when unset (the reference then uses socket.SOMAXCONN)
-	SocketOwner   string      // "" when unset; "user" or "user:group"
+	Socket        string // "tcp://host:port" or "unix:///path"
+	SocketBacklog int    // 0 when unset (the reference then uses socket.SOMAXCONN)
+	SocketOwner   string // "" when unset; "user" or "user:group"
 	// SocketOwnerUID/GID are what the socket is chowned to, -1 for "leave
 	// alone"; like the reference, without socket_owner a unix socket goes
 	// to the program's user when that differs from ours.
 	SocketOwnerUID, SocketOwnerGID int
-	SocketMode    os.FileMode // default 0700
+	SocketMode                     os.FileMode // default 0700
 }
 
 // Process is one process instance (a [program] with numprocs=3 yields three).
