@@ -115,7 +115,7 @@ var flagSpecs = []flagSpec{
 		return err
 	}},
 	{short: 'y', long: "logfile_maxbytes", arg: true, set: func(o *options, v string) (err error) {
-		n, err := parseByteSize(v)
+		n, err := conf.ParseByteSize(v)
 		o.maxBytes = &n
 		return err
 	}},
@@ -126,7 +126,7 @@ var flagSpecs = []flagSpec{
 		return err
 	}},
 	{short: 'e', long: "loglevel", arg: true, set: func(o *options, v string) error {
-		l, err := parseLogLevel(v)
+		l, err := conf.ParseLogLevel(v)
 		o.loglevel = &l
 		return err
 	}},
@@ -285,7 +285,7 @@ func longSpec(name string) (*flagSpec, error) {
 }
 
 // The value parsers below reproduce the reference's datatypes and their
-// messages, since those end up on the user's terminal.
+// messages, since those end up on the user's terminal; conf has the others.
 
 func parseInt(v string) (int64, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -303,31 +303,6 @@ func parseOctal(v string) (os.FileMode, error) {
 		return 0, fmt.Errorf("%s can not be converted to an octal type", v)
 	}
 	return os.FileMode(n), nil
-}
-
-func parseByteSize(v string) (int64, error) {
-	s := strings.ToLower(v)
-	mult := int64(1)
-	for suffix, m := range map[string]int64{"kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30} {
-		if strings.HasSuffix(s, suffix) {
-			s, mult = strings.TrimSuffix(s, suffix), m
-			break
-		}
-	}
-	n, err := parseInt(s)
-	return n * mult, err
-}
-
-func parseLogLevel(v string) (conf.LogLevel, error) {
-	levels := map[string]conf.LogLevel{
-		"critical": conf.LevelCritical, "error": conf.LevelError, "warn": conf.LevelWarn,
-		"info": conf.LevelInfo, "debug": conf.LevelDebug, "trace": conf.LevelTrace,
-		"blather": conf.LevelBlather,
-	}
-	if l, ok := levels[strings.ToLower(v)]; ok {
-		return l, nil
-	}
-	return 0, fmt.Errorf("bad logging level name %s", pyRepr(v))
 }
 
 func existingDirectory(v string) (*string, error) {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"supervisord/conf"
@@ -170,4 +172,25 @@ func TestPyRepr(t *testing.T) {
 			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// Whatever the command line, parsing ends in options or a usage error.
+func FuzzParseArgs(f *testing.F) {
+	f.Add("-c\x00f.conf\x00-n")
+	f.Add("--conf=x\x00--nod\x00-y\x001KB")
+	f.Add("-nsk\x00--\x00rest")
+	f.Add("-m\x00778")
+	f.Fuzz(func(t *testing.T, joined string) {
+		args := strings.Split(joined, "\x00")
+		o, err := parseArgs(args)
+		if err != nil {
+			if ue := (*usageError)(nil); !errors.As(err, &ue) {
+				t.Fatalf("parseArgs(%q) = %v, not a usage error", args, err)
+			}
+			return
+		}
+		if o == nil {
+			t.Fatalf("parseArgs(%q) returned neither options nor an error", args)
+		}
+	})
 }

@@ -59,10 +59,13 @@ func (c *CLI) Run(args []string) int {
 		// prints them on the terminal that started us.
 		c.err = status
 	}
-	cfg, err := c.load(o, true)
+	// The daemon copy stays quiet about searching: the parent has warned.
+	cfg, err := c.load(o, !inChild)
 	if err != nil {
 		return c.fail(err)
 	}
+	// A SIGHUP reload must find the same file after directory= took effect.
+	o.configFile = cfg.Path
 	if !cfg.Supervisord.Nodaemon && !inChild {
 		return c.daemonize(args)
 	}
@@ -72,7 +75,11 @@ func (c *CLI) Run(args []string) int {
 // fail prints err the way the reference does and returns the exit status:
 // 2 with the help hint for usage and config mistakes, 1 otherwise.
 func (c *CLI) fail(err error) int {
-	fmt.Fprintf(c.err, "Error: %s\n", err)
+	msg := err.Error()
+	if ce := (*conf.Error)(nil); errors.As(err, &ce) {
+		msg = ce.Reference()
+	}
+	fmt.Fprintf(c.err, "Error: %s\n", msg)
 	if ue := (*usageError)(nil); errors.As(err, &ue) {
 		fmt.Fprintf(c.err, "For help, use %s -h\n", c.prog)
 		return 2
@@ -82,20 +89,20 @@ func (c *CLI) fail(err error) int {
 
 // load finds and reads the config and lays the command line over it. Its
 // errors are usage errors, as every failure of the reference's option and
-// config processing is. first says whether this is the initial load rather
-// than a SIGHUP reload.
-func (c *CLI) load(o *options, first bool) (*conf.Config, error) {
-	cfg, err := c.loadConfig(o, first)
+// config processing is. warn allows the reference's warning about searching
+// for the config as root.
+func (c *CLI) load(o *options, warn bool) (*conf.Config, error) {
+	cfg, err := c.loadConfig(o, warn)
 	if err != nil {
 		return nil, &usageError{err: err}
 	}
 	return cfg, nil
 }
 
-func (c *CLI) loadConfig(o *options, first bool) (*conf.Config, error) {
+func (c *CLI) loadConfig(o *options, warn bool) (*conf.Config, error) {
 	path := o.configFile
 	if path == "" {
-		if first && os.Getuid() == 0 {
+		if warn && os.Getuid() == 0 {
 			fmt.Fprintln(c.err, "UserWarning: Supervisord is running as root and it is searching "+
 				"for its configuration file in default locations (including its current "+
 				"working directory); you probably want to specify a \"-c\" argument "+
