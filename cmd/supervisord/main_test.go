@@ -236,3 +236,26 @@ func TestForegroundSignals(t *testing.T) {
 		t.Errorf("stdout lacks %q:\n%s", started, d.Output())
 	}
 }
+
+// A config that went bad before a SIGHUP ends the daemon with the usage
+// error, as the reference does, and leaves no pidfile.
+func TestReloadWithBadConfigExits(t *testing.T) {
+	d := testkit.StartDaemon(t, bin, testkit.Config("{dir}"))
+	d.WaitLog(t, "supervisord started with pid", 10*time.Second)
+	if err := os.WriteFile(d.Conf, []byte("[supervisord]\nminfds=x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	st := d.Wait(15 * time.Second)
+	if st == nil || st.ExitCode() != 2 {
+		t.Fatalf("exit status %v, want 2", st)
+	}
+	if want := "Error: invalid literal for int() with base 10: 'x'\nFor help, use " + bin + " -h\n"; !strings.HasSuffix(d.Output(), want) {
+		t.Errorf("output does not end with %q:\n%s", want, d.Output())
+	}
+	if _, err := os.Stat(filepath.Join(d.Dir, "supervisord.pid")); !os.IsNotExist(err) {
+		t.Errorf("pidfile still there after exit: %v", err)
+	}
+}
