@@ -748,6 +748,8 @@ func (l *loader) processes(section, group string) ([]*Process, error) {
 	return procs, nil
 }
 
+const maxNumprocs = 10000
+
 func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 	program, err := processName(strings.SplitN(section, ":", 2)[1])
 	if err != nil {
@@ -812,6 +814,11 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 	numprocsStart, err := l.integer(section, "numprocs_start", "0", common)
 	if err != nil {
 		return nil, err
+	}
+	// The reference would try to build any number of processes; past this
+	// many it is a typo, and we would rather refuse than exhaust memory.
+	if numprocs > maxNumprocs {
+		return nil, fail("numprocs", fmt.Errorf("numprocs %d is above the limit of %d", numprocs, maxNumprocs))
 	}
 	envStr := ""
 	if o := l.doc.lookup(section, "environment"); o != nil {

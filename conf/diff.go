@@ -1,0 +1,158 @@
+package conf
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Equal reports whether a reread group g may keep running unchanged in
+// place of o, comparing like the reference's config equality: name,
+// priority and processes always; socket for fcgi-programs; buffer size,
+// events and result handler for eventlisteners. As in the reference, a plain
+// program group also equals an fcgi-program group with the same processes.
+func (g *Group) Equal(o *Group) bool {
+	if g == nil || o == nil {
+		return g == o
+	}
+	switch g.Kind {
+	case KindProgram:
+		if o.Kind == KindEventListener {
+			return false
+		}
+	case KindFCGIProgram:
+		if o.Kind != KindFCGIProgram || g.Socket != o.Socket {
+			return false
+		}
+	case KindEventListener:
+		if o.Kind != KindEventListener || g.BufferSize != o.BufferSize ||
+			g.ResultHandler != o.ResultHandler || !sameSet(g.Events, o.Events) {
+			return false
+		}
+	}
+	return g.Name == o.Name && g.Priority == o.Priority &&
+		slices.EqualFunc(g.Processes, o.Processes, (*Process).equal)
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// equal compares the settings the reference compares; a logfile that is
+// AUTO on either side is not compared, as in the reference.
+func (p *Process) equal(o *Process) bool {
+	logEq := func(a, b LogConfig) bool {
+		if a.Logfile != AutoLog && b.Logfile != AutoLog && a.Logfile != b.Logfile {
+			return false
+		}
+		a.Logfile, b.Logfile = "", ""
+		return a == b
+	}
+	envEq := func(a, b []EnvVar) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		m := map[string]string{}
+		for _, kv := range a {
+			m[kv.Key] = kv.Value
+		}
+		for _, kv := range b {
+			if v, ok := m[kv.Key]; !ok || v != kv.Value {
+				return false
+			}
+		}
+		return true
+	}
+	umask := func(q *Process) int {
+		if !q.HasUmask {
+			return -1
+		}
+		return int(q.Umask)
+	}
+	return p.Name == o.Name && p.UID == o.UID && p.Command == o.Command &&
+		p.Directory == o.Directory && umask(p) == umask(o) && p.Priority == o.Priority &&
+		p.AutoStart == o.AutoStart && p.AutoRestart == o.AutoRestart &&
+		p.StartSecs == o.StartSecs && p.StartRetries == o.StartRetries &&
+		logEq(p.Stdout, o.Stdout) && logEq(p.Stderr, o.Stderr) &&
+		p.StopSignal == o.StopSignal && p.StopWaitSecs == o.StopWaitSecs &&
+		p.StopAsGroup == o.StopAsGroup && p.KillAsGroup == o.KillAsGroup &&
+		slices.Equal(p.ExitCodes, o.ExitCodes) && p.RedirectStderr == o.RedirectStderr &&
+		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL
+}
+
+// Diff names the groups reread reports between the running config old and
+// the freshly read new: added and changed in new's order, removed in old's.
+func Diff(old, new *Config) (added, changed, removed []string) {
+	byName := func(c *Config) map[string]*Group {
+		m := map[string]*Group{}
+		if c != nil {
+			for _, g := range c.Groups {
+				m[g.Name] = g
+			}
+		}
+		return m
+	}
+	oldG, newG := byName(old), byName(new)
+	if new != nil {
+		for _, g := range new.Groups {
+			if o, ok := oldG[g.Name]; !ok {
+				added = append(added, g.Name)
+			} else if !g.Equal(o) {
+				changed = append(changed, g.Name)
+			}
+		}
+	}
+	if old != nil {
+		for _, g := range old.Groups {
+			if _, ok := newG[g.Name]; !ok {
+				removed = append(removed, g.Name)
+			}
+		}
+	}
+	return added, changed, removed
+}
+
+// Search finds the config file the reference would use without -c: next to
+// the executable (../etc/supervisord.conf, ../supervisord.conf), then in the
+// working directory (supervisord.conf, etc/supervisord.conf), then
+// /etc/supervisord.conf and /etc/supervisor/supervisord.conf.
+func Search() (string, error) {
+	// The reference starts from its script's path as the kernel passed it,
+	// symlinks unresolved; for a bare name that is the $PATH entry.
+	exe := os.Args[0]
+	if !strings.Contains(exe, "/") {
+		if p, err := exec.LookPath(exe); err == nil {
+			exe = p
+		}
+	}
+	return search(searchPaths(exe))
+}
+
+func searchPaths(exe string) []string {
+	// Like the reference, "here" is the directory above the one holding
+	// the program (the prefix of .../bin/supervisord).
+	here := filepath.Dir(filepath.Dir(exe))
+	return []string{
+		filepath.Join(here, "etc", "supervisord.conf"),
+		filepath.Join(here, "supervisord.conf"),
+		"supervisord.conf",
+		"etc/supervisord.conf",
+		"/etc/supervisord.conf",
+		"/etc/supervisor/supervisord.conf",
+	}
+}
+
+func search(paths []string) (string, error) {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", &Error{Msg: "No config file found at default paths (" + strings.Join(paths, ", ") +
+		"); use the -c option to specify a config file at a different path"}
+}

@@ -1,0 +1,46 @@
+package conf
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	paths, _ := filepath.Glob("testdata/*.conftest")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		in, _, _ := strings.Cut(string(b), "---- want\n")
+		in, _, _ = strings.Cut(in, "---- file: ")
+		f.Add([]byte(in))
+	}
+	f.Add([]byte(Sample()))
+	f.Add([]byte("[supervisord]\n[program:x]\ncommand=%(process_num)0*d\nenvironment='\n"))
+	dir := f.TempDir()
+	path := filepath.Join(dir, "supervisord.conf")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		text := strings.ReplaceAll(string(data), "$DIR", dir)
+		if strings.Contains(text, "[include]") {
+			return // globs could name /dev/zero or a fifo; the include goldens cover this
+		}
+		cfg, err := Parse([]byte(text), path, []string{"HOME=/root", "X=y"})
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("Error() spans lines: %q", err.Error())
+			}
+			return
+		}
+		for _, g := range cfg.Groups {
+			if !g.Equal(g) {
+				t.Fatalf("group %q is not equal to itself", g.Name)
+			}
+		}
+	})
+}
