@@ -379,3 +379,22 @@ func TestSampleParses(t *testing.T) {
 		t.Errorf("uncommented sample gave %d groups, inet %v", len(cfg.Groups), cfg.InetHTTPServer)
 	}
 }
+
+func TestRelativePathsFollowWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	text := "[supervisord]\nlogfile=main.log\n[unix_http_server]\nfile=run/../s.sock\n[unix_http_server:two]\nfile=~/x.sock\n"
+	cfg, err := Parse([]byte(text), "/elsewhere/supervisord.conf", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, _ := os.UserHomeDir()
+	if cfg.Supervisord.Logfile != filepath.Join(dir, "main.log") || cfg.Supervisord.Pidfile != filepath.Join(dir, "supervisord.pid") {
+		t.Errorf("logfile %q pidfile %q", cfg.Supervisord.Logfile, cfg.Supervisord.Pidfile)
+	}
+	if len(cfg.UnixHTTPServers) != 2 || cfg.UnixHTTPServer != cfg.UnixHTTPServers[0] ||
+		cfg.UnixHTTPServer.File != filepath.Join(dir, "s.sock") || cfg.UnixHTTPServers[1].File != filepath.Join(home, "x.sock") ||
+		cfg.UnixHTTPServers[1].Name != "two" {
+		t.Errorf("unix servers %+v %+v", cfg.UnixHTTPServers[0], cfg.UnixHTTPServers[1])
+	}
+}

@@ -28,8 +28,13 @@ type Config struct {
 	Supervisord    Supervisord
 	UnixHTTPServer *UnixHTTPServer // nil when the section is absent
 	InetHTTPServer *InetHTTPServer // nil when the section is absent
-	Supervisorctl  Supervisorctl
-	RPCInterfaces  []RPCInterface
+	// The reference serves every section whose name starts with
+	// "unix_http_server" or "inet_http_server" (say [inet_http_server:lan]);
+	// these list them all in file order, the singular fields being the first.
+	UnixHTTPServers []*UnixHTTPServer
+	InetHTTPServers []*InetHTTPServer
+	Supervisorctl   Supervisorctl
+	RPCInterfaces   []RPCInterface
 
 	// Groups holds every process group ([program:x], [group:x],
 	// [eventlistener:x], [fcgi-program:x]), sorted by Priority then Name, the
@@ -77,6 +82,7 @@ const (
 
 // UnixHTTPServer is [unix_http_server].
 type UnixHTTPServer struct {
+	Name     string      // the part after "unix_http_server:"; "" for the plain section
 	File     string      // required
 	Chmod    os.FileMode // default 0700
 	ChownUID int         // -1 when unset
@@ -87,6 +93,7 @@ type UnixHTTPServer struct {
 
 // InetHTTPServer is [inet_http_server].
 type InetHTTPServer struct {
+	Name     string // the part after "inet_http_server:"; "" for the plain section
 	Host     string // "" for all interfaces ("*:9001" or ":9001")
 	Port     int    // required
 	Username string

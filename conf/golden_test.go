@@ -148,11 +148,11 @@ func dump(b *strings.Builder, c *Config) {
 		s.Logfile, s.LogfileMaxBytes, s.LogfileBackups, s.LogLevel, s.Pidfile, s.Umask, s.Nodaemon, s.Silent)
 	p("  minfds=%d minprocs=%d nocleanup=%t childlogdir=%s user=%q uid=%d gid=%d directory=%q strip_ansi=%t identifier=%q autoreload=%t env=%v",
 		s.Minfds, s.Minprocs, s.NoCleanup, s.ChildLogDir, s.User, s.UID, s.GID, s.Directory, s.StripANSI, s.Identifier, s.AutoReload, s.Environment)
-	if u := c.UnixHTTPServer; u != nil {
-		p("[unix_http_server] file=%s chmod=%o chown=%d:%d auth=%q:%q", u.File, u.Chmod, u.ChownUID, u.ChownGID, u.Username, u.Password)
+	for _, u := range c.UnixHTTPServers {
+		p("[unix_http_server %q] file=%s chmod=%o chown=%d:%d auth=%q:%q", u.Name, u.File, u.Chmod, u.ChownUID, u.ChownGID, u.Username, u.Password)
 	}
-	if i := c.InetHTTPServer; i != nil {
-		p("[inet_http_server] host=%q port=%d auth=%q:%q", i.Host, i.Port, i.Username, i.Password)
+	for _, i := range c.InetHTTPServers {
+		p("[inet_http_server %q] host=%q port=%d auth=%q:%q", i.Name, i.Host, i.Port, i.Username, i.Password)
 	}
 	ctl := c.Supervisorctl
 	p("[supervisorctl] serverurl=%s prompt=%q auth=%q:%q history=%q", ctl.ServerURL, ctl.Prompt, ctl.Username, ctl.Password, ctl.HistoryFile)

@@ -179,6 +179,12 @@ func (l *loader) run(data []byte) error {
 	if err := l.servers(); err != nil {
 		return err
 	}
+	if len(l.cfg.InetHTTPServers) > 0 {
+		l.cfg.InetHTTPServer = l.cfg.InetHTTPServers[0]
+	}
+	if len(l.cfg.UnixHTTPServers) > 0 {
+		l.cfg.UnixHTTPServer = l.cfg.UnixHTTPServers[0]
+	}
 	l.supervisorctl()
 	if sv := &l.cfg.Supervisord; sv.User != "" {
 		uid, gid, err := uidFor(sv.User)
@@ -230,11 +236,11 @@ func (l *loader) includes() error {
 		l.cfg.IncludeGlobs = append(l.cfg.IncludeGlobs, pattern)
 		matches := pyGlob(pattern)
 		if len(matches) == 0 {
-			l.cfg.Warnings = append(l.cfg.Warnings, fmt.Sprintf("No file matches via include %q", pattern))
+			l.cfg.Warnings = append(l.cfg.Warnings, `No file matches via include "`+pattern+`"`)
 			continue
 		}
 		for _, file := range matches {
-			l.cfg.Infos = append(l.cfg.Infos, fmt.Sprintf("Included extra file %q during parsing", file))
+			l.cfg.Infos = append(l.cfg.Infos, `Included extra file "`+file+`" during parsing`)
 			data, err := os.ReadFile(file)
 			if err != nil {
 				continue // the reference skips files it cannot open
@@ -991,7 +997,7 @@ func (l *loader) servers() error {
 		if !strings.HasPrefix(s.name, "inet_http_server") {
 			continue
 		}
-		srv := &InetHTTPServer{}
+		srv := &InetHTTPServer{Name: serverName(s.name)}
 		var err error
 		if srv.Username, srv.Password, err = auth(s.name); err != nil {
 			return err
@@ -1006,15 +1012,13 @@ func (l *loader) servers() error {
 		if srv.Host, srv.Port, err = inetAddress(port); err != nil {
 			return l.fail(s.name, "port", err)
 		}
-		if l.cfg.InetHTTPServer == nil {
-			l.cfg.InetHTTPServer = srv
-		}
+		l.cfg.InetHTTPServers = append(l.cfg.InetHTTPServers, srv)
 	}
 	for _, s := range l.doc.sections {
 		if !strings.HasPrefix(s.name, "unix_http_server") {
 			continue
 		}
-		srv := &UnixHTTPServer{ChownUID: -1, ChownGID: -1, Chmod: 0o700}
+		srv := &UnixHTTPServer{Name: serverName(s.name), ChownUID: -1, ChownGID: -1, Chmod: 0o700}
 		file, ok, err := l.get(s.name, "file", expansions{"here": l.here})
 		if err != nil {
 			return err
@@ -1040,11 +1044,14 @@ func (l *loader) servers() error {
 				return l.fail(s.name, "chmod", fmt.Errorf("Invalid chmod value %s", v))
 			}
 		}
-		if l.cfg.UnixHTTPServer == nil {
-			l.cfg.UnixHTTPServer = srv
-		}
+		l.cfg.UnixHTTPServers = append(l.cfg.UnixHTTPServers, srv)
 	}
 	return nil
+}
+
+func serverName(section string) string {
+	_, name, _ := strings.Cut(section, ":")
+	return name
 }
 
 // supervisorctl reads [supervisorctl] as supervisorctl would. supervisord
