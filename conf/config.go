@@ -151,10 +151,13 @@ type Group struct {
 
 // Process is one process instance (a [program] with numprocs=3 yields three).
 type Process struct {
-	Name     string // process name after process_name expansion
-	Group    string // name of the group it belongs to
-	Program  string // the section's program name
-	Command  string // the expanded command line, as written
+	Name    string // process name after process_name expansion
+	Group   string // name of the group it belongs to
+	Program string // the section's program name
+	Command string // the expanded command line, as written
+	// Argv is Command split like Python's shlex.split; nil when it cannot
+	// be split, which the reference only reports at spawn time (SplitCommand
+	// gives the reason).
 	Argv     []string
 	Priority int // default 999
 
@@ -179,8 +182,11 @@ type Process struct {
 	Stdout         LogConfig
 	Stderr         LogConfig
 
-	Environment []EnvVar // in file order; nil when unset
-	ServerURL   string   // "" when unset (SUPERVISOR_SERVER_URL then comes from the daemon)
+	// Environment is [supervisord] environment= overlaid with the program's
+	// own, as the reference merges them: in first-seen order, later values
+	// replacing earlier ones in place; nil when both are unset.
+	Environment []EnvVar
+	ServerURL   string // "" when unset (SUPERVISOR_SERVER_URL then comes from the daemon)
 }
 
 // LogConfig is the stdout_* or stderr_* option family of a program.
@@ -190,7 +196,7 @@ type LogConfig struct {
 	Logfile         string
 	MaxBytes        int64 // default 50MB; 0 never rotates
 	Backups         int   // default 10
-	CaptureMaxBytes int64 // default 0 (capture mode off)
+	CaptureMaxBytes int64 // default 0 (capture mode off); eventlisteners ignore it on stdout
 	EventsEnabled   bool
 	Syslog          bool
 }

@@ -99,7 +99,9 @@ type parseError struct {
 	line int
 }
 
-func isPySpace(r rune) bool { return unicode.IsSpace(r) }
+// isPySpace is Python's str.isspace for one character, which unlike Go's
+// unicode.IsSpace also counts the separators U+001C..U+001F.
+func isPySpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }
 
 // read adds one file's sections and options to the document. display is the
 // file name as the reference would print it.

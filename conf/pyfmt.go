@@ -347,7 +347,7 @@ func pyRepr(s string) string {
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case r < 0x7f:
 			b.WriteRune(r)
-		case unicode.IsPrint(r) && r != 0xad:
+		case unicode.IsPrint(r):
 			b.WriteRune(r)
 		case r <= 0xff:
 			fmt.Fprintf(&b, `\x%02x`, r)
@@ -364,7 +364,7 @@ func pyRepr(s string) string {
 // pyInt is Python's int(s, base) for base 10 or 8, with its error text.
 func pyInt(s string, base int) (int64, error) {
 	bad := fmt.Errorf("invalid literal for int() with base %d: %s", base, pyRepr(s))
-	t := strings.TrimFunc(s, unicode.IsSpace)
+	t := strings.TrimFunc(s, isPySpace)
 	neg := false
 	if t != "" && (t[0] == '+' || t[0] == '-') {
 		neg = t[0] == '-'
