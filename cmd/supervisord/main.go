@@ -132,7 +132,8 @@ func (c *CLI) loadConfig(o *options, warn bool) (*conf.Config, error) {
 		}
 	}
 	if s.User != "" {
-		if _, _, err := lookupUser(s.User); err != nil {
+		// Again, since -u may have replaced the file's user.
+		if s.UID, s.GID, err = lookupUser(s.User); err != nil {
 			return nil, err
 		}
 	}
