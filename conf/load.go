@@ -691,14 +691,13 @@ func (l *loader) fcgiProgram(section string) (*Group, error) {
 		if !ok {
 			return nil, sockErr(fmt.Sprintf("('Bad socket format %%s', %s)", pyRepr(sock)))
 		}
-		if port < 1 || port > 0xffff {
-			bound := "below lower bound (1)"
-			if port > 0xffff {
-				bound = "above upper bound (65535)"
-			}
-			return nil, sockErr(fmt.Sprintf("%d is %s", port, bound))
+		switch {
+		case port == "0":
+			return nil, sockErr("0 is below lower bound (1)")
+		case len(port) > 5 || port > "65535" && len(port) == 5:
+			return nil, sockErr(port + " is above upper bound (65535)")
 		}
-		g.Socket = fmt.Sprintf("tcp://%s:%d", strings.ToLower(host), port)
+		g.Socket = "tcp://" + strings.ToLower(host) + ":" + port
 	}
 	if g.Processes, err = l.processes(section, name); err != nil {
 		return nil, err
@@ -706,27 +705,22 @@ func (l *loader) fcgiProgram(section string) (*Group, error) {
 	return g, nil
 }
 
-// parseTCPSocket matches the reference's tcp://([^\s:]+):(\d+)$.
-func parseTCPSocket(s string) (string, int, bool) {
+// parseTCPSocket matches the reference's tcp://([^\s:]+):(\d+)$, returning
+// the port as Python would print the number.
+func parseTCPSocket(s string) (host, port string, ok bool) {
 	rest, ok := strings.CutPrefix(s, "tcp://")
 	if !ok {
-		return "", 0, false
+		return "", "", false
 	}
-	host, port, ok := strings.Cut(rest, ":")
-	if !ok || host == "" || strings.IndexFunc(host, isPySpace) >= 0 || port == "" {
-		return "", 0, false
+	host, port, ok = strings.Cut(rest, ":")
+	if !ok || host == "" || strings.IndexFunc(host, isPySpace) >= 0 || port == "" ||
+		strings.Trim(port, "0123456789") != "" {
+		return "", "", false
 	}
-	port = strings.TrimSuffix(port, "\n")
-	n := 0
-	for _, c := range port {
-		if c < '0' || c > '9' {
-			return "", 0, false
-		}
-		if n < 1<<20 {
-			n = n*10 + int(c-'0')
-		}
+	if port = strings.TrimLeft(port, "0"); port == "" {
+		port = "0"
 	}
-	return host, n, true
+	return host, port, true
 }
 
 func sortProcesses(ps []*Process) {
