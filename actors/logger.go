@@ -1,7 +1,10 @@
 package actors
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -22,9 +25,11 @@ type logger struct {
 	cfg          conf.LogConfig
 	rt           *runtime
 
-	file   *logfile.File
-	syslog *logfile.Syslog
-	strip  *logfile.ANSIStripper
+	file     *logfile.File
+	syslog   *logfile.Syslog
+	strip    *logfile.StripANSI
+	stripped []byte // reused output buffer of strip
+	echo     bool   // copy output to the main log, as the reference does at debug level
 }
 
 func newLogger(proc, stream, path string, cfg conf.LogConfig, rt *runtime) actor.Actor {
@@ -58,8 +63,9 @@ func (l *logger) Receive(c actor.Context) {
 
 func (l *logger) open() {
 	if l.rt.stripANSI {
-		l.strip = logfile.NewANSIStripper()
+		l.strip = &logfile.StripANSI{}
 	}
+	l.echo = l.rt.log.Enabled(context.Background(), slog.LevelDebug)
 	if l.path != "" {
 		f, err := logfile.Open(l.path, l.cfg.MaxBytes, l.cfg.Backups)
 		if err != nil {
@@ -69,13 +75,17 @@ func (l *logger) open() {
 		}
 	}
 	if l.cfg.Syslog {
-		l.syslog = logfile.NewSyslog(l.proc)
+		l.syslog = logfile.NewSyslog(l.proc + " ")
 	}
 }
 
 func (l *logger) write(data []byte) {
 	if l.strip != nil {
-		data = l.strip.Strip(data)
+		l.stripped = l.strip.Append(l.stripped[:0], data)
+		data = l.stripped
+	}
+	if len(data) == 0 {
+		return
 	}
 	if l.file != nil {
 		if _, err := l.file.Write(data); err != nil {
@@ -84,5 +94,12 @@ func (l *logger) write(data []byte) {
 	}
 	if l.syslog != nil {
 		l.syslog.Write(data)
+	}
+	if l.echo {
+		text := string(data)
+		if !utf8.ValidString(text) {
+			text = fmt.Sprintf("Undecodable: %q", data)
+		}
+		l.rt.log.Debug(fmt.Sprintf("'%s' %s output:\n%s", l.proc, l.stream, text))
 	}
 }

@@ -53,6 +53,7 @@ const (
 
 // stateChanged goes from a process to its group on every transition.
 type stateChanged struct {
+	group    string
 	name     string
 	from, to State
 	// expected is false for an exit not listed in exitcodes.
@@ -75,6 +76,8 @@ type (
 type (
 	// shutdown begins the daemon's stop sequence.
 	shutdown struct{}
+	// shutdownReport is the supervisor's own timer: log who is still running.
+	shutdownReport struct{}
 )
 
 // logChunk is a piece of child output on its way to a logger. release hands
@@ -100,23 +103,25 @@ type ProcessInfo struct {
 	StderrLogfile string
 }
 
-func (*startProcess) isMessage()  {}
-func (*stopProcess) isMessage()   {}
-func (*getInfo) isMessage()       {}
-func (*autostart) isMessage()     {}
-func (*reopenLogs) isMessage()    {}
-func (*shutdownBegun) isMessage() {}
-func (*exited) isMessage()        {}
-func (*timerFired) isMessage()    {}
-func (*stateChanged) isMessage()  {}
-func (*startGroup) isMessage()    {}
-func (*stopGroup) isMessage()     {}
-func (*groupStopped) isMessage()  {}
-func (*shutdown) isMessage()      {}
-func (*logChunk) isMessage()      {}
-func (*Result) isMessage()        {}
+func (*startProcess) isMessage()   {}
+func (*stopProcess) isMessage()    {}
+func (*getInfo) isMessage()        {}
+func (*autostart) isMessage()      {}
+func (*reopenLogs) isMessage()     {}
+func (*shutdownBegun) isMessage()  {}
+func (*exited) isMessage()         {}
+func (*timerFired) isMessage()     {}
+func (*stateChanged) isMessage()   {}
+func (*startGroup) isMessage()     {}
+func (*stopGroup) isMessage()      {}
+func (*groupStopped) isMessage()   {}
+func (*shutdown) isMessage()       {}
+func (*shutdownReport) isMessage() {}
+func (*logChunk) isMessage()       {}
+func (*Result) isMessage()         {}
 
 // Late-by-design messages: an exit or a timer may outlive its actor.
-func (*exited) IgnoreDeadLetterLogging()     {}
-func (*timerFired) IgnoreDeadLetterLogging() {}
-func (*logChunk) IgnoreDeadLetterLogging()   {}
+func (*exited) IgnoreDeadLetterLogging()         {}
+func (*timerFired) IgnoreDeadLetterLogging()     {}
+func (*logChunk) IgnoreDeadLetterLogging()       {}
+func (*shutdownReport) IgnoreDeadLetterLogging() {}

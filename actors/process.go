@@ -1,8 +1,10 @@
 package actors
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -77,7 +79,7 @@ func (p *process) Receive(c actor.Context) {
 		p.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
 		p.startLoggers(c)
 		// A restarted incarnation starts over in STOPPED; let the group know.
-		c.Send(c.Parent(), &stateChanged{name: p.cfg.Name, from: p.state, to: p.state, expected: true})
+		c.Send(c.Parent(), &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: p.state, to: p.state, expected: true})
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
 		close(p.gone)
@@ -115,7 +117,7 @@ func (p *process) startLoggers(c actor.Context) {
 			}
 			path = auto
 		}
-		if path == "" && !lc.Syslog {
+		if path == "" && !lc.Syslog && !p.rt.log.Enabled(context.Background(), slog.LevelDebug) {
 			return nil, ""
 		}
 		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg.Name, name, path, lc, p.rt) })
@@ -144,7 +146,7 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 		p.backoff++
 	}
 	p.beh.Become(recv)
-	c.Send(c.Parent(), &stateChanged{name: p.cfg.Name, from: from, to: next, expected: expected})
+	c.Send(c.Parent(), &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected})
 }
 
 // Behaviours, one per state. Each handles what can happen in that state.
@@ -396,7 +398,7 @@ func (p *process) kill(c actor.Context, sig syscall.Signal) {
 	if asGroup {
 		how = "process group "
 	}
-	p.rt.log.Debug(fmt.Sprintf("killing %s (pid %d) %swith signal %s", p.cfg.Name, p.proc.Pid, how, signame(sig)))
+	p.rt.log.Debug(fmt.Sprintf("killing %s (pid %d) %swith signal %s", p.cfg.Name, p.proc.Pid, how, conf.SignalName(sig)))
 	p.killing = true
 	p.cancelTimer()
 	if p.state != Stopping {

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/scheduler"
 
 	"supervisord/conf"
 )
@@ -14,7 +17,8 @@ import (
 // group, starts them in priority order and runs the stop sequence.
 //
 // Accepts: *actor.Started (spawn groups, autostart them), *shutdown,
-// *reopenLogs, *groupStopped. Emits *stopGroup to one group at a time, highest
+// *reopenLogs, *groupStopped, *stateChanged (from groups), its own
+// *shutdownReport timer. Emits *stopGroup to one group at a time, highest
 // priority number first, as the reference does, and stops itself once the
 // last one has stopped; its Stopped handler closes the daemon's done channel.
 // Failure policy: its guardian stops it on the first panic, which takes the
@@ -25,17 +29,31 @@ type supervisor struct {
 	done   chan struct{}
 	groups []*actor.PID // in start order
 
+	// procs lists every process in config order with its last known state
+	// (keyed group:name), for the shutdown report.
+	procs []*conf.Process
+	state map[string]State
+
 	stopping bool
 	toStop   []*actor.PID // groups not yet stopped, start order
+	timers   *scheduler.TimerScheduler
 }
 
 func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}) actor.Actor {
-	return &supervisor{cfg: cfg, rt: rt, done: done}
+	s := &supervisor{cfg: cfg, rt: rt, done: done, state: map[string]State{}}
+	for _, g := range cfg.Groups {
+		for _, p := range g.Processes {
+			s.procs = append(s.procs, p)
+			s.state[p.Group+":"+p.Name] = Stopped
+		}
+	}
+	return s
 }
 
 func (s *supervisor) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *actor.Started:
+		s.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
 		for _, gc := range s.cfg.Groups {
 			gc := gc
 			props := actor.PropsFromProducer(func() actor.Actor { return newGroup(gc, s.rt) },
@@ -60,6 +78,11 @@ func (s *supervisor) Receive(c actor.Context) {
 		}
 		s.toStop = append([]*actor.PID(nil), s.groups...)
 		s.stopNext(c)
+		s.report(c)
+	case *shutdownReport:
+		s.report(c)
+	case *stateChanged:
+		s.state[m.group+":"+m.name] = m.to
 	case *groupStopped:
 		s.toStop = s.toStop[:len(s.toStop)-1]
 		s.stopNext(c)
@@ -80,6 +103,22 @@ func (s *supervisor) stopNext(c actor.Context) {
 		return
 	}
 	c.Request(s.toStop[len(s.toStop)-1], &stopGroup{})
+}
+
+// report logs the processes the shutdown still waits for, every 3 seconds
+// like the reference, as long as there are any.
+func (s *supervisor) report(c actor.Context) {
+	var names []string
+	for _, p := range s.procs {
+		if !s.state[p.Group+":"+p.Name].IsStopped() {
+			names = append(names, p.Name)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	s.rt.log.Info("waiting for " + strings.Join(names, ", ") + " to die")
+	s.timers.SendOnce(3*time.Second, c.Self(), &shutdownReport{})
 }
 
 // panicStacks logs a panic with its stack, which protoactor does not, and

@@ -398,3 +398,13 @@ func TestRelativePathsFollowWorkingDirectory(t *testing.T) {
 		t.Errorf("unix servers %+v %+v", cfg.UnixHTTPServers[0], cfg.UnixHTTPServers[1])
 	}
 }
+
+func TestSignalName(t *testing.T) {
+	for sig, want := range map[syscall.Signal]string{
+		15: "SIGTERM", 6: "SIGABRT", 17: "SIGCHLD", 29: "SIGPOLL", 34: "SIGRTMIN", 64: "SIGRTMAX", 40: "signal 40",
+	} {
+		if got := SignalName(sig); got != want {
+			t.Errorf("SignalName(%d) = %q, want %q", sig, got, want)
+		}
+	}
+}

@@ -89,6 +89,30 @@ var signalNames = map[string]syscall.Signal{
 	"SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1,
 }
 
+// signalByNumber names each signal as the reference's signame does, which
+// settles every alias on one name (SIGIO is "SIGPOLL").
+var signalByNumber = func() map[syscall.Signal]string {
+	m := make(map[syscall.Signal]string)
+	for name, sig := range signalNames {
+		switch name {
+		case "SIGCLD", "SIGIOT", "SIGIO":
+			continue
+		}
+		if !strings.HasPrefix(name, "SIG_") {
+			m[sig] = name
+		}
+	}
+	return m
+}()
+
+// SignalName is "SIGTERM" for 15 and "signal 40" for a number with no name.
+func SignalName(sig syscall.Signal) string {
+	if name, ok := signalByNumber[sig]; ok {
+		return name
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
+
 // ParseSignal reads a signal like the reference's signal_number: a number,
 // or a name with or without "SIG" in any case.
 func ParseSignal(s string) (syscall.Signal, error) {

@@ -1,0 +1,360 @@
+// Package child starts programs as OS processes and reaps them.
+//
+// One goroutine owns every child of the daemon: it is the only caller of wait4,
+// woken by SIGCHLD, so that exits are noticed without a blocked thread per
+// child and orphans re-parented to the daemon (as PID 1 in a container) are
+// reaped too. Nothing else in the process may wait for children once a
+// Reaper exists; exec.Cmd.Wait would race it.
+package child
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"supervisord/conf"
+)
+
+// Spec says how to start one program.
+type Spec struct {
+	Argv []string // Argv[0] is the resolved path to execute
+	Dir  string   // working directory; empty keeps the daemon's
+	Env  []string
+	// UID and GID switch the child to another user when the daemon is root;
+	// -1 keeps the daemon's. A UID equal to the daemon's is not a switch.
+	UID, GID int
+	Umask    *os.FileMode // nil inherits the daemon's umask
+	// RedirectStderr sends the child's stderr down its stdout pipe.
+	RedirectStderr bool
+}
+
+// Proc is a started child. Its pipes are the parent's ends; the caller
+// closes them. Stderr is nil when Spec.RedirectStderr was set.
+type Proc struct {
+	Pid                   int
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Signal sends sig to the process. Once the process has been reaped it
+// returns ErrExited rather than signal whatever now holds the pid.
+func (p *Proc) Signal(sig syscall.Signal) error { return p.kill(p.Pid, sig) }
+
+// SignalGroup sends sig to the process group the child leads.
+func (p *Proc) SignalGroup(sig syscall.Signal) error { return p.kill(-p.Pid, sig) }
+
+func (p *Proc) kill(target int, sig syscall.Signal) error {
+	reaping.mu.Lock()
+	defer reaping.mu.Unlock()
+	if _, live := reaping.live[p.Pid]; !live {
+		return ErrExited
+	}
+	return syscall.Kill(target, sig)
+}
+
+// ErrExited is returned when signalling a child that has already been reaped.
+var ErrExited = errors.New("supervisor: process already exited")
+
+// ExitStatus is how a child ended.
+type ExitStatus struct{ ws syscall.WaitStatus }
+
+// ExitCode is the exit status, or -1 when a signal ended the process.
+func (s ExitStatus) ExitCode() int {
+	if s.ws.Exited() {
+		return s.ws.ExitStatus()
+	}
+	return -1
+}
+
+// Signaled reports the signal that ended the process, if one did.
+func (s ExitStatus) Signaled() (syscall.Signal, bool) {
+	if s.ws.Signaled() {
+		return s.ws.Signal(), true
+	}
+	return 0, false
+}
+
+// String reads as the reference's exit descriptions: "exit status 1",
+// "terminated by SIGTERM", "terminated by SIGSEGV (core dumped)".
+func (s ExitStatus) String() string {
+	sig, ok := s.Signaled()
+	if !ok {
+		return "exit status " + strconv.Itoa(s.ExitCode())
+	}
+	msg := "terminated by " + conf.SignalName(sig)
+	if s.ws.CoreDump() {
+		msg += " (core dumped)"
+	}
+	return msg
+}
+
+// Resolve finds the file a program's first word names, searching PATH from
+// env (not the daemon's) when it has no slash, and checks it can be run. Its
+// errors read as the reference's spawn errors.
+func Resolve(argv0 string, env []string) (string, error) {
+	path := argv0
+	if !strings.Contains(argv0, "/") {
+		path = ""
+		for _, dir := range strings.Split(lookupEnv(env, "PATH"), ":") {
+			if dir == "" {
+				continue
+			}
+			cand := dir + "/" + argv0
+			if st, err := os.Stat(cand); err == nil && st.Mode().IsRegular() {
+				path = cand
+				break
+			}
+		}
+		if path == "" {
+			return "", fmt.Errorf("can't find command '%s'", argv0)
+		}
+	}
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("can't find command '%s'", argv0)
+	case st.IsDir():
+		return "", fmt.Errorf("command at '%s' is a directory", path)
+	case st.Mode().Perm()&0o111 == 0:
+		return "", fmt.Errorf("command at '%s' is not executable", path)
+	case syscall.Access(path, 1) != nil: // X_OK
+		return "", fmt.Errorf("no permission to run command '%s'", argv0)
+	}
+	return path, nil
+}
+
+// lookupEnv is the last value of key in env, or the default PATH the
+// reference falls back to when the environment has none.
+func lookupEnv(env []string, key string) string {
+	val, found := "", false
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			val, found = v, true
+		}
+	}
+	if !found && key == "PATH" {
+		return "/bin:/usr/bin:/usr/local/bin"
+	}
+	return val
+}
+
+// reaping is the process's single owner of wait4, shared by every Reaper.
+var reaping struct {
+	once sync.Once
+	// mu is held across fork+registration and across each wait4 sweep, so an
+	// exit is never reaped before its pid is known to belong to us.
+	mu   sync.Mutex
+	live map[int]func(ExitStatus)
+	// log is the newest Reaper's logger, for pids nobody started.
+	log atomic.Pointer[slog.Logger]
+}
+
+// Reaper starts children and collects their exits. All Reapers of a
+// process share one wait4 loop, so trees started one after another (or side
+// by side in tests) never reap each other's children.
+type Reaper struct {
+	log *slog.Logger
+}
+
+// NewReaper makes sure the reaping goroutine runs. log receives a line for
+// every unknown pid reaped (orphans re-parented to the daemon).
+func NewReaper(log *slog.Logger) *Reaper {
+	reaping.once.Do(func() {
+		reaping.live = make(map[int]func(ExitStatus))
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGCHLD)
+		go func() {
+			for range sigs {
+				sweep()
+			}
+		}()
+	})
+	reaping.log.Store(log)
+	return &Reaper{log: log}
+}
+
+// Close stops logging unknown pids to this Reaper's log. Reaping goes on
+// for the life of the process: children may still be exiting.
+func (r *Reaper) Close() {
+	reaping.log.CompareAndSwap(r.log, nil)
+}
+
+// sweep reaps every child that has exited. SIGCHLDs coalesce, so one
+// wakeup may stand for many exits.
+func sweep() {
+	type exit struct {
+		notify func(ExitStatus)
+		st     ExitStatus
+	}
+	var exits []exit
+	reaping.mu.Lock()
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			break
+		}
+		notify, ok := reaping.live[pid]
+		if !ok {
+			if log := reaping.log.Load(); log != nil {
+				log.Info(fmt.Sprintf("reaped unknown pid %d (%s)", pid, ExitStatus{ws}))
+			}
+			continue
+		}
+		delete(reaping.live, pid)
+		exits = append(exits, exit{notify, ExitStatus{ws}})
+	}
+	reaping.mu.Unlock()
+	for _, e := range exits {
+		e.notify(e.st)
+	}
+}
+
+// Start forks and execs spec in a process group of its own, with fresh
+// pipes for its stdin, stdout and (unless redirected) stderr. onExit is
+// called once, from the reaper's goroutine, when the process has been
+// reaped; it must not block.
+func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
+	attr := &syscall.SysProcAttr{Setpgid: true}
+	if cred, err := credential(spec.UID, spec.GID); err != nil {
+		return nil, err
+	} else if cred != nil {
+		attr.Credential = cred
+	}
+	path, argv := spec.Argv[0], spec.Argv
+	if spec.Umask != nil {
+		// The fork hook has no umask; a shim of ourselves sets it and execs.
+		path = "/proc/self/exe"
+		argv = append([]string{shimArg0, strconv.FormatUint(uint64(*spec.Umask), 8), spec.Argv[0]}, spec.Argv...)
+	}
+
+	var parent, child []*os.File
+	closeAll := func(fs []*os.File) {
+		for _, f := range fs {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("too many open files to spawn '%s'", spec.Argv[0])
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		closeAll([]*os.File{inR, inW})
+		return nil, fmt.Errorf("too many open files to spawn '%s'", spec.Argv[0])
+	}
+	parent, child = []*os.File{inW, outR, nil}, []*os.File{inR, outW, outW}
+	if !spec.RedirectStderr {
+		errR, errW, err := os.Pipe()
+		if err != nil {
+			closeAll(parent)
+			closeAll(child[:2])
+			return nil, fmt.Errorf("too many open files to spawn '%s'", spec.Argv[0])
+		}
+		parent[2], child[2] = errR, errW
+	}
+	defer closeAll(uniq(child))
+
+	pa := &syscall.ProcAttr{
+		Dir:   spec.Dir,
+		Env:   spec.Env,
+		Files: []uintptr{child[0].Fd(), child[1].Fd(), child[2].Fd()},
+		Sys:   attr,
+	}
+	reaping.mu.Lock()
+	pid, err := syscall.ForkExec(path, argv, pa)
+	if err == nil {
+		reaping.live[pid] = onExit
+	}
+	reaping.mu.Unlock()
+	if err != nil {
+		closeAll(parent)
+		return nil, spawnError(spec, err)
+	}
+	return &Proc{Pid: pid, Stdin: parent[0], Stdout: parent[1], Stderr: parent[2]}, nil
+}
+
+func uniq(fs []*os.File) []*os.File {
+	if len(fs) == 3 && fs[1] == fs[2] {
+		return fs[:2]
+	}
+	return fs
+}
+
+// spawnError words a failed fork or exec the way the reference's child
+// reports it on its stderr before exiting 127.
+func spawnError(spec Spec, err error) error {
+	var errno syscall.Errno
+	code := err.Error()
+	if errors.As(err, &errno) {
+		code = errnoName(errno)
+	}
+	if spec.Dir != "" {
+		if st, serr := os.Stat(spec.Dir); serr != nil || !st.IsDir() {
+			return fmt.Errorf("couldn't chdir to %s: %s", spec.Dir, code)
+		}
+	}
+	return fmt.Errorf("couldn't exec %s: %s", spec.Argv[0], code)
+}
+
+func errnoName(e syscall.Errno) string {
+	switch e {
+	case syscall.ENOENT:
+		return "ENOENT"
+	case syscall.EACCES:
+		return "EACCES"
+	case syscall.ENOTDIR:
+		return "ENOTDIR"
+	case syscall.ENOEXEC:
+		return "ENOEXEC"
+	case syscall.EPERM:
+		return "EPERM"
+	case syscall.ENOMEM:
+		return "ENOMEM"
+	case syscall.EAGAIN:
+		return "EAGAIN"
+	case syscall.E2BIG:
+		return "E2BIG"
+	case syscall.ETXTBSY:
+		return "ETXTBSY"
+	}
+	return e.Error()
+}
+
+// credential is what the child runs as: nil to stay the daemon's user, the
+// user's primary group first among its groups otherwise, as the reference
+// sets them.
+func credential(uid, gid int) (*syscall.Credential, error) {
+	if uid < 0 || uid == os.Getuid() {
+		return nil, nil
+	}
+	if os.Getuid() != 0 {
+		return nil, errors.New("couldn't setuid to " + strconv.Itoa(uid) + ": Can't drop privilege as nonroot user")
+	}
+	if gid < 0 {
+		gid = os.Getgid()
+	}
+	groups := []uint32{uint32(gid)}
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		if ids, err := u.GroupIds(); err == nil {
+			for _, id := range ids {
+				if n, err := strconv.ParseUint(id, 10, 32); err == nil && uint32(n) != uint32(gid) {
+					groups = append(groups, uint32(n))
+				}
+			}
+		}
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: groups}, nil
+}
