@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -69,7 +70,7 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		rt.spawner = child.NewReaper(opts.Log)
 	}
 	// The library's own chatter goes to the main log, quietened to warnings.
-	lib := opts.Log.With("component", "protoactor")
+	lib := slog.New(atLeast{opts.Log.Handler(), slog.LevelWarn}).With("component", "protoactor")
 	sys := actor.NewActorSystem(
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return lib }),
 		actor.WithDeadLetterRequestLogging(false),
@@ -130,4 +131,23 @@ func (d *Daemon) ProcessInfo(timeout time.Duration) []ProcessInfo {
 		out = append(out, ProcessInfo{Name: a.pc.Name, Group: a.pc.Group, State: Unknown, Now: time.Now()})
 	}
 	return out
+}
+
+// atLeast passes on records from min up, so the actor library's start-up
+// chatter stays out of a main log that otherwise reads like the reference's.
+type atLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{h.Handler.WithAttrs(as), h.min}
+}
+
+func (h atLeast) WithGroup(name string) slog.Handler {
+	return atLeast{h.Handler.WithGroup(name), h.min}
 }

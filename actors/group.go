@@ -10,7 +10,8 @@ import (
 
 // group is the actor for one process group ([program:x], [group:x], …).
 //
-// Accepts: *startGroup, *stopGroup (answered with *groupStopped once every
+// Accepts: *startGroup (answered with *groupStarted when autostarting),
+// *stopGroup (answered with *groupStopped once every
 // process is in a stopped state), *shutdownBegun and *reopenLogs (passed on
 // to every process), *stateChanged (passed on to the supervisor) and *Result
 // from its processes. Children:
@@ -19,17 +20,21 @@ import (
 // (its Restarting handler kills the OS process first) up to 10 times in 10 s,
 // then stop it.
 type group struct {
-	cfg   *conf.Group
-	rt    *runtime
-	procs []*actor.PID // in the group's priority order
-	state map[string]State
+	cfg    *conf.Group
+	rt     *runtime
+	procs  []*actor.PID // in start order
+	byName map[string]*actor.PID
+	state  map[string]State
 
 	stopAwaited int          // stop replies still expected from processes
 	stopWaiters []*actor.PID // who asked for stopGroup
+
+	autostarting []*actor.PID // processes still to autostart, in order
+	autostarter  *actor.PID   // who to answer with *groupStarted
 }
 
 func newGroup(cfg *conf.Group, rt *runtime) actor.Actor {
-	return &group{cfg: cfg, rt: rt, state: make(map[string]State, len(cfg.Processes))}
+	return &group{cfg: cfg, rt: rt, state: make(map[string]State, len(cfg.Processes)), byName: make(map[string]*actor.PID)}
 }
 
 var processSupervision = actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider)
@@ -47,21 +52,27 @@ func (g *group) Receive(c actor.Context) {
 				panic(err) // names are unique within a group once conf accepted them
 			}
 			g.procs = append(g.procs, pid)
+			g.byName[pc.Name] = pid
 			g.state[pc.Name] = Stopped
 		}
 	case *startGroup:
-		for _, pid := range g.procs {
-			if m.autostartOnly {
-				c.Send(pid, &autostart{})
-			} else {
-				c.Send(pid, &startProcess{})
-			}
+		if m.autostartOnly {
+			g.autostarter = c.Sender()
+			g.autostarting = append([]*actor.PID(nil), g.procs...)
+			g.autostartNext(c)
+			return
 		}
+		for _, pid := range g.procs {
+			c.Send(pid, &startProcess{})
+		}
+	case *autostarted:
+		g.autostarting = g.autostarting[1:]
+		g.autostartNext(c)
 	case *stopGroup:
 		g.stopWaiters = append(g.stopWaiters, c.Sender())
-		for i := len(g.procs) - 1; i >= 0; i-- {
+		for _, pc := range g.cfg.StopOrder() {
 			g.stopAwaited++
-			c.Request(g.procs[i], &stopProcess{})
+			c.Request(g.byName[pc.Name], &stopProcess{})
 		}
 	case *Result:
 		if g.stopAwaited > 0 {
@@ -76,6 +87,19 @@ func (g *group) Receive(c actor.Context) {
 		for _, pid := range g.procs {
 			c.Send(pid, m)
 		}
+	}
+}
+
+// autostartNext asks the next process to autostart, one at a time so spawns
+// happen in the group's priority order, and answers the supervisor at the end.
+func (g *group) autostartNext(c actor.Context) {
+	if len(g.autostarting) > 0 {
+		c.Request(g.autostarting[0], &autostart{})
+		return
+	}
+	if g.autostarter != nil {
+		c.Send(g.autostarter, &groupStarted{})
+		g.autostarter = nil
 	}
 }
 

@@ -16,8 +16,11 @@ type (
 	startProcess struct{}
 	// stopProcess asks a process to stop (supervisorctl stop).
 	stopProcess struct{}
-	// autostart starts a never-started process whose autostart is set.
-	autostart struct{}
+	// autostart starts a never-started process whose autostart is set, and
+	// is answered with *autostarted once the spawn has been tried, so a
+	// group can start its processes strictly one after another.
+	autostart   struct{}
+	autostarted struct{}
 	// getInfo asks for a ProcessInfo snapshot.
 	getInfo struct{}
 	// reopenLogs asks a process (and its loggers) to reopen log files.
@@ -70,6 +73,9 @@ type (
 	stopGroup struct{}
 	// groupStopped answers stopGroup.
 	groupStopped struct{ name string }
+	// groupStarted answers startGroup{autostartOnly: true} once every
+	// process has been tried, so the next group in priority order may go.
+	groupStarted struct{}
 )
 
 // Supervisor requests.
@@ -107,6 +113,8 @@ func (*startProcess) isMessage()   {}
 func (*stopProcess) isMessage()    {}
 func (*getInfo) isMessage()        {}
 func (*autostart) isMessage()      {}
+func (*autostarted) isMessage()    {}
+func (*groupStarted) isMessage()   {}
 func (*reopenLogs) isMessage()     {}
 func (*shutdownBegun) isMessage()  {}
 func (*exited) isMessage()         {}

@@ -32,7 +32,7 @@ var generations atomic.Uint64
 // process is the actor for one process instance. It owns the OS process and
 // walks the documented state machine.
 //
-// Accepts: *startProcess, *stopProcess, *getInfo, *reopenLogs, *shutdownBegun,
+// Accepts: *startProcess, *stopProcess, *autostart, *getInfo, *reopenLogs, *shutdownBegun,
 // and its own *exited and *timerFired. Emits *stateChanged to its parent (the
 // group) on every transition. Children: a logger per captured stream, named
 // "stdout" and "stderr". Failure policy: set by the group; on Stopping and
@@ -85,6 +85,11 @@ func (p *process) Receive(c actor.Context) {
 		close(p.gone)
 	case *getInfo:
 		c.Respond(p.info())
+	case *autostart:
+		if p.state == Stopped && !p.noStart && p.start.IsZero() && p.cfg.AutoStart {
+			p.spawn(c)
+		}
+		c.Respond(&autostarted{})
 	case *reopenLogs:
 		for _, l := range []*actor.PID{p.stdout, p.stderr} {
 			if l != nil {
@@ -157,10 +162,6 @@ func (p *process) stopped(c actor.Context) {
 		c.Respond(&Result{p.spawn(c)})
 	case *stopProcess:
 		c.Respond(&Result{ErrNotRunning})
-	case *autostart:
-		if !p.noStart && p.start.IsZero() && p.cfg.AutoStart {
-			p.spawn(c)
-		}
 	}
 }
 

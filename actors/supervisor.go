@@ -16,7 +16,8 @@ import (
 // supervisor is the root of the tree: it owns one group actor per process
 // group, starts them in priority order and runs the stop sequence.
 //
-// Accepts: *actor.Started (spawn groups, autostart them), *shutdown,
+// Accepts: *actor.Started (spawn groups, autostart them one group at a
+// time), *groupStarted, *shutdown,
 // *reopenLogs, *groupStopped, *stateChanged (from groups), its own
 // *shutdownReport timer. Emits *stopGroup to one group at a time, highest
 // priority number first, as the reference does, and stops itself once the
@@ -34,6 +35,7 @@ type supervisor struct {
 	procs []*conf.Process
 	state map[string]State
 
+	started  int // groups autostarted so far, in priority order
 	stopping bool
 	toStop   []*actor.PID // groups not yet stopped, start order
 	timers   *scheduler.TimerScheduler
@@ -65,9 +67,10 @@ func (s *supervisor) Receive(c actor.Context) {
 			}
 			s.groups = append(s.groups, pid)
 		}
-		for _, pid := range s.groups {
-			c.Send(pid, &startGroup{autostartOnly: true})
-		}
+		s.startNext(c)
+	case *groupStarted:
+		s.started++
+		s.startNext(c)
 	case *shutdown:
 		if s.stopping {
 			return
@@ -92,6 +95,14 @@ func (s *supervisor) Receive(c actor.Context) {
 		}
 	case *actor.Stopped:
 		close(s.done)
+	}
+}
+
+// startNext autostarts the next group, one at a time so every spawn happens
+// in priority order as with the reference. A shutdown ends the sequence.
+func (s *supervisor) startNext(c actor.Context) {
+	if s.started < len(s.groups) && !s.stopping {
+		c.Request(s.groups[s.started], &startGroup{autostartOnly: true})
 	}
 }
 

@@ -128,10 +128,12 @@ const (
 
 // Group is a process group: what reread/update add, change and remove.
 type Group struct {
-	Name      string
-	Kind      GroupKind
-	Priority  int        // default 999 (-1 for eventlisteners)
-	Processes []*Process // sorted by Priority then Name, like the reference
+	Name     string
+	Kind     GroupKind
+	Priority int // default 999 (-1 for eventlisteners)
+	// Processes in start order: each program's instances sorted by Priority
+	// then Name, programs in the order a [group:x] lists them.
+	Processes []*Process
 
 	// Eventlistener pools only.
 	BufferSize    int      // default 10

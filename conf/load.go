@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -477,7 +478,6 @@ func (l *loader) groups() error {
 			}
 			g.Processes = append(g.Processes, procs...)
 		}
-		sortProcesses(g.Processes)
 		groups = append(groups, g)
 	}
 
@@ -721,6 +721,15 @@ func parseTCPSocket(s string) (host, port string, ok bool) {
 		port = "0"
 	}
 	return host, port, true
+}
+
+// StopOrder is the order the reference stops a group's processes in:
+// highest priority number first, then by name, backwards.
+func (g *Group) StopOrder() []*Process {
+	ps := append([]*Process(nil), g.Processes...)
+	sortProcesses(ps)
+	slices.Reverse(ps)
+	return ps
 }
 
 func sortProcesses(ps []*Process) {
