@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -45,8 +46,10 @@ func (rt *runtime) autoLogName(proc, stream string) (string, error) {
 type Daemon struct {
 	sys  *actor.ActorSystem
 	root *actor.PID
-	cfg  *conf.Config
 	done chan struct{}
+
+	mu     sync.RWMutex
+	groups []*conf.Group // the groups the tree runs; replaced, never mutated
 }
 
 // Start spawns the supervision tree for cfg and starts the autostart programs
@@ -75,7 +78,7 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return lib }),
 		actor.WithDeadLetterRequestLogging(false),
 	)
-	d := &Daemon{sys: sys, cfg: cfg, done: make(chan struct{})}
+	d := &Daemon{sys: sys, groups: cfg.Groups, done: make(chan struct{})}
 	treeDone := make(chan struct{})
 	props := actor.PropsFromProducer(func() actor.Actor { return newSupervisor(cfg, rt, treeDone) },
 		actor.WithGuardian(actor.NewOneForOneStrategy(0, time.Second, actor.DefaultDecider)),
@@ -115,7 +118,7 @@ func (d *Daemon) ProcessInfo(timeout time.Duration) []ProcessInfo {
 		f  *actor.Future
 	}
 	var asks []ask
-	for _, g := range d.cfg.Groups {
+	for _, g := range d.Groups() {
 		for _, pc := range g.Processes {
 			pid := d.sys.NewLocalPID(d.root.Id + "/" + g.Name + "/" + pc.Name)
 			asks = append(asks, ask{pc, d.sys.Root.RequestFuture(pid, &getInfo{}, timeout)})

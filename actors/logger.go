@@ -16,7 +16,8 @@ import (
 // process: it writes chunks to the log file, rotating it, and to syslog.
 //
 // Accepts: *logChunk (from the pipe reader; always released, even on a
-// panic, so the reader never stalls), *reopenLogs. Parent: the process actor.
+// panic, so the reader never stalls), *reopenLogs, *clearLog (answered
+// with *Result). Parent: the process actor.
 // Failure policy: restarted by the process's default strategy; the file is
 // reopened in Started.
 type logger struct {
@@ -43,6 +44,14 @@ func (l *logger) Receive(c actor.Context) {
 	case *logChunk:
 		defer m.release()
 		l.write(m.data)
+	case *clearLog:
+		var err error
+		if l.file != nil {
+			if err = l.file.Clear(); err != nil {
+				err = fmt.Errorf("%w: %v", ErrFailed, err)
+			}
+		}
+		c.Respond(&Result{err})
 	case *reopenLogs:
 		if l.file != nil {
 			if err := l.file.Reopen(); err != nil {

@@ -1,9 +1,11 @@
 package actors
 
 import (
+	"syscall"
 	"time"
 
 	"supervisord/actors/child"
+	"supervisord/conf"
 )
 
 // message is the closed set of messages our actors exchange; the marker keeps
@@ -23,6 +25,17 @@ type (
 	autostarted struct{}
 	// getInfo asks for a ProcessInfo snapshot.
 	getInfo struct{}
+	// awaitStarted is answered once a just-started process is RUNNING
+	// (nil), or has failed to get there (ErrSpawn, ErrAbnormal).
+	awaitStarted struct{}
+	// awaitStopped is answered once the process is in a stopped state.
+	awaitStopped struct{}
+	// signalProcess sends a signal to the OS process.
+	signalProcess struct{ sig syscall.Signal }
+	// writeStdin queues bytes for the child's stdin.
+	writeStdin struct{ data []byte }
+	// clearLog empties a logger's file (and its backups).
+	clearLog struct{}
 	// reopenLogs asks a process (and its loggers) to reopen log files.
 	reopenLogs struct{}
 	// shutdownBegun tells a process the daemon is going down: no more
@@ -80,6 +93,12 @@ type (
 
 // Supervisor requests.
 type (
+	// addGroup spawns a group actor for a group from a re-read config and
+	// autostarts it; answered with *Result (ErrAlreadyAdded).
+	addGroup struct{ cfg *conf.Group }
+	// removeGroup stops the actor of a group whose processes are all
+	// stopped; answered with *Result (ErrBadName, ErrStillRunning).
+	removeGroup struct{ name string }
 	// shutdown begins the daemon's stop sequence.
 	shutdown struct{}
 	// shutdownReport is the supervisor's own timer: log who is still running.
@@ -112,6 +131,11 @@ type ProcessInfo struct {
 func (*startProcess) isMessage()   {}
 func (*stopProcess) isMessage()    {}
 func (*getInfo) isMessage()        {}
+func (*awaitStarted) isMessage()   {}
+func (*awaitStopped) isMessage()   {}
+func (*signalProcess) isMessage()  {}
+func (*writeStdin) isMessage()     {}
+func (*clearLog) isMessage()       {}
 func (*autostart) isMessage()      {}
 func (*autostarted) isMessage()    {}
 func (*groupStarted) isMessage()   {}
@@ -124,6 +148,8 @@ func (*startGroup) isMessage()     {}
 func (*stopGroup) isMessage()      {}
 func (*groupStopped) isMessage()   {}
 func (*shutdown) isMessage()       {}
+func (*addGroup) isMessage()       {}
+func (*removeGroup) isMessage()    {}
 func (*shutdownReport) isMessage() {}
 func (*logChunk) isMessage()       {}
 func (*Result) isMessage()         {}

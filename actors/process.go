@@ -22,6 +22,14 @@ import (
 var (
 	ErrAlreadyStarted = errors.New("supervisor: already started")
 	ErrNotRunning     = errors.New("supervisor: not running")
+	ErrBadName        = errors.New("supervisor: no such process or group")
+	ErrNoFile         = errors.New("supervisor: no such file")
+	ErrNotExecutable  = errors.New("supervisor: not executable")
+	ErrSpawn          = errors.New("supervisor: spawn error")
+	ErrAbnormal       = errors.New("supervisor: abnormal termination")
+	ErrFailed         = errors.New("supervisor: failed")
+	ErrStillRunning   = errors.New("supervisor: group still running")
+	ErrAlreadyAdded   = errors.New("supervisor: group already added")
 	ErrShuttingDown   = errors.New("supervisor: shutting down")
 )
 
@@ -60,6 +68,11 @@ type process struct {
 	// for a logger which will not take their output any more.
 	gone chan struct{}
 
+	// startWaiters and stopWaiters are asked-and-not-yet-answered
+	// *awaitStarted and *awaitStopped requests, answered on a transition.
+	startWaiters, stopWaiters []*actor.PID
+	stdin                     *stdinWriter // nil while no OS process runs
+
 	stdout, stderr         *actor.PID // logger children; nil when not captured
 	stdoutPath, stderrPath string     // log paths with AUTO resolved
 }
@@ -82,9 +95,22 @@ func (p *process) Receive(c actor.Context) {
 		c.Send(c.Parent(), &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: p.state, to: p.state, expected: true})
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
+		if p.stdin != nil {
+			p.stdin.close()
+		}
 		close(p.gone)
 	case *getInfo:
 		c.Respond(p.info())
+	case *awaitStarted:
+		p.startWaiters = append(p.startWaiters, c.Sender())
+		p.answerWaiters(c)
+	case *awaitStopped:
+		p.stopWaiters = append(p.stopWaiters, c.Sender())
+		p.answerWaiters(c)
+	case *signalProcess:
+		c.Respond(&Result{p.signal(m.sig)})
+	case *writeStdin:
+		c.Respond(&Result{p.writeStdin(m.data)})
 	case *autostart:
 		if p.state == Stopped && !p.noStart && p.start.IsZero() && p.cfg.AutoStart {
 			p.spawn(c)
@@ -152,6 +178,58 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 	}
 	p.beh.Become(recv)
 	c.Send(c.Parent(), &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected})
+	p.answerWaiters(c)
+}
+
+// answerWaiters answers the waits the current state settles, as the
+// reference's deferred start and stop callbacks judge it: a start wait ends
+// in RUNNING, or fails with the spawn error or any state but STARTING; a stop
+// wait ends in any stopped state.
+func (p *process) answerWaiters(c actor.Context) {
+	if len(p.startWaiters) > 0 {
+		var err error
+		switch {
+		case p.spawnErr != "":
+			err = ErrSpawn
+		case p.state == Running:
+		case p.state == Starting:
+			goto stops
+		default:
+			err = ErrAbnormal
+		}
+		for _, w := range p.startWaiters {
+			c.Send(w, &Result{err})
+		}
+		p.startWaiters = nil
+	}
+stops:
+	if len(p.stopWaiters) > 0 && p.state.IsStopped() {
+		for _, w := range p.stopWaiters {
+			c.Send(w, &Result{})
+		}
+		p.stopWaiters = nil
+	}
+}
+
+// signal sends sig to a process in a signallable state (STARTING, RUNNING,
+// STOPPING).
+func (p *process) signal(sig syscall.Signal) error {
+	if p.proc == nil || (p.state != Starting && p.state != Running && p.state != Stopping) {
+		return ErrNotRunning
+	}
+	p.rt.log.Debug(fmt.Sprintf("sending %s (pid %d) sig %s", p.cfg.Name, p.proc.Pid, conf.SignalName(sig)))
+	if err := p.proc.Signal(sig); err != nil {
+		return fmt.Errorf("%w: %v", ErrFailed, err)
+	}
+	return nil
+}
+
+// writeStdin queues data for the child's stdin without blocking the mailbox.
+func (p *process) writeStdin(data []byte) error {
+	if p.proc == nil || p.killing || p.stdin == nil {
+		return ErrNotRunning
+	}
+	return p.stdin.write(data)
 }
 
 // Behaviours, one per state. Each handles what can happen in that state.
@@ -159,7 +237,7 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 func (p *process) stopped(c actor.Context) {
 	switch c.Message().(type) {
 	case *startProcess:
-		c.Respond(&Result{p.spawn(c)})
+		c.Respond(&Result{p.requestedStart(c)})
 	case *stopProcess:
 		c.Respond(&Result{ErrNotRunning})
 	}
@@ -168,7 +246,7 @@ func (p *process) stopped(c actor.Context) {
 func (p *process) exited(c actor.Context) {
 	switch c.Message().(type) {
 	case *startProcess:
-		c.Respond(&Result{p.spawn(c)})
+		c.Respond(&Result{p.requestedStart(c)})
 	case *stopProcess:
 		c.Respond(&Result{ErrNotRunning})
 	}
@@ -181,7 +259,7 @@ func (p *process) fatal(c actor.Context) {
 func (p *process) starting(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *startProcess:
-		c.Respond(&Result{ErrAlreadyStarted})
+		c.Respond(&Result{p.alreadyStarted()})
 	case *stopProcess:
 		p.kill(c, p.cfg.StopSignal)
 		c.Respond(&Result{})
@@ -196,6 +274,7 @@ func (p *process) starting(c actor.Context) {
 		p.reaped(m.status)
 		if time.Since(p.start) < p.cfg.StartSecs {
 			p.spawnErr = "Exited too quickly (process log may have details)"
+			p.exitCode = 0 // the reference keeps no exit status for a start that failed
 			p.rt.log.Warn(fmt.Sprintf("exited: %s (%s; not expected)", p.cfg.Name, m.status))
 			p.enterBackoff(c)
 			return
@@ -209,7 +288,7 @@ func (p *process) starting(c actor.Context) {
 func (p *process) running(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *startProcess:
-		c.Respond(&Result{ErrAlreadyStarted})
+		c.Respond(&Result{p.alreadyStarted()})
 	case *stopProcess:
 		p.kill(c, p.cfg.StopSignal)
 		c.Respond(&Result{})
@@ -224,7 +303,7 @@ func (p *process) running(c actor.Context) {
 func (p *process) backoffState(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *startProcess:
-		c.Respond(&Result{ErrAlreadyStarted})
+		c.Respond(&Result{p.alreadyStarted()})
 	case *stopProcess:
 		p.cancelTimer()
 		p.rt.log.Debug(fmt.Sprintf("Attempted to kill %s, which is in BACKOFF state.", p.cfg.Name))
@@ -240,7 +319,7 @@ func (p *process) backoffState(c actor.Context) {
 func (p *process) stopping(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *startProcess:
-		c.Respond(&Result{ErrAlreadyStarted})
+		c.Respond(&Result{p.alreadyStarted()})
 	case *stopProcess:
 		c.Respond(&Result{ErrNotRunning})
 	case *timerFired:
@@ -265,6 +344,54 @@ func (p *process) stopping(c actor.Context) {
 	}
 }
 
+// requestedStart is a start asked for by a client: like the reference it
+// first checks the command can run at all, then spawns; a spawn that fails
+// at once is a spawn error.
+func (p *process) requestedStart(c actor.Context) error {
+	if err := p.checkCommand(); err != nil {
+		return err
+	}
+	if err := p.spawn(c); err != nil {
+		return err
+	}
+	if p.spawnErr != "" {
+		return ErrSpawn
+	}
+	return nil
+}
+
+// alreadyStarted answers a start request in a running state; the command
+// check still comes first, as in the reference.
+func (p *process) alreadyStarted() error {
+	if err := p.checkCommand(); err != nil {
+		return err
+	}
+	return ErrAlreadyStarted
+}
+
+// checkCommand resolves the command the way a spawn would, wording a
+// missing file as NO_FILE and anything else as NOT_EXECUTABLE.
+func (p *process) checkCommand() error {
+	if len(p.cfg.Argv) == 0 {
+		return fmt.Errorf("%w: %s", ErrNotExecutable, p.unparsable())
+	}
+	_, err := child.Resolve(p.cfg.Argv[0], p.environ())
+	switch {
+	case err == nil:
+		return nil
+	case strings.HasPrefix(err.Error(), "can't find command"):
+		return fmt.Errorf("%w: %s", ErrNoFile, err.Error())
+	default:
+		return fmt.Errorf("%w: %s", ErrNotExecutable, err.Error())
+	}
+}
+
+// unparsable words a command shlex cannot split (an unclosed quote: the
+// only way conf lets one through).
+func (p *process) unparsable() string {
+	return fmt.Sprintf("can't parse command '%s': No closing quotation", p.cfg.Command)
+}
+
 // spawn starts the OS process: → STARTING, then → BACKOFF if it cannot.
 func (p *process) spawn(c actor.Context) error {
 	if p.noStart {
@@ -277,6 +404,10 @@ func (p *process) spawn(c actor.Context) error {
 	p.to(c, Starting, p.starting, true)
 
 	env := p.environ()
+	if len(p.cfg.Argv) == 0 {
+		p.spawnFailed(c, p.unparsable())
+		return nil
+	}
 	path, err := child.Resolve(p.cfg.Argv[0], env)
 	if err != nil {
 		p.spawnFailed(c, err.Error())
@@ -305,6 +436,7 @@ func (p *process) spawn(c actor.Context) error {
 		return nil
 	}
 	p.gen, p.proc = gen, proc
+	p.stdin = newStdinWriter(proc.Stdin)
 	p.rt.log.Info(fmt.Sprintf("spawned: '%s' with pid %d", p.cfg.Name, proc.Pid))
 	go pump(root, proc.Stdout, p.stdout, p.gone)
 	if proc.Stderr != nil {
@@ -373,7 +505,8 @@ func (p *process) reaped(st child.ExitStatus) {
 	p.stop = time.Now()
 	p.exitCode = st.ExitCode()
 	if p.proc != nil {
-		p.proc.Stdin.Close()
+		p.stdin.close()
+		p.stdin = nil
 		p.proc = nil
 	}
 }

@@ -35,10 +35,12 @@ type supervisor struct {
 	procs []*conf.Process
 	state map[string]State
 
-	started  int // groups autostarted so far, in priority order
-	stopping bool
-	toStop   []*actor.PID // groups not yet stopped, start order
-	timers   *scheduler.TimerScheduler
+	// startQueue holds the groups still to autostart at startup, in
+	// priority order; the first is being started.
+	startQueue []*actor.PID
+	stopping   bool
+	toStop     []*actor.PID // groups not yet stopped, start order
+	timers     *scheduler.TimerScheduler
 }
 
 func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}) actor.Actor {
@@ -57,19 +59,16 @@ func (s *supervisor) Receive(c actor.Context) {
 	case *actor.Started:
 		s.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
 		for _, gc := range s.cfg.Groups {
-			gc := gc
-			props := actor.PropsFromProducer(func() actor.Actor { return newGroup(gc, s.rt) },
-				actor.WithSupervisor(processSupervision),
-				actor.WithReceiverMiddleware(panicStacks(s.rt.log)))
-			pid, err := c.SpawnNamed(props, gc.Name)
-			if err != nil {
-				panic(err)
-			}
-			s.groups = append(s.groups, pid)
+			s.groups = append(s.groups, s.spawnGroup(c, gc))
 		}
+		s.startQueue = append([]*actor.PID(nil), s.groups...)
 		s.startNext(c)
+	case *addGroup:
+		c.Respond(&Result{s.add(c, m.cfg)})
+	case *removeGroup:
+		c.Respond(&Result{s.remove(c, m.name)})
 	case *groupStarted:
-		s.started++
+		s.startQueue = s.startQueue[1:]
 		s.startNext(c)
 	case *shutdown:
 		if s.stopping {
@@ -98,11 +97,90 @@ func (s *supervisor) Receive(c actor.Context) {
 	}
 }
 
+func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) *actor.PID {
+	props := actor.PropsFromProducer(func() actor.Actor { return newGroup(gc, s.rt) },
+		actor.WithSupervisor(processSupervision),
+		actor.WithReceiverMiddleware(panicStacks(s.rt.log)))
+	pid, err := c.SpawnNamed(props, gc.Name)
+	if err != nil {
+		panic(err) // group names are unique; a removed group's actor is gone
+	}
+	for _, p := range gc.Processes {
+		s.procs = append(s.procs, p)
+		s.state[p.Group+":"+p.Name] = Stopped
+	}
+	return pid
+}
+
+// add brings in a group from a re-read config, autostarting its programs.
+func (s *supervisor) add(c actor.Context, gc *conf.Group) error {
+	if s.stopping {
+		return ErrShuttingDown
+	}
+	for _, pid := range s.groups {
+		if pid.Id == c.Self().Id+"/"+gc.Name {
+			return ErrAlreadyAdded
+		}
+	}
+	pid := s.spawnGroup(c, gc)
+	s.groups = append(s.groups, pid)
+	c.Send(pid, &startGroup{autostartOnly: true}) // no sender: no answer wanted
+
+	s.rt.log.Info(fmt.Sprintf("added process group %s", gc.Name))
+	return nil
+}
+
+// remove drops a group whose processes are all stopped.
+func (s *supervisor) remove(c actor.Context, name string) error {
+	if s.stopping {
+		return ErrShuttingDown
+	}
+	at := -1
+	for i, pid := range s.groups {
+		if pid.Id == c.Self().Id+"/"+name {
+			at = i
+		}
+	}
+	if at < 0 {
+		return ErrBadName
+	}
+	var keep []*conf.Process
+	for _, p := range s.procs {
+		if p.Group != name {
+			keep = append(keep, p)
+			continue
+		}
+		if !s.state[p.Group+":"+p.Name].IsStopped() {
+			return ErrStillRunning
+		}
+	}
+	for _, p := range s.procs {
+		if p.Group == name {
+			delete(s.state, p.Group+":"+p.Name)
+		}
+	}
+	s.procs = keep
+	pid := s.groups[at]
+	c.Stop(pid)
+	s.groups = append(s.groups[:at], s.groups[at+1:]...)
+	for i, q := range s.startQueue {
+		if q.Equal(pid) {
+			s.startQueue = append(s.startQueue[:i], s.startQueue[i+1:]...)
+			if i == 0 {
+				s.startNext(c)
+			}
+			break
+		}
+	}
+	s.rt.log.Info(fmt.Sprintf("removed process group %s", name))
+	return nil
+}
+
 // startNext autostarts the next group, one at a time so every spawn happens
 // in priority order as with the reference. A shutdown ends the sequence.
 func (s *supervisor) startNext(c actor.Context) {
-	if s.started < len(s.groups) && !s.stopping {
-		c.Request(s.groups[s.started], &startGroup{autostartOnly: true})
+	if len(s.startQueue) > 0 && !s.stopping {
+		c.Request(s.startQueue[0], &startGroup{autostartOnly: true})
 	}
 }
 
