@@ -1,0 +1,109 @@
+// Package rpcinterface is the XML-RPC API of the daemon: the supervisor.*
+// and system.* methods with the reference's names, arguments, result shapes
+// and fault codes, served over HTTP at /RPC2. Every call becomes requests
+// to the supervision tree's actors (package actors); nothing here blocks
+// the tree.
+package rpcinterface
+
+import (
+	"errors"
+
+	"supervisord/actors"
+)
+
+// Fault codes, as the reference numbers them.
+const (
+	UnknownMethod        = 1
+	IncorrectParameters  = 2
+	BadArguments         = 3
+	SignatureUnsupported = 4
+	ShutdownState        = 6
+	BadName              = 10
+	BadSignal            = 11
+	NoFile               = 20
+	NotExecutable        = 21
+	Failed               = 30
+	AbnormalTermination  = 40
+	SpawnError           = 50
+	AlreadyStarted       = 60
+	NotRunning           = 70
+	Success              = 80
+	AlreadyAdded         = 90
+	StillRunning         = 91
+	CantReread           = 92
+)
+
+var faultNames = map[int]string{
+	UnknownMethod: "UNKNOWN_METHOD", IncorrectParameters: "INCORRECT_PARAMETERS",
+	BadArguments: "BAD_ARGUMENTS", SignatureUnsupported: "SIGNATURE_UNSUPPORTED",
+	ShutdownState: "SHUTDOWN_STATE", BadName: "BAD_NAME", BadSignal: "BAD_SIGNAL",
+	NoFile: "NO_FILE", NotExecutable: "NOT_EXECUTABLE", Failed: "FAILED",
+	AbnormalTermination: "ABNORMAL_TERMINATION", SpawnError: "SPAWN_ERROR",
+	AlreadyStarted: "ALREADY_STARTED", NotRunning: "NOT_RUNNING", Success: "SUCCESS",
+	AlreadyAdded: "ALREADY_ADDED", StillRunning: "STILL_RUNNING", CantReread: "CANT_REREAD",
+}
+
+// Fault is an API error: a code and the text the reference sends, the code's
+// name optionally followed by ": " and a detail.
+type Fault struct {
+	Code int
+	Text string
+}
+
+func (f *Fault) Error() string { return f.Text }
+
+// fault makes a Fault; detail "" leaves the text at the code's name.
+func fault(code int, detail string) *Fault {
+	text := faultNames[code]
+	if detail != "" {
+		text += ": " + detail
+	}
+	return &Fault{Code: code, Text: text}
+}
+
+// sentinels maps the tree's outcomes to fault codes.
+var sentinels = []struct {
+	err  error
+	code int
+}{
+	{actors.ErrBadName, BadName},
+	{actors.ErrAlreadyStarted, AlreadyStarted},
+	{actors.ErrNotRunning, NotRunning},
+	{actors.ErrSpawn, SpawnError},
+	{actors.ErrAbnormal, AbnormalTermination},
+	{actors.ErrNoFile, NoFile},
+	{actors.ErrNotExecutable, NotExecutable},
+	{actors.ErrShuttingDown, ShutdownState},
+	{actors.ErrStillRunning, StillRunning},
+	{actors.ErrAlreadyAdded, AlreadyAdded},
+}
+
+// asFault words an error from the tree about name. Errors that carry their
+// own detail (a spawn check's message) keep it; the rest name the process.
+func asFault(err error, name string) *Fault {
+	var f *Fault
+	if errors.As(err, &f) {
+		return f
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s.err) {
+			if d := detail(err, s.err); d != "" {
+				return fault(s.code, d)
+			}
+			return fault(s.code, name)
+		}
+	}
+	if d := detail(err, actors.ErrFailed); d != "" {
+		return fault(Failed, d)
+	}
+	return fault(Failed, err.Error())
+}
+
+// detail is what an error wrapped as "%w: detail" adds to its sentinel.
+func detail(err, sentinel error) string {
+	prefix := sentinel.Error() + ": "
+	if msg := err.Error(); len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
+		return msg[len(prefix):]
+	}
+	return ""
+}

@@ -1,0 +1,111 @@
+package rpcinterface
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"supervisord/actors"
+	"supervisord/actors/mainlog"
+	"supervisord/conf"
+	"supervisord/protocol/xmlrpc"
+)
+
+// Daemon states as getState reports them.
+const (
+	StateFatal      = 2
+	StateRunning    = 1
+	StateRestarting = 0
+	StateShutdown   = -1
+)
+
+var stateNames = map[int]string{StateFatal: "FATAL", StateRunning: "RUNNING", StateRestarting: "RESTARTING", StateShutdown: "SHUTDOWN"}
+
+// Options are what the API needs from the daemon around the tree.
+type Options struct {
+	Tree   *actors.Daemon
+	Config *conf.Config // the config the tree runs
+	PID    int          // the daemon's pid
+	Log    *slog.Logger // the main log
+	// ReopenMainLog reopens the main log after clearLog removed its file.
+	ReopenMainLog func() error
+	// Shutdown and Restart ask the daemon to exit or to restart (as SIGTERM
+	// and SIGHUP do); they return at once.
+	Shutdown, Restart func()
+	// Reread loads the config file again for reloadConfig.
+	Reread func() (*conf.Config, error)
+}
+
+// Handler serves XML-RPC calls at /RPC2.
+type Handler struct {
+	opts    Options
+	state   atomic.Int32
+	methods map[string]method
+
+	mu     sync.Mutex
+	reread *conf.Config // the config last read by reloadConfig, for addProcessGroup
+}
+
+// New returns the API for one tree. It reports RUNNING until SetState says
+// otherwise.
+func New(opts Options) *Handler {
+	h := &Handler{opts: opts}
+	h.state.Store(StateRunning)
+	h.methods = h.table()
+	return h
+}
+
+// SetState records that the daemon is shutting down or restarting: from then
+// on most methods fail with SHUTDOWN_STATE, as in the reference.
+func (h *Handler) SetState(s int) { h.state.Store(int32(s)) }
+
+// maxBody bounds a request; the largest real calls (a multicall, stdin data)
+// are far smaller.
+const maxBody = 4 << 20
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "XML-RPC takes POST", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		return
+	}
+	name, params, err := xmlrpc.ParseCall(body)
+	if err != nil {
+		h.opts.Log.Error("XML-RPC request data is invalid: " + err.Error())
+		http.Error(w, "bad XML-RPC request", http.StatusBadRequest)
+		return
+	}
+	h.opts.Log.Log(r.Context(), mainlog.LevelTrace, "XML-RPC method called: "+name+"()")
+	v, err := h.Call(r.Context(), name, params)
+	var out []byte
+	if err != nil {
+		f := asFault(err, "")
+		out = xmlrpc.EncodeFault(f.Code, f.Text)
+	} else {
+		out = xmlrpc.EncodeResponse(v)
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Write(out)
+}
+
+// Call runs one method, as system.multicall does for each of its calls.
+func (h *Handler) Call(ctx context.Context, name string, params []any) (any, error) {
+	m, ok := h.methods[name]
+	if !ok {
+		return nil, fault(UnknownMethod, "")
+	}
+	if len(params) < m.required || len(params) > len(m.sig)-1 {
+		return nil, fault(IncorrectParameters, "")
+	}
+	if m.guarded && h.state.Load() != StateRunning {
+		return nil, fault(ShutdownState, "")
+	}
+	return m.fn(ctx, params)
+}
