@@ -53,11 +53,11 @@ func (h *Handler) table() map[string]method {
 		"supervisor.addProcessGroup":      s(h.addProcessGroup, "Start a group the last reloadConfig found.", []string{"boolean", "string"}, "name"),
 		"supervisor.removeProcessGroup":   s(h.removeProcessGroup, "Remove a stopped group.", []string{"boolean", "string"}, "name"),
 		"supervisor.startProcess":         optionalWait(s(h.startProcess, "Start a process (name, group:name or group:*).", []string{"boolean", "string", "boolean"}, "name", "wait")),
-		"supervisor.startProcessGroup":    optionalWait(s(h.startProcessGroup, "Start every process of a group.", []string{"array", "string", "boolean"}, "name", "wait")),
-		"supervisor.startAllProcesses":    optionalWait(s(h.startAllProcesses, "Start every process.", []string{"array", "boolean"}, "wait")),
+		"supervisor.startProcessGroup":    optionalWait(s(h.inGroup(notRunning, h.startOne), "Start every process of a group.", []string{"array", "string", "boolean"}, "name", "wait")),
+		"supervisor.startAllProcesses":    optionalWait(s(h.inAll(notRunning, h.startOne), "Start every process.", []string{"array", "boolean"}, "wait")),
 		"supervisor.stopProcess":          optionalWait(s(h.stopProcess, "Stop a process (name, group:name or group:*).", []string{"boolean", "string", "boolean"}, "name", "wait")),
-		"supervisor.stopProcessGroup":     optionalWait(s(h.stopProcessGroup, "Stop every process of a group.", []string{"array", "string", "boolean"}, "name", "wait")),
-		"supervisor.stopAllProcesses":     optionalWait(s(h.stopAllProcesses, "Stop every process.", []string{"array", "boolean"}, "wait")),
+		"supervisor.stopProcessGroup":     optionalWait(s(h.inGroup(running, h.stopOne), "Stop every process of a group.", []string{"array", "string", "boolean"}, "name", "wait")),
+		"supervisor.stopAllProcesses":     optionalWait(s(h.inAll(running, h.stopOne), "Stop every process.", []string{"array", "boolean"}, "wait")),
 		"supervisor.signalProcess":        s(h.signalProcess, "Send a signal (name or number) to a process.", []string{"boolean", "string", "string"}, "name", "signal"),
 		"supervisor.signalProcessGroup":   s(h.signalProcessGroup, "Send a signal to every process of a group.", []string{"array", "string", "string"}, "name", "signal"),
 		"supervisor.signalAllProcesses":   s(h.signalAllProcesses, "Send a signal to every process.", []string{"array", "string"}, "signal"),
@@ -309,27 +309,17 @@ func (h *Handler) restart(context.Context, []any) (any, error) {
 }
 
 func (h *Handler) startProcess(ctx context.Context, params []any) (any, error) {
-	spec, _ := str(params[0])
-	g, p, err := h.lookup(spec)
-	if err != nil {
-		return nil, err
-	}
-	wait := waitParam(params, 1)
-	if p == nil {
-		return h.startProcessGroup(ctx, []any{g.Name, wait})
-	}
-	if err := h.opts.Tree.StartProcess(ctx, p.Group, p.Name); err != nil {
-		return nil, asFault(err, spec)
-	}
-	if wait {
-		if err := h.opts.Tree.AwaitStarted(ctx, p.Group, p.Name); err != nil {
-			return nil, asFault(err, spec)
-		}
-	}
-	return true, nil
+	return h.one(ctx, params, h.startOne, h.inGroup(notRunning, h.startOne))
 }
 
 func (h *Handler) stopProcess(ctx context.Context, params []any) (any, error) {
+	return h.one(ctx, params, h.stopOne, h.inGroup(running, h.stopOne))
+}
+
+// one starts or stops the process params[0] names, waiting if params[1]
+// (default true) says so; "group:*" goes to the group method.
+func (h *Handler) one(ctx context.Context, params []any, act func(wait bool) step,
+	group func(context.Context, []any) (any, error)) (any, error) {
 	spec, _ := str(params[0])
 	g, p, err := h.lookup(spec)
 	if err != nil {
@@ -337,15 +327,14 @@ func (h *Handler) stopProcess(ctx context.Context, params []any) (any, error) {
 	}
 	wait := waitParam(params, 1)
 	if p == nil {
-		return h.stopProcessGroup(ctx, []any{g.Name, wait})
+		return group(ctx, []any{g.Name, wait})
 	}
-	if err := h.opts.Tree.StopProcess(ctx, p.Group, p.Name); err != nil {
+	w, err := act(wait)(ctx, p)
+	if err == nil && w != nil {
+		err = w()
+	}
+	if err != nil {
 		return nil, asFault(err, spec)
-	}
-	if wait {
-		if err := h.opts.Tree.AwaitStopped(ctx, p.Group, p.Name); err != nil {
-			return nil, asFault(err, spec)
-		}
 	}
 	return true, nil
 }
@@ -389,28 +378,23 @@ func (h *Handler) groupParam(params []any) (*conf.Group, error) {
 	return g, nil
 }
 
-func (h *Handler) startProcessGroup(ctx context.Context, params []any) (any, error) {
-	g, err := h.groupParam(params)
-	if err != nil {
-		return nil, err
+// inGroup is a *ProcessGroup method: act on the group params[0] names,
+// waiting if params[1] (default true) says so.
+func (h *Handler) inGroup(pred func(actors.State) bool, act func(wait bool) step) func(context.Context, []any) (any, error) {
+	return func(ctx context.Context, params []any) (any, error) {
+		g, err := h.groupParam(params)
+		if err != nil {
+			return nil, err
+		}
+		return h.forEach(ctx, byPriority(g.Processes), pred, act(waitParam(params, 1))), nil
 	}
-	return h.forEach(ctx, byPriority(g.Processes), notRunning, h.startOne(waitParam(params, 1))), nil
 }
 
-func (h *Handler) startAllProcesses(ctx context.Context, params []any) (any, error) {
-	return h.forEach(ctx, h.allProcesses(), notRunning, h.startOne(waitParam(params, 0))), nil
-}
-
-func (h *Handler) stopProcessGroup(ctx context.Context, params []any) (any, error) {
-	g, err := h.groupParam(params)
-	if err != nil {
-		return nil, err
+// inAll is an *AllProcesses method, waiting if params[0] (default true) says so.
+func (h *Handler) inAll(pred func(actors.State) bool, act func(wait bool) step) func(context.Context, []any) (any, error) {
+	return func(ctx context.Context, params []any) (any, error) {
+		return h.forEach(ctx, h.allProcesses(), pred, act(waitParam(params, 0))), nil
 	}
-	return h.forEach(ctx, byPriority(g.Processes), running, h.stopOne(waitParam(params, 1))), nil
-}
-
-func (h *Handler) stopAllProcesses(ctx context.Context, params []any) (any, error) {
-	return h.forEach(ctx, h.allProcesses(), running, h.stopOne(waitParam(params, 0))), nil
 }
 
 func notRunning(s actors.State) bool { return !s.IsRunning() }
@@ -571,19 +555,28 @@ func (h *Handler) getAllProcessInfo(ctx context.Context, _ []any) (any, error) {
 
 const askTimeout = 10 * time.Second
 
+// logPath is the stdout or stderr log file of the process params[0] names,
+// "" when it has none.
+func (h *Handler) logPath(ctx context.Context, params []any, stream string) (string, error) {
+	p, spec, err := h.lookupProcess(params)
+	if err != nil {
+		return "", err
+	}
+	in, err := h.opts.Tree.Info(ctx, p.Group, p.Name)
+	if err != nil {
+		return "", asFault(err, spec)
+	}
+	if stream == "stderr" {
+		return in.StderrLogfile, nil
+	}
+	return in.StdoutLogfile, nil
+}
+
 func (h *Handler) readLogOf(stream string) func(context.Context, []any) (any, error) {
 	return func(ctx context.Context, params []any) (any, error) {
-		p, spec, err := h.lookupProcess(params)
+		path, err := h.logPath(ctx, params, stream)
 		if err != nil {
 			return nil, err
-		}
-		in, err := h.opts.Tree.Info(ctx, p.Group, p.Name)
-		if err != nil {
-			return nil, asFault(err, spec)
-		}
-		path := in.StdoutLogfile
-		if stream == "stderr" {
-			path = in.StderrLogfile
 		}
 		if _, err := os.Stat(path); path == "" || err != nil {
 			return nil, fault(NoFile, path) // just "NO_FILE" when there is no log
@@ -594,17 +587,9 @@ func (h *Handler) readLogOf(stream string) func(context.Context, []any) (any, er
 
 func (h *Handler) tailLogOf(stream string) func(context.Context, []any) (any, error) {
 	return func(ctx context.Context, params []any) (any, error) {
-		p, spec, err := h.lookupProcess(params)
+		path, err := h.logPath(ctx, params, stream)
 		if err != nil {
 			return nil, err
-		}
-		in, err := h.opts.Tree.Info(ctx, p.Group, p.Name)
-		if err != nil {
-			return nil, asFault(err, spec)
-		}
-		path := in.StdoutLogfile
-		if stream == "stderr" {
-			path = in.StderrLogfile
 		}
 		off, err := integer(params[1])
 		if err != nil {
