@@ -225,7 +225,7 @@ startsecs=0
 		}
 	}
 	matches, _ := filepath.Glob(filepath.Join(d.Dir, "chatty.log*"))
-	if len(matches) < 3 {
+	if len(matches) < 2 { // reads come in chunks of up to 64 KiB, and a write is never split
 		t.Fatalf("no rotation happened: %v", matches)
 	}
 	for _, m := range matches {

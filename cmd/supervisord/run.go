@@ -4,14 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"supervisord/actors"
+	"supervisord/actors/httpserver"
 	"supervisord/actors/mainlog"
+	"supervisord/actors/rpcinterface"
 	"supervisord/conf"
 )
 
@@ -26,7 +30,8 @@ func (c *CLI) serve(o *options, cfg *conf.Config, status *statusPipe) int {
 		syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGPIPE)
 	defer signal.Stop(sigs)
 	for first := true; ; first = false {
-		code, restart := c.runOnce(cfg, first, status, sigs)
+		reread := func() (*conf.Config, error) { return c.load(o, false) }
+		code, restart := c.runOnce(cfg, first, status, sigs, reread)
 		if !restart {
 			return code
 		}
@@ -43,7 +48,8 @@ func (c *CLI) serve(o *options, cfg *conf.Config, status *statusPipe) int {
 // runOnce is one life of the daemon, from dropping privileges to the tree
 // being down again: the reference's Supervisor.main. restart reports a
 // SIGHUP; otherwise code is the exit status.
-func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-chan os.Signal) (code int, restart bool) {
+func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-chan os.Signal,
+	reread func() (*conf.Config, error)) (code int, restart bool) {
 	s := &cfg.Supervisord
 	var crits, infos []string
 	warns := cfg.Warnings
@@ -92,6 +98,25 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 			log.Warn(m)
 		}
 	}
+	for _, r := range cfg.RPCInterfaces {
+		log.Info(fmt.Sprintf("RPC interface '%s' initialized", r.Name))
+	}
+	// The servers are bound before anything starts, so a port in use ends
+	// the daemon before it has spawned a child; calls wait for the tree.
+	var api atomic.Pointer[rpcinterface.Handler]
+	mux := http.NewServeMux()
+	mux.HandleFunc("/RPC2", func(w http.ResponseWriter, r *http.Request) {
+		if h := api.Load(); h != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	})
+	servers, err := httpserver.Start(cfg, mux, log)
+	if err != nil {
+		return c.fail(err), false
+	}
+	defer servers.Close()
 	if first && status != nil {
 		becomeDaemon(log, s)
 	}
@@ -113,11 +138,28 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
 		return c.fail(err), false
 	}
+	requests := make(chan syscall.Signal, 1)
+	ask := func(sig syscall.Signal) func() {
+		return func() {
+			select {
+			case requests <- sig:
+			default: // one is already on its way
+			}
+		}
+	}
+	h := rpcinterface.New(rpcinterface.Options{
+		Tree: d, Config: cfg, PID: os.Getpid(), Log: log,
+		ReopenMainLog: ml.Reopen,
+		// A shutdown or restart asked over XML-RPC takes the signal's path.
+		Shutdown: ask(syscall.SIGTERM), Restart: ask(syscall.SIGHUP),
+		Reread: reread,
+	})
+	api.Store(h)
 	if status != nil {
 		status.done()
 		c.err = os.Stderr
 	}
-	return c.waitSignals(d, ml, sigs)
+	return c.waitSignals(d, h, ml, sigs, requests)
 }
 
 // becomeDaemon finishes what the reference does after its fork: change into
@@ -137,11 +179,18 @@ func becomeDaemon(log *slog.Logger, s *conf.Supervisord) {
 
 // waitSignals runs the signal loop of a started tree. It returns once the
 // tree is down after an exit or restart request.
-func (c *CLI) waitSignals(d *actors.Daemon, ml *mainlog.Logger, sigs <-chan os.Signal) (code int, restart bool) {
+func (c *CLI) waitSignals(d *actors.Daemon, api *rpcinterface.Handler, ml *mainlog.Logger,
+	sigs <-chan os.Signal, requests <-chan syscall.Signal) (code int, restart bool) {
 	log := ml.Logger
 	stopping := false
 	for {
 		select {
+		case sig := <-requests:
+			if stopping {
+				continue
+			}
+			stopping, restart = true, sig == syscall.SIGHUP
+			d.Shutdown()
 		case <-d.Done():
 			if !stopping {
 				log.Log(context.Background(), mainlog.LevelCritical, "the supervision tree stopped on its own")
@@ -149,10 +198,11 @@ func (c *CLI) waitSignals(d *actors.Daemon, ml *mainlog.Logger, sigs <-chan os.S
 			}
 			return 0, restart
 		case sig := <-sigs:
-			name := signalName(sig)
+			name := conf.SignalName(sig.(syscall.Signal))
 			switch sig {
 			case syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
 				log.Warn("received " + name + " indicating exit request")
+				api.SetState(rpcinterface.StateShutdown)
 				restart = false
 				if !stopping {
 					stopping = true
@@ -164,6 +214,7 @@ func (c *CLI) waitSignals(d *actors.Daemon, ml *mainlog.Logger, sigs <-chan os.S
 					continue
 				}
 				log.Warn("received " + name + " indicating restart request")
+				api.SetState(rpcinterface.StateRestarting)
 				stopping, restart = true, true
 				d.Shutdown()
 			case syscall.SIGUSR2:
@@ -178,18 +229,6 @@ func (c *CLI) waitSignals(d *actors.Daemon, ml *mainlog.Logger, sigs <-chan os.S
 			}
 		}
 	}
-}
-
-// signalName is the reference's name for a signal ("SIGTERM").
-func signalName(sig os.Signal) string {
-	names := map[os.Signal]string{
-		syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT",
-		syscall.SIGHUP: "SIGHUP", syscall.SIGUSR2: "SIGUSR2", syscall.SIGPIPE: "SIGPIPE",
-	}
-	if n, ok := names[sig]; ok {
-		return n
-	}
-	return sig.String()
 }
 
 // isTerminal reports whether w is a terminal, where colour helps.
