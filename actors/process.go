@@ -71,7 +71,7 @@ type process struct {
 	// startWaiters and stopWaiters are asked-and-not-yet-answered
 	// *awaitStarted and *awaitStopped requests, answered on a transition.
 	startWaiters, stopWaiters []*actor.PID
-	stdin                     *stdinWriter // nil while no OS process runs
+	stdin                     *stdinWriter // nil until the first write to a running process
 
 	stdout, stderr         *actor.PID // logger children; nil when not captured
 	stdoutPath, stderrPath string     // log paths with AUTO resolved
@@ -97,6 +97,8 @@ func (p *process) Receive(c actor.Context) {
 		p.killNow()
 		if p.stdin != nil {
 			p.stdin.close()
+		} else if p.proc != nil {
+			p.proc.Stdin.Close()
 		}
 		close(p.gone)
 	case *getInfo:
@@ -226,8 +228,11 @@ func (p *process) signal(sig syscall.Signal) error {
 
 // writeStdin queues data for the child's stdin without blocking the mailbox.
 func (p *process) writeStdin(data []byte) error {
-	if p.proc == nil || p.killing || p.stdin == nil {
+	if p.proc == nil || p.killing {
 		return ErrNotRunning
+	}
+	if p.stdin == nil { // started on first use: most programs never get input
+		p.stdin = newStdinWriter(p.proc.Stdin)
 	}
 	return p.stdin.write(data)
 }
@@ -436,7 +441,6 @@ func (p *process) spawn(c actor.Context) error {
 		return nil
 	}
 	p.gen, p.proc = gen, proc
-	p.stdin = newStdinWriter(proc.Stdin)
 	p.rt.log.Info(fmt.Sprintf("spawned: '%s' with pid %d", p.cfg.Name, proc.Pid))
 	go pump(root, proc.Stdout, p.stdout, p.gone)
 	if proc.Stderr != nil {
@@ -505,8 +509,12 @@ func (p *process) reaped(st child.ExitStatus) {
 	p.stop = time.Now()
 	p.exitCode = st.ExitCode()
 	if p.proc != nil {
-		p.stdin.close()
-		p.stdin = nil
+		if p.stdin != nil {
+			p.stdin.close()
+			p.stdin = nil
+		} else {
+			p.proc.Stdin.Close()
+		}
 		p.proc = nil
 	}
 }
