@@ -105,13 +105,18 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	// the daemon before it has spawned a child; calls wait for the tree.
 	var api atomic.Pointer[rpcinterface.Handler]
 	mux := http.NewServeMux()
-	mux.HandleFunc("/RPC2", func(w http.ResponseWriter, r *http.Request) {
-		if h := api.Load(); h != nil {
-			h.ServeHTTP(w, r)
-			return
-		}
-		http.Error(w, "starting", http.StatusServiceUnavailable)
-	})
+	route := func(pattern string, serve func(*rpcinterface.Handler, http.ResponseWriter, *http.Request)) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if h := api.Load(); h != nil {
+				serve(h, w, r)
+				return
+			}
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+		})
+	}
+	route("/RPC2", (*rpcinterface.Handler).ServeHTTP)
+	route("/logtail/", (*rpcinterface.Handler).LogTail)
+	route("/mainlogtail", (*rpcinterface.Handler).MainLogTail)
 	servers, err := httpserver.Start(cfg, mux, log)
 	if err != nil {
 		return c.fail(err), false
