@@ -30,6 +30,7 @@ type Options struct {
 type runtime struct {
 	log         *slog.Logger
 	spawner     *child.Reaper
+	supervisor  *actor.PID // set by the supervisor before it spawns anything
 	serverURL   string
 	childLogDir string
 	identifier  string

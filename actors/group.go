@@ -13,7 +13,7 @@ import (
 // Accepts: *startGroup (answered with *groupStarted when autostarting),
 // *stopGroup (answered with *groupStopped once every
 // process is in a stopped state), *shutdownBegun and *reopenLogs (passed on
-// to every process), *stateChanged (passed on to the supervisor) and *Result
+// to every process), *stateChanged and *Result
 // from its processes. Children:
 // one process actor per instance, named by process name. Parent: the
 // supervisor. Failure policy for its children: restart a crashed process actor
@@ -82,7 +82,6 @@ func (g *group) Receive(c actor.Context) {
 	case *stateChanged:
 		g.state[m.name] = m.to
 		g.answerStop(c)
-		c.Send(c.Parent(), m)
 	case *shutdownBegun, *reopenLogs:
 		for _, pid := range g.procs {
 			c.Send(pid, m)

@@ -40,11 +40,13 @@ var generations atomic.Uint64
 // process is the actor for one process instance. It owns the OS process and
 // walks the documented state machine.
 //
-// Accepts: *startProcess, *stopProcess, *autostart, *getInfo, *reopenLogs, *shutdownBegun,
-// and its own *exited and *timerFired. Emits *stateChanged to its parent (the
-// group) on every transition. Children: a logger per captured stream, named
-// "stdout" and "stderr". Failure policy: set by the group; on Stopping and
-// Restarting the OS process is killed so a crash never leaves one orphaned.
+// Accepts: *startProcess, *stopProcess, *autostart, *awaitStarted,
+// *awaitStopped, *signalProcess, *writeStdin, *getInfo, *reopenLogs,
+// *shutdownBegun, and its own *exited and *timerFired. Emits *stateChanged
+// to its parent (the group) and to the supervisor on every transition.
+// Children: a logger per captured stream, named "stdout" and "stderr".
+// Failure policy: set by the group; on Stopping and Restarting the OS
+// process is killed so a crash never leaves one orphaned.
 type process struct {
 	cfg *conf.Process
 	rt  *runtime
@@ -91,8 +93,10 @@ func (p *process) Receive(c actor.Context) {
 		p.gone = make(chan struct{})
 		p.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
 		p.startLoggers(c)
-		// A restarted incarnation starts over in STOPPED; let the group know.
-		c.Send(c.Parent(), &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: p.state, to: p.state, expected: true})
+		// A restarted incarnation starts over in STOPPED; let both know.
+		sc := &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: p.state, to: p.state, expected: true}
+		c.Send(c.Parent(), sc)
+		c.Send(p.rt.supervisor, sc)
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
 		if p.stdin != nil {
@@ -179,7 +183,11 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 		p.backoff++
 	}
 	p.beh.Become(recv)
-	c.Send(c.Parent(), &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected})
+	// The supervisor hears it first-hand, before any waiter is answered, so
+	// a request that follows an answered wait finds the state current there.
+	m := &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected}
+	c.Send(c.Parent(), m)
+	c.Send(p.rt.supervisor, m)
 	p.answerWaiters(c)
 }
 
@@ -405,6 +413,7 @@ func (p *process) spawn(c actor.Context) error {
 	p.cancelTimer()
 	p.killing = false
 	p.spawnErr = ""
+	p.exitCode = 0 // a new run has no exit status yet
 	p.start = time.Now()
 	p.to(c, Starting, p.starting, true)
 

@@ -17,8 +17,8 @@ import (
 // group, starts them in priority order and runs the stop sequence.
 //
 // Accepts: *actor.Started (spawn groups, autostart them one group at a
-// time), *groupStarted, *shutdown,
-// *reopenLogs, *groupStopped, *stateChanged (from groups), its own
+// time), *groupStarted, *addGroup, *removeGroup, *shutdown,
+// *reopenLogs, *groupStopped, *stateChanged (from every process), its own
 // *shutdownReport timer. Emits *stopGroup to one group at a time, highest
 // priority number first, as the reference does, and stops itself once the
 // last one has stopped; its Stopped handler closes the daemon's done channel.
@@ -57,6 +57,7 @@ func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}) actor.Acto
 func (s *supervisor) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *actor.Started:
+		s.rt.supervisor = c.Self()
 		s.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
 		for _, gc := range s.cfg.Groups {
 			s.groups = append(s.groups, s.spawnGroup(c, gc))

@@ -215,9 +215,11 @@ func TestPyRepr(t *testing.T) {
 		`"it's"`:      `'"it\'s"'`,
 		"a\nb\\":      `'a\nb\\'`,
 		"\x01é\u00a0": `'\x01é\xa0'`,
+		`a'b"c`:       `'a\'b"c'`,
+		`back\slash`:  `'back\\slash'`,
 	} {
-		if got := pyRepr(in); got != want {
-			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		if got := PyRepr(in); got != want {
+			t.Errorf("PyRepr(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

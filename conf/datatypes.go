@@ -33,7 +33,7 @@ func parseBool(s string) (bool, error) {
 	case contains(falsy, l):
 		return false, nil
 	}
-	return false, fmt.Errorf("not a valid boolean value: %s", pyRepr(s))
+	return false, fmt.Errorf("not a valid boolean value: %s", PyRepr(s))
 }
 
 func parseInt(s string) (int, error) {
@@ -42,7 +42,7 @@ func parseInt(s string) (int, error) {
 		return 0, err
 	}
 	if n != int64(int(n)) {
-		return 0, fmt.Errorf("integer %s is too large", pyRepr(s))
+		return 0, fmt.Errorf("integer %s is too large", PyRepr(s))
 	}
 	return int(n), nil
 }
@@ -63,7 +63,7 @@ func ParseByteSize(s string) (int64, error) {
 		return 0, err
 	}
 	if n > (1<<63-1)/mult || n < -(1<<63-1)/mult {
-		return 0, fmt.Errorf("byte size %s is too large", pyRepr(s))
+		return 0, fmt.Errorf("byte size %s is too large", PyRepr(s))
 	}
 	return n * mult, nil
 }
@@ -124,7 +124,7 @@ func ParseSignal(s string) (syscall.Signal, error) {
 		}
 		sig, ok := signalNames[name]
 		if !ok {
-			return 0, fmt.Errorf("value %s is not a valid signal name", pyRepr(s))
+			return 0, fmt.Errorf("value %s is not a valid signal name", PyRepr(s))
 		}
 		return sig, nil
 	}
@@ -133,7 +133,7 @@ func ParseSignal(s string) (syscall.Signal, error) {
 			return sig, nil
 		}
 	}
-	return 0, fmt.Errorf("value %s is not a valid signal number", pyRepr(s))
+	return 0, fmt.Errorf("value %s is not a valid signal number", PyRepr(s))
 }
 
 // ParseLogLevel reads one of the reference's level names, in any case.
@@ -143,7 +143,7 @@ func ParseLogLevel(s string) (LogLevel, error) {
 			return l, nil
 		}
 	}
-	return 0, fmt.Errorf("bad logging level name %s", pyRepr(s))
+	return 0, fmt.Errorf("bad logging level name %s", PyRepr(s))
 }
 
 var levelNames = map[LogLevel]string{
@@ -169,7 +169,7 @@ func parseAutoRestart(s string) (AutoRestart, error) {
 	case l == "unexpected":
 		return RestartUnexpected, nil
 	}
-	return 0, fmt.Errorf("invalid 'autorestart' value %s", pyRepr(l))
+	return 0, fmt.Errorf("invalid 'autorestart' value %s", PyRepr(l))
 }
 
 func parseExitCodes(s string) ([]int, error) {
@@ -180,7 +180,7 @@ func parseExitCodes(s string) ([]int, error) {
 	for _, part := range strings.Split(s, ",") {
 		n, err := pyInt(part, 10)
 		if err != nil || n < 0 || n > 255 {
-			return nil, fmt.Errorf("not a valid list of exit codes: %s", pyRepr(s))
+			return nil, fmt.Errorf("not a valid list of exit codes: %s", PyRepr(s))
 		}
 		codes = append(codes, int(n))
 	}
@@ -233,7 +233,7 @@ func processName(name string) (string, error) {
 	s := strings.TrimFunc(name, isPySpace)
 	for _, c := range " :/" {
 		if strings.ContainsRune(s, c) {
-			return "", fmt.Errorf("Invalid name: %s because of character: %s", pyRepr(name), pyRepr(string(c)))
+			return "", fmt.Errorf("Invalid name: %s because of character: %s", PyRepr(name), PyRepr(string(c)))
 		}
 	}
 	return s, nil
@@ -389,7 +389,7 @@ func inetAddress(s string) (string, int, error) {
 	if i := strings.LastIndexByte(s, ':'); i >= 0 {
 		h, p := s[:i], s[i+1:]
 		if p == "" {
-			return "", 0, fmt.Errorf("no port number specified in %s", pyRepr(p))
+			return "", 0, fmt.Errorf("no port number specified in %s", PyRepr(p))
 		}
 		var err error
 		if port, err = portNumber(p); err != nil {
@@ -399,7 +399,7 @@ func inetAddress(s string) (string, int, error) {
 	} else {
 		var err error
 		if port, err = portNumber(s); err != nil {
-			return "", 0, fmt.Errorf("not a valid port number: %s ", pyRepr(s))
+			return "", 0, fmt.Errorf("not a valid port number: %s ", PyRepr(s))
 		}
 	}
 	if host == "*" {

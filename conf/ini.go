@@ -188,13 +188,13 @@ func (d *iniDoc) read(data string, file, display string) *parseError {
 		}
 		if cur == nil {
 			return &parseError{
-				text: fmt.Sprintf("File contains no section headers.\nfile: %s, line: %d\n%s", pyRepr(display), lineno, pyRepr(line)),
+				text: fmt.Sprintf("File contains no section headers.\nfile: %s, line: %d\n%s", PyRepr(display), lineno, PyRepr(line)),
 				line: lineno,
 			}
 		}
 		delim := strings.IndexAny(value, "=:")
 		if delim < 0 {
-			bad = append(bad, fmt.Sprintf("\n\t[line %2d]: %s", lineno, pyRepr(line)))
+			bad = append(bad, fmt.Sprintf("\n\t[line %2d]: %s", lineno, PyRepr(line)))
 			if firstBad == 0 {
 				firstBad = lineno
 			}
@@ -202,7 +202,7 @@ func (d *iniDoc) read(data string, file, display string) *parseError {
 		}
 		name := strings.ToLower(strings.TrimRightFunc(value[:delim], isPySpace))
 		if name == "" {
-			bad = append(bad, fmt.Sprintf("\n\t[line %2d]: %s", lineno, pyRepr(line)))
+			bad = append(bad, fmt.Sprintf("\n\t[line %2d]: %s", lineno, PyRepr(line)))
 			if firstBad == 0 {
 				firstBad = lineno
 			}
@@ -220,7 +220,7 @@ func (d *iniDoc) read(data string, file, display string) *parseError {
 		}
 	}
 	if bad != nil {
-		return &parseError{text: "Source contains parsing errors: " + pyRepr(display) + strings.Join(bad, ""), line: firstBad}
+		return &parseError{text: "Source contains parsing errors: " + PyRepr(display) + strings.Join(bad, ""), line: firstBad}
 	}
 	return nil
 }

@@ -63,7 +63,7 @@ type loader struct {
 
 func (l *loader) readFile(data []byte, file, display string) error {
 	if !utf8.Valid(data) {
-		return &Error{File: display, Msg: "'utf-8' codec can't decode the file " + pyRepr(display)}
+		return &Error{File: display, Msg: "'utf-8' codec can't decode the file " + PyRepr(display)}
 	}
 	if perr := l.doc.read(string(data), file, display); perr != nil {
 		return &Error{File: display, Line: perr.line, Msg: perr.text}
@@ -671,7 +671,7 @@ func (l *loader) fcgiProgram(section string) (*Group, error) {
 	}
 	if path, ok := strings.CutPrefix(sock, "unix://"); ok {
 		if !strings.HasPrefix(path, "/") {
-			return nil, sockErr(fmt.Sprintf("('Unix socket path %%s is not an absolute path', %s)", pyRepr(path)))
+			return nil, sockErr(fmt.Sprintf("('Unix socket path %%s is not an absolute path', %s)", PyRepr(path)))
 		}
 		g.Socket = "unix://" + normalizePath(path)
 		if !ownerSet && procUID >= 0 && procUID != os.Getuid() {
@@ -689,7 +689,7 @@ func (l *loader) fcgiProgram(section string) (*Group, error) {
 		}
 		host, port, ok := parseTCPSocket(sock)
 		if !ok {
-			return nil, sockErr(fmt.Sprintf("('Bad socket format %%s', %s)", pyRepr(sock)))
+			return nil, sockErr(fmt.Sprintf("('Bad socket format %%s', %s)", PyRepr(sock)))
 		}
 		switch {
 		case port == "0":
@@ -751,7 +751,7 @@ func (l *loader) processes(section, group string) ([]*Process, error) {
 			e = l.fail(section, "", err).(*Error)
 		}
 		file := l.display(l.doc.byName[section].file)
-		e.ref = fmt.Sprintf("%s in section %s (file: %s)", e.Msg, pyRepr(section), pyRepr(file))
+		e.ref = fmt.Sprintf("%s in section %s (file: %s)", e.Msg, PyRepr(section), PyRepr(file))
 		return nil, e
 	}
 	return procs, nil

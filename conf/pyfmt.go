@@ -40,10 +40,10 @@ func expand(s string, names expansions, what string) (string, error) {
 	out, missing, err := pyPercent(s, names)
 	if missing != "" {
 		return "", fmt.Errorf("Format string %s for %s contains names (%s) which cannot be expanded. Available names: %s",
-			pyRepr(s), pyRepr(what), pyRepr(missing), strings.Join(names.sortedNames(), ", "))
+			PyRepr(s), PyRepr(what), PyRepr(missing), strings.Join(names.sortedNames(), ", "))
 	}
 	if err != nil {
-		return "", fmt.Errorf("Format string %s for %s is badly formatted: %s", pyRepr(s), pyRepr(what), err.Error())
+		return "", fmt.Errorf("Format string %s for %s is badly formatted: %s", PyRepr(s), PyRepr(what), err.Error())
 	}
 	return out, nil
 }
@@ -215,7 +215,7 @@ func pyConvert(conv rune, val any, idx int, alt, plus, space bool, prec int) (st
 		case string:
 			s = v
 			if conv != 's' {
-				s = pyRepr(v)
+				s = PyRepr(v)
 			}
 		case expansions:
 			s = pyDictRepr(v)
@@ -302,7 +302,7 @@ func pyConvert(conv rune, val any, idx int, alt, plus, space bool, prec int) (st
 		}
 		return "", fmt.Errorf("%%c requires int or char")
 	}
-	return "", fmt.Errorf("unsupported format character %s (0x%x) at index %d", pyRepr(string(conv)), conv, idx)
+	return "", fmt.Errorf("unsupported format character %s (0x%x) at index %d", PyRepr(string(conv)), conv, idx)
 }
 
 // pyDictRepr approximates repr() of the expansions dict, which a bare "%s"
@@ -315,15 +315,16 @@ func pyDictRepr(e expansions) string {
 		case int:
 			v = strconv.Itoa(x)
 		case string:
-			v = pyRepr(x)
+			v = PyRepr(x)
 		}
-		parts = append(parts, pyRepr(k)+": "+v)
+		parts = append(parts, PyRepr(k)+": "+v)
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-// pyRepr is Python's repr() of a str.
-func pyRepr(s string) string {
+// PyRepr is Python's repr() of a str, the way the reference's messages
+// quote values.
+func PyRepr(s string) string {
 	quote := byte('\'')
 	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
 		quote = '"'
@@ -363,7 +364,7 @@ func pyRepr(s string) string {
 
 // pyInt is Python's int(s, base) for base 10 or 8, with its error text.
 func pyInt(s string, base int) (int64, error) {
-	bad := fmt.Errorf("invalid literal for int() with base %d: %s", base, pyRepr(s))
+	bad := fmt.Errorf("invalid literal for int() with base %d: %s", base, PyRepr(s))
 	t := strings.TrimFunc(s, isPySpace)
 	neg := false
 	if t != "" && (t[0] == '+' || t[0] == '-') {
@@ -389,7 +390,7 @@ func pyInt(s string, base int) (int64, error) {
 			return 0, bad
 		}
 		if n > (math.MaxInt64-int64(d))/int64(base) {
-			return 0, fmt.Errorf("integer %s is too large", pyRepr(s))
+			return 0, fmt.Errorf("integer %s is too large", PyRepr(s))
 		}
 		n = n*int64(base) + int64(d)
 	}

@@ -17,7 +17,6 @@ import (
 	"os/user"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -128,7 +127,7 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 	for _, b := range all {
 		if b.user == "" {
 			log.Log(context.Background(), mainlog.LevelCritical,
-				fmt.Sprintf("Server %s running without any HTTP authentication checking", pyRepr(b.section)))
+				fmt.Sprintf("Server %s running without any HTTP authentication checking", conf.PyRepr(b.section)))
 		}
 		srv := &http.Server{
 			Handler:           &guard{next: h, user: b.user, pass: b.pass, local: b.local, maxBody: set.maxBody, log: log},
@@ -143,7 +142,7 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 		s.addrs = append(s.addrs, b.addr)
 		s.serving.Go(func() {
 			if err := srv.Serve(b.ln); !errors.Is(err, http.ErrServerClosed) {
-				log.Log(context.Background(), slog.LevelError, fmt.Sprintf("Server %s stopped: %v", pyRepr(b.section), err))
+				log.Log(context.Background(), slog.LevelError, fmt.Sprintf("Server %s stopped: %v", conf.PyRepr(b.section), err))
 			}
 		})
 	}
@@ -311,16 +310,4 @@ func section(kind, name string) string {
 		return kind
 	}
 	return kind + ":" + name
-}
-
-// pyRepr quotes s as Python's repr() of a str does. Section names come off
-// one ini line, so beyond the choice of quote only backslashes and the
-// quote itself need escaping.
-func pyRepr(s string) string {
-	q := "'"
-	if strings.Contains(s, q) && !strings.Contains(s, `"`) {
-		q = `"`
-	}
-	r := strings.NewReplacer(`\`, `\\`, q, `\`+q)
-	return q + r.Replace(s) + q
 }

@@ -7,6 +7,7 @@ package rpcinterface
 
 import (
 	"errors"
+	"fmt"
 
 	"supervisord/actors"
 )
@@ -52,13 +53,46 @@ type Fault struct {
 
 func (f *Fault) Error() string { return f.Text }
 
-// fault makes a Fault; detail "" leaves the text at the code's name.
-func fault(code int, detail string) *Fault {
+// fault makes a Fault: the code's name, then ": " and the detail if one is
+// given, even an empty one, as the reference words them.
+func fault(code int, detail ...string) *Fault {
 	text := faultNames[code]
-	if detail != "" {
-		text += ": " + detail
+	if len(detail) > 0 {
+		text += ": " + detail[0]
 	}
 	return &Fault{Code: code, Text: text}
+}
+
+// noFile is NO_FILE naming path, or bare when there is no path at all.
+func noFile(path string) *Fault {
+	if path == "" {
+		return fault(NoFile)
+	}
+	return fault(NoFile, path)
+}
+
+// internalError is a call the reference fails with an HTTP 500 rather than
+// a fault: arguments of a type its code cannot handle.
+type internalError struct{ msg string }
+
+func (e *internalError) Error() string { return e.msg }
+
+func internal(format string, args ...any) error {
+	return &internalError{fmt.Sprintf(format, args...)}
+}
+
+// pyStr is how Python's str() shows an XML-RPC value in a fault text.
+func pyStr(v any) string {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case nil:
+		return "None"
+	}
+	return fmt.Sprint(v)
 }
 
 // sentinels maps the tree's outcomes to fault codes.
@@ -84,6 +118,10 @@ func asFault(err error, name string) *Fault {
 	var f *Fault
 	if errors.As(err, &f) {
 		return f
+	}
+	var ie *internalError
+	if errors.As(err, &ie) {
+		return fault(Failed, ie.msg)
 	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {

@@ -2,6 +2,7 @@ package rpcinterface
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -85,6 +86,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.opts.Log.Log(r.Context(), mainlog.LevelTrace, "XML-RPC method called: "+name+"()")
 	v, err := h.Call(r.Context(), name, params)
 	var out []byte
+	var ie *internalError
+	if errors.As(err, &ie) {
+		h.opts.Log.Log(r.Context(), mainlog.LevelCritical, "Handling XML-RPC request "+name+" raised an unexpected exception: "+ie.msg)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
 	if err != nil {
 		f := asFault(err, "")
 		out = xmlrpc.EncodeFault(f.Code, f.Text)
@@ -99,13 +106,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) Call(ctx context.Context, name string, params []any) (any, error) {
 	m, ok := h.methods[name]
 	if !ok {
-		return nil, fault(UnknownMethod, "")
+		return nil, fault(UnknownMethod)
 	}
 	if len(params) < m.required || len(params) > len(m.sig)-1 {
-		return nil, fault(IncorrectParameters, "")
+		return nil, fault(IncorrectParameters)
 	}
 	if m.guarded && h.state.Load() != StateRunning {
-		return nil, fault(ShutdownState, "")
+		return nil, fault(ShutdownState)
 	}
 	return m.fn(ctx, params)
 }

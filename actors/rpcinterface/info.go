@@ -2,6 +2,7 @@ package rpcinterface
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -184,7 +185,8 @@ func (h *Handler) reloadConfig(context.Context, []any) (any, error) {
 	cfg, err := h.opts.Reread()
 	if err != nil {
 		msg := err.Error()
-		if ce, ok := err.(*conf.Error); ok {
+		var ce *conf.Error
+		if errors.As(err, &ce) {
 			msg = ce.Reference()
 		}
 		return nil, fault(CantReread, msg)

@@ -128,11 +128,11 @@ func integer(v any) (int64, error) {
 			neg, t = true, t[1:]
 		}
 		if t == "" {
-			return 0, fault(Failed, "")
+			return 0, internal("invalid literal for int() with base 10: %s", conf.PyRepr(n))
 		}
 		for _, c := range t {
 			if c < '0' || c > '9' {
-				return 0, fault(Failed, "")
+				return 0, internal("invalid literal for int() with base 10: %s", conf.PyRepr(n))
 			}
 			x = x*10 + int64(c-'0')
 		}
@@ -141,7 +141,7 @@ func integer(v any) (int64, error) {
 		}
 		return x, nil
 	}
-	return 0, fault(Failed, "")
+	return 0, internal("int() argument must be a string or a number, not %T", v)
 }
 
 // truthy is Python's truth of an XML-RPC value.
@@ -216,7 +216,7 @@ func (h *Handler) lookup(spec string) (*conf.Group, *conf.Process, error) {
 func (h *Handler) lookupProcess(params []any) (*conf.Process, string, error) {
 	spec, ok := str(params[0])
 	if !ok {
-		return nil, "", fault(BadName, "")
+		return nil, "", internal("a process name must be a string, not %T", params[0])
 	}
 	_, p, err := h.lookup(spec)
 	if err != nil {
@@ -254,7 +254,7 @@ func (h *Handler) mainLogPath() string {
 func (h *Handler) readLog(_ context.Context, params []any) (any, error) {
 	path := h.mainLogPath()
 	if _, err := os.Stat(path); path == "" || err != nil {
-		return nil, fault(NoFile, path)
+		return nil, noFile(path)
 	}
 	return readFile(path, params[0], params[1])
 }
@@ -272,9 +272,9 @@ func readFile(path string, offset, length any) (any, error) {
 	data, err := logfile.Read(path, off, n)
 	switch {
 	case errors.Is(err, logfile.ErrBadArguments):
-		return nil, fault(BadArguments, "")
+		return nil, fault(BadArguments)
 	case err != nil:
-		return nil, fault(Failed, "")
+		return nil, fault(Failed)
 	}
 	return string(data), nil
 }
@@ -282,10 +282,10 @@ func readFile(path string, offset, length any) (any, error) {
 func (h *Handler) clearLog(context.Context, []any) (any, error) {
 	path := h.mainLogPath()
 	if _, err := os.Stat(path); path == "" || err != nil {
-		return nil, fault(NoFile, "")
+		return nil, fault(NoFile)
 	}
 	if err := os.Remove(path); err != nil {
-		return nil, fault(Failed, "")
+		return nil, fault(Failed)
 	}
 	if h.opts.ReopenMainLog != nil {
 		h.opts.Log.Info("reopening log file")
@@ -495,7 +495,7 @@ func signalParam(v any) (syscall.Signal, error) {
 	case string:
 		s = x
 	default:
-		return 0, fault(BadSignal, "")
+		return 0, fault(BadSignal, pyStr(v))
 	}
 	n, perr := conf.ParseSignal(s)
 	if perr != nil {
@@ -579,7 +579,7 @@ func (h *Handler) readLogOf(stream string) func(context.Context, []any) (any, er
 			return nil, err
 		}
 		if _, err := os.Stat(path); path == "" || err != nil {
-			return nil, fault(NoFile, path) // just "NO_FILE" when there is no log
+			return nil, noFile(path)
 		}
 		return readFile(path, params[1], params[2])
 	}
@@ -634,7 +634,7 @@ func (h *Handler) clearAllProcessLogs(ctx context.Context, _ []any) (any, error)
 func (h *Handler) sendProcessStdin(ctx context.Context, params []any) (any, error) {
 	chars, ok := str(params[1])
 	if !ok {
-		return nil, fault(IncorrectParameters, "")
+		return nil, fault(IncorrectParameters, pyStr(params[1]))
 	}
 	p, spec, err := h.lookupProcess(params)
 	if err != nil {
@@ -663,7 +663,7 @@ func (h *Handler) methodHelp(_ context.Context, params []any) (any, error) {
 	name, _ := str(params[0])
 	m, ok := h.methods[name]
 	if !ok {
-		return nil, fault(SignatureUnsupported, "")
+		return nil, fault(SignatureUnsupported)
 	}
 	var b strings.Builder
 	b.WriteString(m.help + "\n")
@@ -678,7 +678,7 @@ func (h *Handler) methodSignature(_ context.Context, params []any) (any, error) 
 	name, _ := str(params[0])
 	m, ok := h.methods[name]
 	if !ok {
-		return nil, fault(SignatureUnsupported, "")
+		return nil, fault(SignatureUnsupported)
 	}
 	return append([]string(nil), m.sig...), nil
 }
@@ -686,7 +686,7 @@ func (h *Handler) methodSignature(_ context.Context, params []any) (any, error) 
 func (h *Handler) multicall(ctx context.Context, params []any) (any, error) {
 	calls, ok := params[0].([]any)
 	if !ok {
-		return nil, fault(IncorrectParameters, "")
+		return nil, internal("calls must be an array, not %T", params[0])
 	}
 	results := make([]any, 0, len(calls))
 	for _, c := range calls {

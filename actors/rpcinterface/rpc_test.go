@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,9 @@ func (c client) call(method string, params ...any) (any, error) {
 		c.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &xmlrpc.Fault{String: "HTTP " + strconv.Itoa(resp.StatusCode)}
+	}
 	body, _ := io.ReadAll(resp.Body)
 	return xmlrpc.ParseResponse(body)
 }
@@ -90,10 +94,12 @@ func startAPI(t *testing.T) (client, *Handler, string) {
 	})
 	c := client{t, srv.URL}
 	// Wait for the autostarted programs.
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		v, _ := c.call("supervisor.getProcessInfo", "cat")
-		if m, ok := v.(map[string]any); ok && m["statename"] == "RUNNING" {
-			break
+	for _, name := range []string{"cat", "sleeper"} {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			v, _ := c.call("supervisor.getProcessInfo", name)
+			if m, ok := v.(map[string]any); ok && m["statename"] == "RUNNING" {
+				break
+			}
 		}
 	}
 	return c, h, dir
@@ -127,8 +133,12 @@ func TestCalls(t *testing.T) {
 		{"supervisor.signalProcess", []any{"sleeper", "CONT"}, true, ""},
 		{"supervisor.sendProcessStdin", []any{"cat", "meow\n"}, true, ""},
 		{"supervisor.sendProcessStdin", []any{"slow", "x"}, nil, "NOT_RUNNING: slow"},
-		{"supervisor.sendProcessStdin", []any{"cat", 5}, nil, "INCORRECT_PARAMETERS"},
+		{"supervisor.sendProcessStdin", []any{"cat", 5}, nil, "INCORRECT_PARAMETERS: 5"},
+		{"supervisor.signalProcess", []any{"sleeper", ""}, nil, "BAD_SIGNAL: "},
+		{"supervisor.getProcessInfo", []any{""}, nil, "BAD_NAME: "},
 		{"supervisor.readProcessStdoutLog", []any{"cat", -1, 5}, nil, "BAD_ARGUMENTS"},
+		{"supervisor.readProcessStdoutLog", []any{"cat", "x", 5}, nil, "HTTP 500"},
+		{"supervisor.getProcessInfo", []any{123}, nil, "HTTP 500"},
 		{"supervisor.readProcessStdoutLog", []any{"missing", 0, 0}, nil, "NO_FILE"},
 		{"supervisor.readProcessStdoutLog", []any{"pair:*", 0, 0}, nil, "BAD_NAME: pair:*"},
 		{"supervisor.startProcessGroup", []any{"pair"}, []any{

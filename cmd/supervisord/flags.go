@@ -190,10 +190,10 @@ func parseArgs(args []string) (*options, error) {
 			return o, nil
 		}
 		if err := p.spec.set(o, p.arg); err != nil {
-			return nil, usagef("invalid value for %s %s: %s", p.name, pyRepr(p.arg), err)
+			return nil, usagef("invalid value for %s %s: %s", p.name, conf.PyRepr(p.arg), err)
 		}
 		if seen[p.spec] {
-			return nil, usagef("conflicting command line option %s", pyRepr(p.name))
+			return nil, usagef("conflicting command line option %s", conf.PyRepr(p.name))
 		}
 		seen[p.spec] = true
 	}
@@ -290,7 +290,7 @@ func longSpec(name string) (*flagSpec, error) {
 func parseInt(v string) (int64, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(v))
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", conf.PyRepr(v))
 	}
 	return n, nil
 }
@@ -335,41 +335,10 @@ func expandUser(p string) string {
 	return home + p[1:]
 }
 
-// pyRepr quotes s like Python's repr of a str, the way the reference's
-// messages show values.
-func pyRepr(s string) string {
-	q := "'"
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = `"`
-	}
-	var b strings.Builder
-	b.WriteString(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case string(r) == q:
-			b.WriteString(`\` + q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteString(q)
-	return b.String()
-}
-
 func pyList(items []string) string {
 	quoted := make([]string, len(items))
 	for i, s := range items {
-		quoted[i] = pyRepr(s)
+		quoted[i] = conf.PyRepr(s)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
 }

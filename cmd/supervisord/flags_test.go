@@ -164,16 +164,6 @@ func TestClearChildLogDir(t *testing.T) {
 	}
 }
 
-func TestPyRepr(t *testing.T) {
-	for in, want := range map[string]string{
-		"x": "'x'", "it's": `"it's"`, `a'b"c`: `'a\'b"c'`, "a\nb": `'a\nb'`, `back\slash`: `'back\\slash'`,
-	} {
-		if got := pyRepr(in); got != want {
-			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 // Whatever the command line, parsing ends in options or a usage error.
 func FuzzParseArgs(f *testing.F) {
 	f.Add("-c\x00f.conf\x00-n")

@@ -174,9 +174,9 @@ func becomeDaemon(log *slog.Logger, s *conf.Supervisord) {
 	if s.Directory != "" {
 		if err := os.Chdir(s.Directory); err != nil {
 			log.Log(context.Background(), mainlog.LevelCritical, fmt.Sprintf("can't chdir into %s: %s",
-				pyRepr(s.Directory), err))
+				conf.PyRepr(s.Directory), err))
 		} else {
-			log.Info("set current directory: " + pyRepr(s.Directory))
+			log.Info("set current directory: " + conf.PyRepr(s.Directory))
 		}
 	}
 	syscall.Umask(int(s.Umask))

@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"supervisord/conf"
 )
 
 // lookupUser resolves a user name or numeric uid the way the reference's
@@ -153,7 +155,7 @@ func clearChildLogDir(dir, identifier string) []string {
 		}
 		path := filepath.Join(dir, e.Name())
 		if err := os.Remove(path); err != nil {
-			warns = append(warns, "Failed to clean up "+pyRepr(path))
+			warns = append(warns, "Failed to clean up "+conf.PyRepr(path))
 		}
 	}
 	return warns
