@@ -44,14 +44,7 @@ type supervisor struct {
 }
 
 func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}) actor.Actor {
-	s := &supervisor{cfg: cfg, rt: rt, done: done, state: map[string]State{}}
-	for _, g := range cfg.Groups {
-		for _, p := range g.Processes {
-			s.procs = append(s.procs, p)
-			s.state[p.Group+":"+p.Name] = Stopped
-		}
-	}
-	return s
+	return &supervisor{cfg: cfg, rt: rt, done: done, state: map[string]State{}}
 }
 
 func (s *supervisor) Receive(c actor.Context) {

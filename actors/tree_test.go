@@ -351,6 +351,9 @@ func TestShutdownStopsGroupsInReversePriority(t *testing.T) {
 			t.Errorf("stop %d is %q, want %s", i, stops[i], w)
 		}
 	}
+	if waiting := tr.log.matching("waiting for "); len(waiting) == 0 || !strings.HasSuffix(waiting[0], "waiting for first, second, third to die") {
+		t.Errorf("waiting lines %q", waiting)
+	}
 }
 
 // crash makes the receiving process actor panic (through the fault-injection

@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -125,6 +127,14 @@ func render(cfg *Config, err error, dir string) string {
 		dump(&b, cfg)
 	}
 	out := b.String()
+	if strings.Contains(out, dir) {
+		// Offsets into expanded text move with the temporary directory's
+		// length; show them relative to it.
+		out = atIndex.ReplaceAllStringFunc(out, func(m string) string {
+			n, _ := strconv.Atoi(m[len("at index "):])
+			return fmt.Sprintf("at index len($DIR)+%d", n-len(dir))
+		})
+	}
 	cwd, _ := os.Getwd()
 	host, _ := os.Hostname()
 	out = strings.ReplaceAll(out, dir, "$DIR")
@@ -135,6 +145,8 @@ func render(cfg *Config, err error, dir string) string {
 	}
 	return out
 }
+
+var atIndex = regexp.MustCompile(`at index \d+`)
 
 func dump(b *strings.Builder, c *Config) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
