@@ -42,6 +42,11 @@ stdout_logfile=%(here)s/cat.log
 command=/no/such/thing
 autostart=false
 stdout_logfile=NONE
+[program:stubborn]
+command=/bin/sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+startsecs=0
+stopwaitsecs=3
+autostart=false
 [program:pair]
 command=/bin/sleep 1000
 process_name=%(program_name)s_%(process_num)d
@@ -218,7 +223,7 @@ func TestInfoAndShutdownState(t *testing.T) {
 		m := p.(map[string]any)
 		names = append(names, m["group"].(string)+":"+m["name"].(string))
 	}
-	if want := "cat:cat missing:missing pair:pair_0 pair:pair_1 quick:quick sleeper:sleeper slow:slow"; strings.Join(names, " ") != want {
+	if want := "cat:cat missing:missing pair:pair_0 pair:pair_1 quick:quick sleeper:sleeper slow:slow stubborn:stubborn"; strings.Join(names, " ") != want {
 		t.Errorf("getAllProcessInfo order %v, want %s", names, want)
 	}
 	if _, err := c.call("supervisor.shutdown"); err != nil {
@@ -229,6 +234,49 @@ func TestInfoAndShutdownState(t *testing.T) {
 	}
 	if _, err := c.call("system.listMethods"); err != nil {
 		t.Errorf("system methods still answer during shutdown: %v", err)
+	}
+}
+
+// A stop that waits out stopwaitsecs holds only its own caller: others are
+// answered meanwhile.
+func TestSlowStopBlocksNobodyElse(t *testing.T) {
+	c, _, _ := startAPI(t)
+	if _, err := c.call("supervisor.startProcess", "stubborn", true); err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan error, 1)
+	go func() {
+		_, err := c.call("supervisor.stopProcess", "stubborn", true)
+		stopped <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		v, err := c.call("supervisor.getProcessInfo", "stubborn")
+		if err == nil && v.(map[string]any)["statename"] == "STOPPING" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("stubborn never reached STOPPING")
+		}
+	}
+	for range 20 {
+		if _, err := c.call("supervisor.getState"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.call("supervisor.getAllProcessInfo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case err := <-stopped:
+		t.Fatalf("the stop returned (%v) before stopwaitsecs ran out", err)
+	default:
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("stop: %v", err)
+	}
+	v, _ := c.call("supervisor.getProcessInfo", "stubborn")
+	if got := v.(map[string]any)["statename"]; got != "STOPPED" {
+		t.Errorf("after stop: %v", got)
 	}
 }
 
