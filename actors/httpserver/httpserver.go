@@ -125,6 +125,11 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 
 	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelError)
 	for _, b := range all {
+		// Each server announces the RPC interfaces it carries, as the
+		// reference's does while it sets up.
+		for _, r := range cfg.RPCInterfaces {
+			log.Info(fmt.Sprintf("RPC interface %s initialized", conf.PyRepr(r.Name)))
+		}
 		if b.user == "" {
 			log.Log(context.Background(), mainlog.LevelCritical,
 				fmt.Sprintf("Server %s running without any HTTP authentication checking", conf.PyRepr(b.section)))

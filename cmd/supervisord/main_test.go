@@ -259,3 +259,24 @@ func TestReloadWithBadConfigExits(t *testing.T) {
 		t.Errorf("pidfile still there after exit: %v", err)
 	}
 }
+
+// A second daemon on a socket a live one serves refuses to start with the
+// reference's words and usage status; the first keeps its socket.
+func TestSecondDaemonRefused(t *testing.T) {
+	d := testkit.StartDaemon(t, bin, testkit.Config("{dir}")+testkit.RPCConfig("{dir}"))
+	d.WaitLog(t, "supervisord started with pid", 10*time.Second)
+	second := strings.Replace(testkit.Config(d.Dir)+testkit.RPCConfig(d.Dir), "supervisord.log", "second.log", 1)
+	second = strings.Replace(second, "supervisord.pid", "second.pid", 1)
+	path := filepath.Join(d.Dir, "second.conf")
+	if err := os.WriteFile(path, []byte(second), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := run(t, d.Dir, "-n", "-c", path)
+	want := "Error: Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.\nFor help, use " + bin + " -h\n"
+	if code != 2 || stderr != want {
+		t.Errorf("second daemon: status %d, stderr %q; want 2, %q", code, stderr, want)
+	}
+	if out, code := testkit.Ctl(t, d, "pid"); code != 0 || strings.TrimSpace(out) != strconv.Itoa(d.Pid()) {
+		t.Errorf("first daemon no longer answers: %q (%d)", out, code)
+	}
+}

@@ -98,9 +98,6 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 			log.Warn(m)
 		}
 	}
-	for _, r := range cfg.RPCInterfaces {
-		log.Info(fmt.Sprintf("RPC interface '%s' initialized", r.Name))
-	}
 	// The servers are bound before anything starts, so a port in use ends
 	// the daemon before it has spawned a child; calls wait for the tree.
 	var api atomic.Pointer[rpcinterface.Handler]
@@ -119,7 +116,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	route("/mainlogtail", (*rpcinterface.Handler).MainLogTail)
 	servers, err := httpserver.Start(cfg, mux, log)
 	if err != nil {
-		return c.fail(err), false
+		return c.fail(&usageError{err: err}), false // the reference's usage exit
 	}
 	defer servers.Close()
 	if first && status != nil {
