@@ -190,3 +190,9 @@ func (d *Daemon) ClearProcessLogs(ctx context.Context, group, name string) error
 	}
 	return errors.Join(errs...)
 }
+
+// Publish puts an event on the bus (sendRemoteCommEvent's
+// REMOTE_COMMUNICATION).
+func (d *Daemon) Publish(name string, payload []byte) {
+	d.sys.Root.Send(d.sys.NewLocalPID(d.root.Id+"/"+busName), &publish{ev: Event{Name: name, Payload: payload}})
+}

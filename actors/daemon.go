@@ -31,6 +31,7 @@ type runtime struct {
 	log         *slog.Logger
 	spawner     *child.Reaper
 	supervisor  *actor.PID // set by the supervisor before it spawns anything
+	bus         *actor.PID // the event bus, likewise
 	serverURL   string
 	childLogDir string
 	identifier  string

@@ -33,7 +33,7 @@ type group struct {
 	autostarter  *actor.PID   // who to answer with *groupStarted
 }
 
-func newGroup(cfg *conf.Group, rt *runtime) actor.Actor {
+func newGroup(cfg *conf.Group, rt *runtime) *group {
 	return &group{cfg: cfg, rt: rt, state: make(map[string]State, len(cfg.Processes)), byName: make(map[string]*actor.PID)}
 }
 
@@ -45,7 +45,11 @@ func (g *group) Receive(c actor.Context) {
 		for _, pc := range g.cfg.Processes {
 			pc := pc
 			mw := append([]actor.ReceiverMiddleware{panicStacks(g.rt.log)}, g.rt.processMiddleware...)
-			props := actor.PropsFromProducer(func() actor.Actor { return newProcess(pc, g.rt) },
+			var pool *actor.PID
+			if g.cfg.Kind == conf.KindEventListener {
+				pool = c.Self() // the pool actor embedding this group
+			}
+			props := actor.PropsFromProducer(func() actor.Actor { return newProcess(pc, g.rt, pool) },
 				actor.WithReceiverMiddleware(mw...))
 			pid, err := c.SpawnNamed(props, pc.Name)
 			if err != nil {

@@ -4,6 +4,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+
 	"supervisord/actors/child"
 	"supervisord/conf"
 )
@@ -105,6 +107,57 @@ type (
 	shutdownReport struct{}
 )
 
+// Event bus and pool messages.
+type (
+	// publish puts an event on the bus.
+	publish struct{ ev Event }
+	// subscribe registers a pool for events of these types (and their
+	// subtypes); unsubscribe drops it. The supervisor sends both, so a
+	// subscription is in place before any event it publishes after it.
+	subscribe struct {
+		pool  *actor.PID
+		types []string
+	}
+	unsubscribe struct{ pool *actor.PID }
+	// tick is the bus's own timer for TICK_* events; at is the period start.
+	tick struct {
+		name   string
+		period time.Duration
+		at     time.Time
+	}
+	// poolEvent is an event the bus hands a subscribed pool.
+	poolEvent struct {
+		serial int
+		ev     Event
+	}
+	// listenerReady tells a pool that a listener process said READY.
+	listenerReady struct {
+		name  string
+		proto *actor.PID
+	}
+	// listenerResult tells a pool how a listener answered the event it had:
+	// a refused one is delivered again.
+	listenerResult struct {
+		name  string
+		proto *actor.PID
+		ok    bool
+	}
+	// listenerGone tells a pool a listener's protocol ended (its process
+	// exited or broke the protocol); the event it had, if any, goes back.
+	listenerGone struct {
+		name  string
+		proto *actor.PID
+	}
+	// deliver gives a listener's protocol actor an event to send.
+	deliver struct{ ev *queuedEvent }
+)
+
+// queuedEvent is an event in a pool's buffer, with its serials.
+type queuedEvent struct {
+	serial, poolSerial int
+	ev                 Event
+}
+
 // logChunk is a piece of child output on its way to a logger. release hands
 // the buffer back to the reader once written.
 type logChunk struct {
@@ -152,6 +205,15 @@ func (*addGroup) isMessage()       {}
 func (*removeGroup) isMessage()    {}
 func (*shutdownReport) isMessage() {}
 func (*logChunk) isMessage()       {}
+func (*publish) isMessage()        {}
+func (*subscribe) isMessage()      {}
+func (*unsubscribe) isMessage()    {}
+func (*tick) isMessage()           {}
+func (*poolEvent) isMessage()      {}
+func (*listenerReady) isMessage()  {}
+func (*listenerResult) isMessage() {}
+func (*listenerGone) isMessage()   {}
+func (*deliver) isMessage()        {}
 func (*Result) isMessage()         {}
 
 // Late-by-design messages: an exit or a timer may outlive its actor.
@@ -159,3 +221,5 @@ func (*exited) IgnoreDeadLetterLogging()         {}
 func (*timerFired) IgnoreDeadLetterLogging()     {}
 func (*logChunk) IgnoreDeadLetterLogging()       {}
 func (*shutdownReport) IgnoreDeadLetterLogging() {}
+func (*publish) IgnoreDeadLetterLogging()        {}
+func (*tick) IgnoreDeadLetterLogging()           {}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -75,12 +76,19 @@ type process struct {
 	startWaiters, stopWaiters []*actor.PID
 	stdin                     *stdinWriter // nil until the first write to a running process
 
+	// pool is the eventlistener pool this process serves, nil for a
+	// program; listener is the protocol actor of its current run.
+	pool, listener *actor.PID
+	pid            int // the OS pid events report: the live one, or the one just reaped
+
 	stdout, stderr         *actor.PID // logger children; nil when not captured
 	stdoutPath, stderrPath string     // log paths with AUTO resolved
 }
 
-func newProcess(cfg *conf.Process, rt *runtime) actor.Actor {
-	p := &process{cfg: cfg, rt: rt, exitCode: 0}
+// newProcess makes the actor of one process; pool is its eventlistener
+// pool, nil for a program.
+func newProcess(cfg *conf.Process, rt *runtime, pool *actor.PID) actor.Actor {
+	p := &process{cfg: cfg, rt: rt, pool: pool}
 	p.beh = actor.NewBehavior()
 	p.beh.Become(p.stopped)
 	return p
@@ -188,7 +196,31 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 	m := &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected}
 	c.Send(c.Parent(), m)
 	c.Send(p.rt.supervisor, m)
+	c.Send(p.rt.bus, &publish{ev: p.stateEvent(from, next, expected)})
+	switch next {
+	case Backoff, Exited, Stopped, Fatal, Unknown:
+		p.pid = 0 // events after this one have no process to name
+	}
 	p.answerWaiters(c)
+}
+
+// stateEvent is the PROCESS_STATE_* event of a transition, with the extra
+// tokens the reference gives each state.
+func (p *process) stateEvent(from, to State, expected bool) Event {
+	payload := "processname:" + p.cfg.Name + " groupname:" + p.cfg.Group + " from_state:" + from.String()
+	switch to {
+	case Starting, Backoff:
+		payload += " tries:" + strconv.Itoa(p.backoff)
+	case Running, Stopping, Stopped:
+		payload += " pid:" + strconv.Itoa(p.pid)
+	case Exited:
+		exp := 0
+		if expected {
+			exp = 1
+		}
+		payload += " expected:" + strconv.Itoa(exp) + " pid:" + strconv.Itoa(p.pid)
+	}
+	return Event{Name: "PROCESS_STATE_" + to.String(), Payload: []byte(payload)}
 }
 
 // answerWaiters answers the waits the current state settles, as the
@@ -284,7 +316,7 @@ func (p *process) starting(c actor.Context) {
 		if m.gen != p.gen {
 			return
 		}
-		p.reaped(m.status)
+		p.reaped(c, m.status)
 		if time.Since(p.start) < p.cfg.StartSecs {
 			p.spawnErr = "Exited too quickly (process log may have details)"
 			p.exitCode = 0 // the reference keeps no exit status for a start that failed
@@ -307,7 +339,7 @@ func (p *process) running(c actor.Context) {
 		c.Respond(&Result{})
 	case *exited:
 		if m.gen == p.gen {
-			p.reaped(m.status)
+			p.reaped(c, m.status)
 			p.exitedWhileRunning(c, m.status)
 		}
 	}
@@ -344,7 +376,7 @@ func (p *process) stopping(c actor.Context) {
 		if m.gen != p.gen {
 			return
 		}
-		p.reaped(m.status)
+		p.reaped(c, m.status)
 		p.killing = false
 		expected := p.isExpected(m.status)
 		p.to(c, Stopped, p.stopped, expected)
@@ -451,7 +483,21 @@ func (p *process) spawn(c actor.Context) error {
 	}
 	p.gen, p.proc = gen, proc
 	p.rt.log.Info(fmt.Sprintf("spawned: '%s' with pid %d", p.cfg.Name, proc.Pid))
-	go pump(root, proc.Stdout, p.stdout, p.gone)
+	p.pid = proc.Pid
+	out := p.stdout
+	if p.pool != nil {
+		// A listener's stdout speaks the protocol; its stdin carries events.
+		p.stdin = newStdinWriter(proc.Stdin)
+		props := actor.PropsFromProducer(func() actor.Actor {
+			return newListener(p.cfg.Name, p.cfg.Group, p.pool, p.stdin, p.rt)
+		})
+		p.listener, err = c.SpawnNamed(props, "listener-"+strconv.FormatUint(gen, 10))
+		if err != nil {
+			panic(err) // generations are unique
+		}
+		out = p.listener
+	}
+	go pump(root, proc.Stdout, out, p.gone)
 	if proc.Stderr != nil {
 		go pump(root, proc.Stderr, p.stderr, p.gone)
 	}
@@ -513,7 +559,11 @@ func (p *process) exitedWhileRunning(c actor.Context, st child.ExitStatus) {
 }
 
 // reaped records what every exit has in common.
-func (p *process) reaped(st child.ExitStatus) {
+func (p *process) reaped(c actor.Context, st child.ExitStatus) {
+	if p.listener != nil {
+		c.Stop(p.listener) // gives back the event it held, if any
+		p.listener = nil
+	}
 	p.cancelTimer()
 	p.stop = time.Now()
 	p.exitCode = st.ExitCode()

@@ -52,9 +52,15 @@ func (s *supervisor) Receive(c actor.Context) {
 	case *actor.Started:
 		s.rt.supervisor = c.Self()
 		s.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
+		bus, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }), busName)
+		if err != nil {
+			panic(err)
+		}
+		s.rt.bus = bus
 		for _, gc := range s.cfg.Groups {
 			s.groups = append(s.groups, s.spawnGroup(c, gc))
 		}
+		s.publish(c, "SUPERVISOR_STATE_CHANGE_RUNNING", "")
 		s.startQueue = append([]*actor.PID(nil), s.groups...)
 		s.startNext(c)
 	case *addGroup:
@@ -69,6 +75,7 @@ func (s *supervisor) Receive(c actor.Context) {
 			return
 		}
 		s.stopping = true
+		s.publish(c, "SUPERVISOR_STATE_CHANGE_STOPPING", "")
 		for _, pid := range s.groups {
 			c.Send(pid, &shutdownBegun{})
 		}
@@ -91,8 +98,23 @@ func (s *supervisor) Receive(c actor.Context) {
 	}
 }
 
+// busName is the bus's actor name, one no group can have (names cannot
+// hold a colon).
+const busName = "events:bus"
+
+func (s *supervisor) publish(c actor.Context, name, payload string) {
+	c.Send(s.rt.bus, &publish{ev: Event{Name: name, Payload: []byte(payload)}})
+}
+
+// spawnGroup starts a group's actor (a pool for eventlisteners, subscribed
+// at once) and announces it with PROCESS_GROUP_ADDED, as the reference
+// does for every group it adds, at startup too.
 func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) *actor.PID {
-	props := actor.PropsFromProducer(func() actor.Actor { return newGroup(gc, s.rt) },
+	produce := func() actor.Actor { return newGroup(gc, s.rt) }
+	if gc.Kind == conf.KindEventListener {
+		produce = func() actor.Actor { return newPool(newGroup(gc, s.rt)) }
+	}
+	props := actor.PropsFromProducer(produce,
 		actor.WithSupervisor(processSupervision),
 		actor.WithReceiverMiddleware(panicStacks(s.rt.log)))
 	pid, err := c.SpawnNamed(props, gc.Name)
@@ -103,6 +125,10 @@ func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) *actor.PID {
 		s.procs = append(s.procs, p)
 		s.state[p.Group+":"+p.Name] = Stopped
 	}
+	if gc.Kind == conf.KindEventListener {
+		c.Send(s.rt.bus, &subscribe{pool: pid, types: gc.Events})
+	}
+	s.publish(c, "PROCESS_GROUP_ADDED", "groupname:"+gc.Name+"\n")
 	return pid
 }
 
@@ -155,7 +181,9 @@ func (s *supervisor) remove(c actor.Context, name string) error {
 	}
 	s.procs = keep
 	pid := s.groups[at]
+	c.Send(s.rt.bus, &unsubscribe{pool: pid})
 	c.Stop(pid)
+	s.publish(c, "PROCESS_GROUP_REMOVED", "groupname:"+name+"\n")
 	s.groups = append(s.groups[:at], s.groups[at+1:]...)
 	for i, q := range s.startQueue {
 		if q.Equal(pid) {

@@ -646,9 +646,13 @@ func (h *Handler) sendProcessStdin(ctx context.Context, params []any) (any, erro
 	return true, nil
 }
 
-// sendRemoteCommEvent accepts the event; it reaches listeners once the
-// event system is in place.
-func (h *Handler) sendRemoteCommEvent(context.Context, []any) (any, error) { return true, nil }
+// sendRemoteCommEvent emits REMOTE_COMMUNICATION for listeners.
+func (h *Handler) sendRemoteCommEvent(_ context.Context, params []any) (any, error) {
+	typ, _ := str(params[0])
+	data, _ := str(params[1])
+	h.opts.Tree.Publish("REMOTE_COMMUNICATION", []byte("type:"+typ+"\n"+data))
+	return true, nil
+}
 
 func (h *Handler) listMethods(context.Context, []any) (any, error) {
 	names := make([]string, 0, len(h.methods))

@@ -44,7 +44,7 @@ autostart=false
 stdout_logfile=NONE
 [program:stubborn]
 command=/bin/sh -c 'trap "" TERM; while :; do sleep 0.1; done'
-startsecs=0
+startsecs=1
 stopwaitsecs=3
 autostart=false
 [program:pair]
@@ -241,6 +241,7 @@ func TestInfoAndShutdownState(t *testing.T) {
 // answered meanwhile.
 func TestSlowStopBlocksNobodyElse(t *testing.T) {
 	c, _, _ := startAPI(t)
+	// startsecs=1 also leaves the shell time to set its trap.
 	if _, err := c.call("supervisor.startProcess", "stubborn", true); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,122 @@
+package actors
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// pool is the actor of an [eventlistener:x] group: a group whose processes
+// are listeners, plus the buffer of events they have not yet taken.
+//
+// Accepts what a group does, and *poolEvent (from the bus), *listenerReady,
+// *listenerResult and *listenerGone (from its listeners' protocol actors).
+// Emits *deliver to a READY listener's protocol actor, oldest event first,
+// one event per listener at a time. An event a listener refuses (FAIL) or
+// was busy with when it died goes back to the head of the buffer; when the
+// buffer is full the oldest event is dropped with an error, as in the
+// reference. Parent: the supervisor, which subscribes it at the bus.
+type pool struct {
+	*group
+	poolSerial int
+	buffer     []*queuedEvent
+	ready      map[string]*actor.PID // READY listeners' protocol actors
+	// sent holds each listener's event until it answers: if it dies first,
+	// even before the event reached it, the event goes back to the buffer.
+	sent map[string]*queuedEvent // by protocol actor id
+}
+
+func newPool(g *group) actor.Actor {
+	return &pool{group: g, ready: map[string]*actor.PID{}, sent: map[string]*queuedEvent{}}
+}
+
+func (p *pool) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *poolEvent:
+		p.accept(&queuedEvent{serial: m.serial, poolSerial: p.poolSerial, ev: m.ev}, false)
+		p.poolSerial++
+		p.dispatch(c)
+	case *listenerReady:
+		p.ready[m.name] = m.proto
+		p.dispatch(c)
+	case *listenerResult:
+		ev := p.sent[m.proto.Id]
+		delete(p.sent, m.proto.Id)
+		if !m.ok && ev != nil {
+			p.rebuffer(ev)
+		}
+		p.dispatch(c)
+	case *listenerGone:
+		if r, ok := p.ready[m.name]; ok && r.Equal(m.proto) {
+			delete(p.ready, m.name)
+		}
+		if ev := p.sent[m.proto.Id]; ev != nil {
+			delete(p.sent, m.proto.Id)
+			p.rebuffer(ev)
+		}
+		p.dispatch(c)
+	case *stateChanged:
+		p.group.Receive(c)
+		if m.to == Running {
+			p.dispatch(c)
+		}
+	default:
+		p.group.Receive(c)
+	}
+}
+
+func (p *pool) rebuffer(ev *queuedEvent) {
+	p.rt.log.Debug(fmt.Sprintf("rebuffering event %d for pool %s (buf size=%d, max=%d)",
+		ev.serial, p.cfg.Name, len(p.buffer), p.cfg.BufferSize))
+	p.accept(ev, true)
+}
+
+// accept buffers an event, at the head when it is going back for another
+// try, dropping the oldest one when the buffer is full.
+func (p *pool) accept(ev *queuedEvent, head bool) {
+	if len(p.buffer) >= p.cfg.BufferSize && len(p.buffer) > 0 {
+		dropped := p.buffer[0]
+		p.buffer = p.buffer[1:]
+		p.rt.log.Error(fmt.Sprintf("pool %s event buffer overflowed, discarding event %d", p.cfg.Name, dropped.serial))
+	}
+	if head {
+		p.buffer = append([]*queuedEvent{ev}, p.buffer...)
+	} else {
+		p.buffer = append(p.buffer, ev)
+	}
+}
+
+// dispatch hands the oldest events to RUNNING listeners that said READY, in
+// the pool's process order, until either runs out.
+func (p *pool) dispatch(c actor.Context) {
+	for len(p.buffer) > 0 {
+		name, proto := p.readyListener()
+		if proto == nil {
+			return
+		}
+		ev := p.buffer[0]
+		p.buffer = p.buffer[1:]
+		delete(p.ready, name)
+		p.sent[proto.Id] = ev
+		c.Send(proto, &deliver{ev: ev})
+		p.rt.log.Debug(fmt.Sprintf("event %d sent to listener %s", ev.serial, name))
+	}
+}
+
+func (p *pool) readyListener() (string, *actor.PID) {
+	for _, pc := range p.cfg.Processes {
+		if proto, ok := p.ready[pc.Name]; ok && p.state[pc.Name] == Running {
+			return pc.Name, proto
+		}
+	}
+	return "", nil
+}
+
+// envelope is the header a listener reads, then the payload.
+func envelope(server, pool string, ev *queuedEvent) []byte {
+	head := "ver:3.0 server:" + server + " serial:" + strconv.Itoa(ev.serial) +
+		" pool:" + pool + " poolserial:" + strconv.Itoa(ev.poolSerial) +
+		" eventname:" + ev.ev.Name + " len:" + strconv.Itoa(len(ev.ev.Payload)) + "\n"
+	return append([]byte(head), ev.ev.Payload...)
+}
