@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -21,10 +22,11 @@ import (
 // Failure policy: restarted by the process's default strategy; the file is
 // reopened in Started.
 type logger struct {
-	proc, stream string
-	path         string
-	cfg          conf.LogConfig
-	rt           *runtime
+	proc, group string
+	stream      string
+	path        string
+	cfg         conf.LogConfig
+	rt          *runtime
 
 	file     *logfile.File
 	syslog   *logfile.Syslog
@@ -33,8 +35,8 @@ type logger struct {
 	echo     bool   // copy output to the main log, as the reference does at debug level
 }
 
-func newLogger(proc, stream, path string, cfg conf.LogConfig, rt *runtime) actor.Actor {
-	return &logger{proc: proc, stream: stream, path: path, cfg: cfg, rt: rt}
+func newLogger(pc *conf.Process, stream, path string, cfg conf.LogConfig, rt *runtime) actor.Actor {
+	return &logger{proc: pc.Name, group: pc.Group, stream: stream, path: path, cfg: cfg, rt: rt}
 }
 
 func (l *logger) Receive(c actor.Context) {
@@ -43,7 +45,7 @@ func (l *logger) Receive(c actor.Context) {
 		l.open()
 	case *logChunk:
 		defer m.release()
-		l.write(m.data)
+		l.write(c, m.data, m.pid)
 	case *clearLog:
 		var err error
 		if l.file != nil {
@@ -88,7 +90,7 @@ func (l *logger) open() {
 	}
 }
 
-func (l *logger) write(data []byte) {
+func (l *logger) write(c actor.Context, data []byte, pid int) {
 	if l.strip != nil {
 		l.stripped = l.strip.Append(l.stripped[:0], data)
 		data = l.stripped
@@ -105,10 +107,22 @@ func (l *logger) write(data []byte) {
 		l.syslog.Write(data)
 	}
 	if l.echo {
-		text := string(data)
-		if !utf8.ValidString(text) {
-			text = fmt.Sprintf("Undecodable: %q", data)
-		}
-		l.rt.log.Debug(fmt.Sprintf("'%s' %s output:\n%s", l.proc, l.stream, text))
+		l.rt.log.Debug(fmt.Sprintf("'%s' %s output:\n%s", l.proc, l.stream, decoded(data)))
 	}
+	if l.cfg.EventsEnabled {
+		head := fmt.Sprintf("processname:%s groupname:%s pid:%d channel:%s\n", l.proc, l.group, pid, l.stream)
+		c.Send(l.rt.bus, &publish{ev: Event{
+			Name:    "PROCESS_LOG_" + strings.ToUpper(l.stream),
+			Payload: append([]byte(head), decoded(data)...),
+		}})
+	}
+}
+
+// decoded is output as text the way the reference shows it: as is when it
+// is UTF-8, else "Undecodable: " and a quoted form.
+func decoded(data []byte) string {
+	if utf8.Valid(data) {
+		return string(data)
+	}
+	return fmt.Sprintf("Undecodable: %q", data)
 }

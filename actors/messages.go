@@ -162,6 +162,7 @@ type queuedEvent struct {
 // the buffer back to the reader once written.
 type logChunk struct {
 	data    []byte
+	pid     int // of the process that wrote it
 	release func()
 }
 

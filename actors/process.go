@@ -162,10 +162,10 @@ func (p *process) startLoggers(c actor.Context) {
 			}
 			path = auto
 		}
-		if path == "" && !lc.Syslog && !p.rt.log.Enabled(context.Background(), slog.LevelDebug) {
+		if path == "" && !lc.Syslog && !lc.EventsEnabled && !p.rt.log.Enabled(context.Background(), slog.LevelDebug) {
 			return nil, ""
 		}
-		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg.Name, name, path, lc, p.rt) })
+		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg, name, path, lc, p.rt) })
 		pid, err := c.SpawnNamed(props, name)
 		if err != nil {
 			p.rt.log.Error(fmt.Sprintf("cannot start %s logger for '%s': %v", name, p.cfg.Name, err))
@@ -497,9 +497,9 @@ func (p *process) spawn(c actor.Context) error {
 		}
 		out = p.listener
 	}
-	go pump(root, proc.Stdout, out, p.gone)
+	go pump(root, proc.Stdout, out, proc.Pid, p.gone)
 	if proc.Stderr != nil {
-		go pump(root, proc.Stderr, p.stderr, p.gone)
+		go pump(root, proc.Stderr, p.stderr, proc.Pid, p.gone)
 	}
 	p.after(p.cfg.StartSecs, startsecsTimer)
 	return nil

@@ -26,7 +26,7 @@ var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return
 // readable), so thousands of quiet children pin no buffers. With no logger, or
 // once the process actor is gone, output is read and dropped so the child
 // never blocks on a full pipe.
-func pump(root *actor.RootContext, f *os.File, to *actor.PID, gone <-chan struct{}) {
+func pump(root *actor.RootContext, f *os.File, to *actor.PID, pid int, gone <-chan struct{}) {
 	defer f.Close()
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -65,7 +65,7 @@ func pump(root *actor.RootContext, f *os.File, to *actor.PID, gone <-chan struct
 		select {
 		case credits <- struct{}{}:
 			b := buf
-			root.Send(to, &logChunk{data: (*b)[:n], release: func() {
+			root.Send(to, &logChunk{data: (*b)[:n], pid: pid, release: func() {
 				chunkPool.Put(b)
 				<-credits
 			}})

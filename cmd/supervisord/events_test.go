@@ -143,3 +143,48 @@ func TestEventRedelivery(t *testing.T) {
 		})
 	}
 }
+
+// Output of a program with stdout_events_enabled reaches a PROCESS_LOG
+// listener as the reference words it.
+func TestProcessLogEvents(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("SKIPPED: the listener is a Python script and /usr/bin/python3 is missing")
+	}
+	script, _ := filepath.Abs("testdata/listeners/record.py")
+	conf := testkit.Config("{dir}") + fmt.Sprintf(`
+[eventlistener:rec]
+command=/usr/bin/python3 -u %s {dir}/events.txt ok
+events=PROCESS_LOG
+startsecs=0
+
+[program:talker]
+command=/bin/sh -c 'sleep 1; echo hello; sleep 0.3; echo oops >&2; exec sleep 1000'
+stdout_events_enabled=true
+stderr_events_enabled=true
+startsecs=0
+`, script)
+	run := func(binary string) string {
+		d := testkit.StartDaemon(t, binary, conf)
+		got := recorded(t, d, 2)
+		return got
+	}
+	ours := run(bin)
+	const want = `ver:3.0 server:supervisor serial:0 pool:rec poolserial:0 eventname:PROCESS_LOG_STDOUT len:N
+processname:talker groupname:talker pid:N channel:stdout
+hello
+
+ver:3.0 server:supervisor serial:1 pool:rec poolserial:1 eventname:PROCESS_LOG_STDERR len:N
+processname:talker groupname:talker pid:N channel:stderr
+oops
+
+`
+	if ours != want {
+		t.Errorf("our transcript:\n%s", testkit.LineDiff(want, ours))
+	}
+	if _, err := os.Stat(reference); err != nil {
+		t.Skip("SKIPPED the reference half: " + reference + " is not installed")
+	}
+	if ref := run(reference); ref != want {
+		t.Errorf("the reference's transcript:\n%s", testkit.LineDiff(want, ref))
+	}
+}
