@@ -1,0 +1,135 @@
+package actors
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"supervisord/conf"
+)
+
+func TestIsA(t *testing.T) {
+	for _, tc := range []struct {
+		name, parent string
+		want         bool
+	}{
+		{"PROCESS_STATE_RUNNING", "PROCESS_STATE", true},
+		{"PROCESS_STATE_RUNNING", "EVENT", true},
+		{"PROCESS_STATE", "PROCESS_STATE", true},
+		{"TICK_5", "TICK", true},
+		{"TICK_5", "TICK_60", false},
+		{"PROCESS_LOG_STDOUT", "PROCESS_STATE", false},
+		{"PROCESS_GROUP_ADDED", "PROCESS_GROUP", true},
+		{"REMOTE_COMMUNICATION", "PROCESS_COMMUNICATION", false},
+	} {
+		if got := isA(tc.name, tc.parent); got != tc.want {
+			t.Errorf("isA(%s, %s) = %v", tc.name, tc.parent, got)
+		}
+	}
+}
+
+// The bus numbers only events someone takes, and its ticks fall on period
+// boundaries, carrying the boundary: a clock set just before one shows it
+// without waiting five seconds.
+func TestBusSerialsAndTicks(t *testing.T) {
+	sys := actor.NewActorSystem()
+	defer sys.Shutdown()
+	boundary := time.Unix(1_800_000_000, 0) // a multiple of 3600
+	now := func() time.Time { return boundary.Add(-20 * time.Millisecond) }
+	bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(now) }))
+	got := make(chan *poolEvent, 16)
+	sub := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*poolEvent); ok {
+			got <- m
+		}
+	}))
+	sys.Root.Send(bus, &publish{ev: Event{Name: "PROCESS_STATE_RUNNING"}}) // nobody listens yet
+	sys.Root.Send(bus, &subscribe{pool: sub, types: []string{"PROCESS_STATE", "TICK_5"}})
+	sys.Root.Send(bus, &publish{ev: Event{Name: "PROCESS_LOG_STDOUT"}}) // not subscribed
+	sys.Root.Send(bus, &publish{ev: Event{Name: "PROCESS_STATE_EXITED"}})
+	next := func() *poolEvent {
+		select {
+		case m := <-got:
+			return m
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event")
+		}
+		return nil
+	}
+	if m := next(); m.serial != 0 || m.ev.Name != "PROCESS_STATE_EXITED" {
+		t.Errorf("first delivered: serial %d %s", m.serial, m.ev.Name)
+	}
+	m := next()
+	if m.serial != 1 || m.ev.Name != "TICK_5" || string(m.ev.Payload) != "when:1800000000" {
+		t.Errorf("tick: serial %d %s %q", m.serial, m.ev.Name, m.ev.Payload)
+	}
+}
+
+// listenerGroup is an [eventlistener:name] pool running command.
+func listenerGroup(name, command string, bufferSize int, events ...string) *conf.Group {
+	g := program(name, command, func(p *conf.Process) { p.StartSecs = 0 })
+	g.Kind, g.BufferSize, g.Events, g.Priority = conf.KindEventListener, bufferSize, events, -1
+	return g
+}
+
+// Events no listener takes wait in the pool's buffer; past buffer_size the
+// oldest goes, with the reference's error line.
+func TestPoolBufferOverflow(t *testing.T) {
+	tr := startTree(t, []*conf.Group{listenerGroup("mute", "exec sleep 100", 2, "REMOTE_COMMUNICATION")})
+	tr.waitState(t, "mute", Running, 3*time.Second)
+	for range 3 {
+		tr.Publish("REMOTE_COMMUNICATION", []byte("type:x\n"))
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for len(tr.log.matching("ERROR pool mute event buffer overflowed, discarding event 0")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no overflow line")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(tr.log.matching("event buffer overflowed")); n != 1 {
+		t.Errorf("%d overflow lines, want 1", n)
+	}
+}
+
+// A pool with several listeners gives each event to one of them, and every
+// event to somebody.
+func TestPoolSpreadsEvents(t *testing.T) {
+	dir := t.TempDir()
+	script := "while :; do echo READY; read h; n=${h##*len:}; " +
+		"p=$(head -c $n); echo \"$p\" >> " + dir + "/$SUPERVISOR_PROCESS_NAME; printf 'RESULT 2\\nOK'; done"
+	g := listenerGroup("pool", script, 50, "REMOTE_COMMUNICATION")
+	var procs []*conf.Process
+	for _, name := range []string{"pool_0", "pool_1"} {
+		p := *g.Processes[0]
+		p.Name = name
+		procs = append(procs, &p)
+	}
+	g.Processes = procs
+	tr := startTree(t, []*conf.Group{g})
+	tr.waitState(t, "pool_0", Running, 3*time.Second)
+	tr.waitState(t, "pool_1", Running, 3*time.Second)
+	const n = 20
+	for i := range n {
+		tr.Publish("REMOTE_COMMUNICATION", []byte(fmt.Sprintf("type:t\n%d", i)))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a, _ := os.ReadFile(filepath.Join(dir, "pool_0"))
+		b, _ := os.ReadFile(filepath.Join(dir, "pool_1"))
+		if got := strings.Count(string(a)+string(b), "type:t"); got == n {
+			if len(a) == 0 || len(b) == 0 {
+				t.Errorf("one listener took everything:\npool_0:\n%s\npool_1:\n%s", a, b)
+			}
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%d events delivered, want %d:\npool_0:\n%s\npool_1:\n%s", got, n, a, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
