@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,11 @@ type logger struct {
 	strip    *logfile.StripANSI
 	stripped []byte // reused output buffer of strip
 	echo     bool   // copy output to the main log, as the reference does at debug level
+
+	// Capture mode (capture_maxbytes > 0).
+	pending   []byte // output not yet known to hold no token
+	capturing bool   // between BEGIN and END tokens
+	captured  []byte // what was captured so far, at most capture_maxbytes
 }
 
 func newLogger(pc *conf.Process, stream, path string, cfg conf.LogConfig, rt *runtime) actor.Actor {
@@ -91,6 +97,71 @@ func (l *logger) open() {
 }
 
 func (l *logger) write(c actor.Context, data []byte, pid int) {
+	if l.cfg.CaptureMaxBytes <= 0 {
+		l.log(c, data, pid)
+		return
+	}
+	// Capture mode: what comes between the tokens is an event's payload.
+	l.pending = append(l.pending, data...)
+	for {
+		token := beginToken
+		if l.capturing {
+			token = endToken
+		}
+		if len(l.pending) <= len(token) {
+			return // not enough to tell yet
+		}
+		before, after, found := bytes.Cut(l.pending, token)
+		if !found {
+			// Keep what may be the start of a token for the next read.
+			keep := prefixAtEnd(l.pending, token)
+			out := l.pending[:len(l.pending)-keep]
+			l.pending = append([]byte(nil), l.pending[len(l.pending)-keep:]...)
+			l.log(c, out, pid)
+			return
+		}
+		l.log(c, before, pid)
+		l.pending = append([]byte(nil), after...)
+		l.capturing = !l.capturing
+		if !l.capturing {
+			l.emitCaptured(c, pid)
+		}
+		if len(l.pending) == 0 {
+			return
+		}
+	}
+}
+
+var (
+	beginToken = []byte("<!--XSUPERVISOR:BEGIN-->")
+	endToken   = []byte("<!--XSUPERVISOR:END-->")
+)
+
+// prefixAtEnd is the length of the longest end of data that begins token.
+func prefixAtEnd(data, token []byte) int {
+	for n := min(len(token)-1, len(data)); n > 0; n-- {
+		if bytes.HasSuffix(data, token[:n]) {
+			return n
+		}
+	}
+	return 0
+}
+
+// emitCaptured sends what was captured as PROCESS_COMMUNICATION_*.
+func (l *logger) emitCaptured(c actor.Context, pid int) {
+	head := fmt.Sprintf("processname:%s groupname:%s pid:%d\n", l.proc, l.group, pid)
+	c.Send(l.rt.bus, &publish{ev: Event{
+		Name:    "PROCESS_COMMUNICATION_" + strings.ToUpper(l.stream),
+		Payload: append([]byte(head), decoded(l.captured)...),
+	}})
+	l.rt.log.Debug(fmt.Sprintf("'%s' %s emitted a comm event", l.proc, l.stream))
+	l.captured = nil
+}
+
+// log sends output where it goes: the log file (or, while capturing, the
+// capture buffer, which keeps the last capture_maxbytes), syslog, the main
+// log at debug level, and PROCESS_LOG events.
+func (l *logger) log(c actor.Context, data []byte, pid int) {
 	if l.strip != nil {
 		l.stripped = l.strip.Append(l.stripped[:0], data)
 		data = l.stripped
@@ -98,12 +169,18 @@ func (l *logger) write(c actor.Context, data []byte, pid int) {
 	if len(data) == 0 {
 		return
 	}
-	if l.file != nil {
+	switch {
+	case l.capturing:
+		l.captured = append(l.captured, data...)
+		if over := int64(len(l.captured)) - l.cfg.CaptureMaxBytes; over > 0 {
+			l.captured = l.captured[over:]
+		}
+	case l.file != nil:
 		if _, err := l.file.Write(data); err != nil {
 			l.rt.log.Error(fmt.Sprintf("cannot write %s log of '%s': %v", l.stream, l.proc, err))
 		}
 	}
-	if l.syslog != nil {
+	if l.syslog != nil && !l.capturing {
 		l.syslog.Write(data)
 	}
 	if l.echo {

@@ -162,7 +162,7 @@ func (p *process) startLoggers(c actor.Context) {
 			}
 			path = auto
 		}
-		if path == "" && !lc.Syslog && !lc.EventsEnabled && !p.rt.log.Enabled(context.Background(), slog.LevelDebug) {
+		if path == "" && !lc.Syslog && !lc.EventsEnabled && lc.CaptureMaxBytes <= 0 && !p.rt.log.Enabled(context.Background(), slog.LevelDebug) {
 			return nil, ""
 		}
 		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg, name, path, lc, p.rt) })

@@ -188,3 +188,47 @@ oops
 		t.Errorf("the reference's transcript:\n%s", testkit.LineDiff(want, ref))
 	}
 }
+
+// Output between the capture tokens becomes a PROCESS_COMMUNICATION event;
+// the rest goes to the log, as with the reference.
+func TestProcessCommunicationCapture(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("SKIPPED: the listener is a Python script and /usr/bin/python3 is missing")
+	}
+	script, _ := filepath.Abs("testdata/listeners/record.py")
+	conf := testkit.Config("{dir}") + fmt.Sprintf(`
+[eventlistener:rec]
+command=/usr/bin/python3 -u %s {dir}/events.txt ok
+events=PROCESS_COMMUNICATION
+startsecs=0
+
+[program:talker]
+command=/bin/sh -c 'sleep 1; printf "before<!--XSUPER"; sleep 0.2; printf "VISOR:BEGIN-->line one\nline two<!--XSUPERVISOR:END-->after\n"; exec sleep 1000'
+stdout_capture_maxbytes=1MB
+stdout_logfile={dir}/talker.log
+startsecs=0
+`, script)
+	run := func(binary string) (string, string) {
+		d := testkit.StartDaemon(t, binary, conf)
+		got := recorded(t, d, 1)
+		logged, _ := os.ReadFile(filepath.Join(d.Dir, "talker.log"))
+		return got, string(logged)
+	}
+	ours, oursLog := run(bin)
+	const want = `ver:3.0 server:supervisor serial:0 pool:rec poolserial:0 eventname:PROCESS_COMMUNICATION_STDOUT len:N
+processname:talker groupname:talker pid:N
+line one
+line two
+`
+	// Like the reference, capture mode holds back output no longer than a
+	// token until more comes: "after\n" is still pending.
+	if ours != want || oursLog != "before" {
+		t.Errorf("our transcript:\n%s\nlog %q", testkit.LineDiff(want, ours), oursLog)
+	}
+	if _, err := os.Stat(reference); err != nil {
+		t.Skip("SKIPPED the reference half: " + reference + " is not installed")
+	}
+	if ref, refLog := run(reference); ref != want || refLog != oursLog {
+		t.Errorf("the reference's transcript:\n%s\nlog %q", testkit.LineDiff(want, ref), refLog)
+	}
+}
