@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"supervisord/listeners/listenertest"
+)
+
+// The test binary is httpok itself when HTTPOK_TEST_ARGS is set.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("HTTPOK_TEST_ARGS"); args != "" {
+		os.Args = append(os.Args[:1], strings.Fields(args)...)
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// httpok under the reference supervisord: a health URL answering 500 gets
+// the program restarted on the first TICK_5.
+func TestUnderReferenceSupervisord(t *testing.T) {
+	health := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer health.Close()
+	self, _ := os.Executable()
+	t.Setenv("HTTPOK_TEST_ARGS", "-p web -t 3 "+health.URL+"/health")
+	dir := listenertest.Reference(t, listenertest.ReferenceConf+fmt.Sprintf(`
+[program:web]
+command=/bin/sleep 1000
+startsecs=0
+
+[eventlistener:httpok]
+command=%s
+events=TICK_5
+stderr_logfile={dir}/httpok.err
+`, self))
+	var first string
+	listenertest.Eventually(t, 20*time.Second, "web never ran", func() bool {
+		first = listenertest.PID(t, dir, "web")
+		return first != ""
+	})
+	listenertest.Eventually(t, 20*time.Second, "web was not restarted", func() bool {
+		now := listenertest.PID(t, dir, "web")
+		return now != first && now != ""
+	})
+	listenertest.Eventually(t, 10*time.Second, "httpok's stderr lacks its report", func() bool {
+		log, _ := os.ReadFile(dir + "/httpok.err")
+		return strings.Contains(string(log), "500 Internal Server Error") && strings.Contains(string(log), "web restarted")
+	})
+}

@@ -1,0 +1,104 @@
+package listenertest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// ReferenceConf is a [supervisord] section, with {dir} for a temporary
+// directory, a control socket at {dir}/supervisor.sock and debug logging.
+const ReferenceConf = `
+[unix_http_server]
+file={dir}/supervisor.sock
+
+[supervisord]
+logfile={dir}/supervisord.log
+pidfile={dir}/supervisord.pid
+childlogdir={dir}
+loglevel=debug
+identifier=reftest
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://{dir}/supervisor.sock
+`
+
+// Reference starts the reference supervisord (/usr/bin/supervisord -n) on
+// conf, with {dir} replaced by a new temporary directory, which it
+// returns; the daemon is stopped when the test ends. The test is skipped,
+// saying so, when the reference is not installed.
+func Reference(t *testing.T, conf string) string {
+	t.Helper()
+	for _, bin := range []string{"/usr/bin/supervisord", "/usr/bin/supervisorctl", "/usr/bin/python3"} {
+		if _, err := os.Stat(bin); err != nil {
+			t.Skipf("SKIPPED: the reference %s is missing; this test needs the real Supervisor", bin)
+		}
+	}
+	dir := t.TempDir()
+	conf = strings.ReplaceAll(conf, "{dir}", dir)
+	path := filepath.Join(dir, "supervisord.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/usr/bin/supervisord", "-n", "-c", path)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			log, _ := os.ReadFile(filepath.Join(dir, "supervisord.log"))
+			t.Logf("supervisord output:\n%s\nlog:\n%s", out.Bytes(), log)
+		}
+	})
+	return dir
+}
+
+// Ctl runs the reference supervisorctl on the daemon started in dir.
+func Ctl(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, _ := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", filepath.Join(dir, "supervisord.conf")}, args...)...).Output()
+	return strings.TrimSpace(string(out))
+}
+
+// Eventually polls cond every 50ms until it holds or timeout passes.
+func Eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// PID is the pid supervisorctl reports for the process name of the daemon
+// started in dir, or "" while it has none (or supervisorctl cannot tell).
+func PID(t *testing.T, dir, name string) string {
+	t.Helper()
+	pid := Ctl(t, dir, "pid", name)
+	if pid == "" || pid == "0" || strings.Trim(pid, "0123456789") != "" {
+		return ""
+	}
+	return pid
+}
