@@ -11,6 +11,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"supervisord/conf"
+	"supervisord/protocol/events"
 )
 
 // The requests below are how the control surface (XML-RPC, later the web UI
@@ -193,6 +194,6 @@ func (d *Daemon) ClearProcessLogs(ctx context.Context, group, name string) error
 
 // Publish puts an event on the bus (sendRemoteCommEvent's
 // REMOTE_COMMUNICATION).
-func (d *Daemon) Publish(name string, payload []byte) {
-	d.sys.Root.Send(d.sys.NewLocalPID(d.root.Id+"/"+busName), &publish{ev: Event{Name: name, Payload: payload}})
+func (d *Daemon) Publish(ev events.Event) {
+	d.sys.Root.Send(d.sys.NewLocalPID(d.root.Id+"/"+busName), &publish{ev: ev})
 }

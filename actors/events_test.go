@@ -11,27 +11,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"supervisord/conf"
+	"supervisord/protocol/events"
 )
-
-func TestIsA(t *testing.T) {
-	for _, tc := range []struct {
-		name, parent string
-		want         bool
-	}{
-		{"PROCESS_STATE_RUNNING", "PROCESS_STATE", true},
-		{"PROCESS_STATE_RUNNING", "EVENT", true},
-		{"PROCESS_STATE", "PROCESS_STATE", true},
-		{"TICK_5", "TICK", true},
-		{"TICK_5", "TICK_60", false},
-		{"PROCESS_LOG_STDOUT", "PROCESS_STATE", false},
-		{"PROCESS_GROUP_ADDED", "PROCESS_GROUP", true},
-		{"REMOTE_COMMUNICATION", "PROCESS_COMMUNICATION", false},
-	} {
-		if got := isA(tc.name, tc.parent); got != tc.want {
-			t.Errorf("isA(%s, %s) = %v", tc.name, tc.parent, got)
-		}
-	}
-}
 
 // The bus numbers only events someone takes, and its ticks fall on period
 // boundaries, carrying the boundary: a clock set just before one shows it
@@ -48,10 +29,10 @@ func TestBusSerialsAndTicks(t *testing.T) {
 			got <- m
 		}
 	}))
-	sys.Root.Send(bus, &publish{ev: Event{Name: "PROCESS_STATE_RUNNING"}}) // nobody listens yet
-	sys.Root.Send(bus, &subscribe{pool: sub, types: []string{"PROCESS_STATE", "TICK_5"}})
-	sys.Root.Send(bus, &publish{ev: Event{Name: "PROCESS_LOG_STDOUT"}}) // not subscribed
-	sys.Root.Send(bus, &publish{ev: Event{Name: "PROCESS_STATE_EXITED"}})
+	sys.Root.Send(bus, &publish{ev: events.ProcessState{State: "RUNNING"}}) // nobody listens yet
+	sys.Root.Send(bus, &subscribe{pool: sub, types: []events.Type{events.TypeProcessState, events.TypeTick5}})
+	sys.Root.Send(bus, &publish{ev: events.ProcessLog{Channel: "stdout"}}) // not subscribed
+	sys.Root.Send(bus, &publish{ev: events.ProcessState{State: "EXITED"}})
 	next := func() *poolEvent {
 		select {
 		case m := <-got:
@@ -61,12 +42,12 @@ func TestBusSerialsAndTicks(t *testing.T) {
 		}
 		return nil
 	}
-	if m := next(); m.serial != 0 || m.ev.Name != "PROCESS_STATE_EXITED" {
-		t.Errorf("first delivered: serial %d %s", m.serial, m.ev.Name)
+	if m := next(); m.serial != 0 || m.ev.EventType() != events.TypeProcessStateExited {
+		t.Errorf("first delivered: serial %d %s", m.serial, m.ev.EventType())
 	}
 	m := next()
-	if m.serial != 1 || m.ev.Name != "TICK_5" || string(m.ev.Payload) != "when:1800000000" {
-		t.Errorf("tick: serial %d %s %q", m.serial, m.ev.Name, m.ev.Payload)
+	if m.serial != 1 || m.ev.EventType() != events.TypeTick5 || m.ev.Payload() != "when:1800000000" {
+		t.Errorf("tick: serial %d %s %q", m.serial, m.ev.EventType(), m.ev.Payload())
 	}
 }
 
@@ -83,7 +64,7 @@ func TestPoolBufferOverflow(t *testing.T) {
 	tr := startTree(t, []*conf.Group{listenerGroup("mute", "exec sleep 100", 2, "REMOTE_COMMUNICATION")})
 	tr.waitState(t, "mute", Running, 3*time.Second)
 	for range 3 {
-		tr.Publish("REMOTE_COMMUNICATION", []byte("type:x\n"))
+		tr.Publish(events.RemoteCommunication{Type: "x"})
 	}
 	deadline := time.Now().Add(3 * time.Second)
 	for len(tr.log.matching("ERROR pool mute event buffer overflowed, discarding event 0")) == 0 {
@@ -116,7 +97,7 @@ func TestPoolSpreadsEvents(t *testing.T) {
 	tr.waitState(t, "pool_1", Running, 3*time.Second)
 	const n = 20
 	for i := range n {
-		tr.Publish("REMOTE_COMMUNICATION", []byte(fmt.Sprintf("type:t\n%d", i)))
+		tr.Publish(events.RemoteCommunication{Type: "t", Data: fmt.Sprint(i)})
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -5,13 +5,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"supervisord/actors/logfile"
 	"supervisord/conf"
+	"supervisord/protocol/events"
 )
 
 // logger is the actor behind one captured stream (stdout or stderr) of one
@@ -149,11 +148,8 @@ func prefixAtEnd(data, token []byte) int {
 
 // emitCaptured sends what was captured as PROCESS_COMMUNICATION_*.
 func (l *logger) emitCaptured(c actor.Context, pid int) {
-	head := fmt.Sprintf("processname:%s groupname:%s pid:%d\n", l.proc, l.group, pid)
-	c.Send(l.rt.bus, &publish{ev: Event{
-		Name:    "PROCESS_COMMUNICATION_" + strings.ToUpper(l.stream),
-		Payload: append([]byte(head), decoded(l.captured)...),
-	}})
+	c.Send(l.rt.bus, &publish{ev: events.ProcessCommunication{Channel: l.stream, Process: l.proc,
+		Group: l.group, PID: pid, Data: l.captured}})
 	l.rt.log.Debug(fmt.Sprintf("'%s' %s emitted a comm event", l.proc, l.stream))
 	l.captured = nil
 }
@@ -184,22 +180,10 @@ func (l *logger) log(c actor.Context, data []byte, pid int) {
 		l.syslog.Write(data)
 	}
 	if l.echo {
-		l.rt.log.Debug(fmt.Sprintf("'%s' %s output:\n%s", l.proc, l.stream, decoded(data)))
+		l.rt.log.Debug(fmt.Sprintf("'%s' %s output:\n%s", l.proc, l.stream, events.DataText(data)))
 	}
 	if l.cfg.EventsEnabled {
-		head := fmt.Sprintf("processname:%s groupname:%s pid:%d channel:%s\n", l.proc, l.group, pid, l.stream)
-		c.Send(l.rt.bus, &publish{ev: Event{
-			Name:    "PROCESS_LOG_" + strings.ToUpper(l.stream),
-			Payload: append([]byte(head), decoded(data)...),
-		}})
+		c.Send(l.rt.bus, &publish{ev: events.ProcessLog{Channel: l.stream, Process: l.proc,
+			Group: l.group, PID: pid, Data: bytes.Clone(data)}})
 	}
-}
-
-// decoded is output as text the way the reference shows it: as is when it
-// is UTF-8, else "Undecodable: " and a quoted form.
-func decoded(data []byte) string {
-	if utf8.Valid(data) {
-		return string(data)
-	}
-	return fmt.Sprintf("Undecodable: %q", data)
 }

@@ -8,6 +8,7 @@ import (
 
 	"supervisord/actors/child"
 	"supervisord/conf"
+	"supervisord/protocol/events"
 )
 
 // message is the closed set of messages our actors exchange; the marker keeps
@@ -110,25 +111,24 @@ type (
 // Event bus and pool messages.
 type (
 	// publish puts an event on the bus.
-	publish struct{ ev Event }
+	publish struct{ ev events.Event }
 	// subscribe registers a pool for events of these types (and their
 	// subtypes); unsubscribe drops it. The supervisor sends both, so a
 	// subscription is in place before any event it publishes after it.
 	subscribe struct {
 		pool  *actor.PID
-		types []string
+		types []events.Type
 	}
 	unsubscribe struct{ pool *actor.PID }
 	// tick is the bus's own timer for TICK_* events; at is the period start.
 	tick struct {
-		name   string
 		period time.Duration
 		at     time.Time
 	}
 	// poolEvent is an event the bus hands a subscribed pool.
 	poolEvent struct {
-		serial int
-		ev     Event
+		serial int64
+		ev     events.Event
 	}
 	// listenerReady tells a pool that a listener process said READY.
 	listenerReady struct {
@@ -154,8 +154,8 @@ type (
 
 // queuedEvent is an event in a pool's buffer, with its serials.
 type queuedEvent struct {
-	serial, poolSerial int
-	ev                 Event
+	serial, poolSerial int64
+	ev                 events.Event
 }
 
 // logChunk is a piece of child output on its way to a logger. release hands

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -19,7 +18,7 @@ import (
 // reference. Parent: the supervisor, which subscribes it at the bus.
 type pool struct {
 	*group
-	poolSerial int
+	poolSerial int64
 	buffer     []*queuedEvent
 	ready      map[string]*actor.PID // READY listeners' protocol actors
 	// sent holds each listener's event until it answers: if it dies first,
@@ -111,12 +110,4 @@ func (p *pool) readyListener() (string, *actor.PID) {
 		}
 	}
 	return "", nil
-}
-
-// envelope is the header a listener reads, then the payload.
-func envelope(server, pool string, ev *queuedEvent) []byte {
-	head := "ver:3.0 server:" + server + " serial:" + strconv.Itoa(ev.serial) +
-		" pool:" + pool + " poolserial:" + strconv.Itoa(ev.poolSerial) +
-		" eventname:" + ev.ev.Name + " len:" + strconv.Itoa(len(ev.ev.Payload)) + "\n"
-	return append([]byte(head), ev.ev.Payload...)
 }

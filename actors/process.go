@@ -17,6 +17,7 @@ import (
 
 	"supervisord/actors/child"
 	"supervisord/conf"
+	"supervisord/protocol/events"
 )
 
 // Outcomes of process requests that callers (the RPC layer) branch on.
@@ -196,31 +197,13 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 	m := &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected}
 	c.Send(c.Parent(), m)
 	c.Send(p.rt.supervisor, m)
-	c.Send(p.rt.bus, &publish{ev: p.stateEvent(from, next, expected)})
+	c.Send(p.rt.bus, &publish{ev: events.ProcessState{State: next.String(), Process: p.cfg.Name, Group: p.cfg.Group,
+		From: from.String(), PID: p.pid, Tries: p.backoff, Expected: expected}})
 	switch next {
 	case Backoff, Exited, Stopped, Fatal, Unknown:
 		p.pid = 0 // events after this one have no process to name
 	}
 	p.answerWaiters(c)
-}
-
-// stateEvent is the PROCESS_STATE_* event of a transition, with the extra
-// tokens the reference gives each state.
-func (p *process) stateEvent(from, to State, expected bool) Event {
-	payload := "processname:" + p.cfg.Name + " groupname:" + p.cfg.Group + " from_state:" + from.String()
-	switch to {
-	case Starting, Backoff:
-		payload += " tries:" + strconv.Itoa(p.backoff)
-	case Running, Stopping, Stopped:
-		payload += " pid:" + strconv.Itoa(p.pid)
-	case Exited:
-		exp := 0
-		if expected {
-			exp = 1
-		}
-		payload += " expected:" + strconv.Itoa(exp) + " pid:" + strconv.Itoa(p.pid)
-	}
-	return Event{Name: "PROCESS_STATE_" + to.String(), Payload: []byte(payload)}
 }
 
 // answerWaiters answers the waits the current state settles, as the

@@ -11,6 +11,7 @@ import (
 	"github.com/asynkron/protoactor-go/scheduler"
 
 	"supervisord/conf"
+	"supervisord/protocol/events"
 )
 
 // supervisor is the root of the tree: it owns one group actor per process
@@ -60,7 +61,7 @@ func (s *supervisor) Receive(c actor.Context) {
 		for _, gc := range s.cfg.Groups {
 			s.groups = append(s.groups, s.spawnGroup(c, gc))
 		}
-		s.publish(c, "SUPERVISOR_STATE_CHANGE_RUNNING", "")
+		c.Send(s.rt.bus, &publish{ev: events.SupervisorRunning{}})
 		s.startQueue = append([]*actor.PID(nil), s.groups...)
 		s.startNext(c)
 	case *addGroup:
@@ -75,7 +76,7 @@ func (s *supervisor) Receive(c actor.Context) {
 			return
 		}
 		s.stopping = true
-		s.publish(c, "SUPERVISOR_STATE_CHANGE_STOPPING", "")
+		c.Send(s.rt.bus, &publish{ev: events.SupervisorStopping{}})
 		for _, pid := range s.groups {
 			c.Send(pid, &shutdownBegun{})
 		}
@@ -102,10 +103,6 @@ func (s *supervisor) Receive(c actor.Context) {
 // hold a colon).
 const busName = "events:bus"
 
-func (s *supervisor) publish(c actor.Context, name, payload string) {
-	c.Send(s.rt.bus, &publish{ev: Event{Name: name, Payload: []byte(payload)}})
-}
-
 // spawnGroup starts a group's actor (a pool for eventlisteners, subscribed
 // at once) and announces it with PROCESS_GROUP_ADDED, as the reference
 // does for every group it adds, at startup too.
@@ -126,9 +123,15 @@ func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) *actor.PID {
 		s.state[p.Group+":"+p.Name] = Stopped
 	}
 	if gc.Kind == conf.KindEventListener {
-		c.Send(s.rt.bus, &subscribe{pool: pid, types: gc.Events})
+		var types []events.Type
+		for _, name := range gc.Events {
+			if t, ok := events.TypeByOptionName(name); ok { // conf checked them
+				types = append(types, t)
+			}
+		}
+		c.Send(s.rt.bus, &subscribe{pool: pid, types: types})
 	}
-	s.publish(c, "PROCESS_GROUP_ADDED", "groupname:"+gc.Name+"\n")
+	c.Send(s.rt.bus, &publish{ev: events.ProcessGroupAdded{Group: gc.Name}})
 	return pid
 }
 
@@ -183,7 +186,7 @@ func (s *supervisor) remove(c actor.Context, name string) error {
 	pid := s.groups[at]
 	c.Send(s.rt.bus, &unsubscribe{pool: pid})
 	c.Stop(pid)
-	s.publish(c, "PROCESS_GROUP_REMOVED", "groupname:"+name+"\n")
+	c.Send(s.rt.bus, &publish{ev: events.ProcessGroupRemoved{Group: name}})
 	s.groups = append(s.groups[:at], s.groups[at+1:]...)
 	for i, q := range s.startQueue {
 		if q.Equal(pid) {

@@ -13,6 +13,7 @@ import (
 	"supervisord/actors"
 	"supervisord/actors/logfile"
 	"supervisord/conf"
+	"supervisord/protocol/events"
 	"supervisord/protocol/xmlrpc"
 )
 
@@ -650,7 +651,7 @@ func (h *Handler) sendProcessStdin(ctx context.Context, params []any) (any, erro
 func (h *Handler) sendRemoteCommEvent(_ context.Context, params []any) (any, error) {
 	typ, _ := str(params[0])
 	data, _ := str(params[1])
-	h.opts.Tree.Publish("REMOTE_COMMUNICATION", []byte("type:"+typ+"\n"+data))
+	h.opts.Tree.Publish(events.RemoteCommunication{Type: typ, Data: data})
 	return true, nil
 }
 
