@@ -46,12 +46,18 @@ func recordListener(path string) int {
 // Our listener library under the real supervisord: it must get the
 // PROCESS_STATE_RUNNING of a program with the reference's exact payload,
 // and read non-ASCII PROCESS_LOG payloads whose len counts characters.
-func TestUnderReferenceSupervisord(t *testing.T) {
+func TestUnderSupervisord(t *testing.T) {
+	for _, d := range listenertest.Daemons(t) {
+		t.Run(d.Name, func(t *testing.T) { underSupervisord(t, d.Path) })
+	}
+}
+
+func underSupervisord(t *testing.T, daemon string) {
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := listenertest.Reference(t, listenertest.ReferenceConf+fmt.Sprintf(`
+	dir := listenertest.Start(t, daemon, listenertest.ReferenceConf+fmt.Sprintf(`
 [program:sleeper]
 command=/bin/sleep 1000
 startsecs=1

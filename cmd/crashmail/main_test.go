@@ -21,15 +21,21 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// crashmail under the reference supervisord: a program exiting with an
+// crashmail under a supervisord (ours and the reference): a program exiting with an
 // unexpected status is reported through the command; one exiting as
 // expected is not.
-func TestUnderReferenceSupervisord(t *testing.T) {
+func TestUnderSupervisord(t *testing.T) {
+	for _, d := range listenertest.Daemons(t) {
+		t.Run(d.Name, func(t *testing.T) { underSupervisord(t, d.Path) })
+	}
+}
+
+func underSupervisord(t *testing.T, daemon string) {
 	self, _ := os.Executable()
 	dir := t.TempDir()
 	reports := filepath.Join(dir, "reports")
 	t.Setenv("CRASHMAIL_TEST_ARGS", strings.Join([]string{"-o", "box", "-c", "cat >> " + reports + "; echo >> " + reports}, "\x1f"))
-	d := listenertest.Reference(t, listenertest.ReferenceConf+fmt.Sprintf(`
+	d := listenertest.Start(t, daemon, listenertest.ReferenceConf+fmt.Sprintf(`
 [program:crasher]
 command=/bin/sh -c 'sleep 1; exit 3'
 startsecs=0

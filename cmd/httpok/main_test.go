@@ -21,16 +21,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// httpok under the reference supervisord: a health URL answering 500 gets
+// httpok under a supervisord (ours and the reference): a health URL answering 500 gets
 // the program restarted on the first TICK_5.
-func TestUnderReferenceSupervisord(t *testing.T) {
+func TestUnderSupervisord(t *testing.T) {
+	for _, d := range listenertest.Daemons(t) {
+		t.Run(d.Name, func(t *testing.T) { underSupervisord(t, d.Path) })
+	}
+}
+
+func underSupervisord(t *testing.T, daemon string) {
 	health := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	defer health.Close()
 	self, _ := os.Executable()
 	t.Setenv("HTTPOK_TEST_ARGS", "-p web -t 3 "+health.URL+"/health")
-	dir := listenertest.Reference(t, listenertest.ReferenceConf+fmt.Sprintf(`
+	dir := listenertest.Start(t, daemon, listenertest.ReferenceConf+fmt.Sprintf(`
 [program:web]
 command=/bin/sleep 1000
 startsecs=0

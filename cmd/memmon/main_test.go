@@ -19,11 +19,17 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// memmon under the reference supervisord: a 1-byte limit on a program
+// memmon under a supervisord (ours and the reference): a 1-byte limit on a program
 // gets it restarted on the first TICK_5.
-func TestUnderReferenceSupervisord(t *testing.T) {
+func TestUnderSupervisord(t *testing.T) {
+	for _, d := range listenertest.Daemons(t) {
+		t.Run(d.Name, func(t *testing.T) { underSupervisord(t, d.Path) })
+	}
+}
+
+func underSupervisord(t *testing.T, daemon string) {
 	self, _ := os.Executable()
-	dir := listenertest.Reference(t, listenertest.ReferenceConf+fmt.Sprintf(`
+	dir := listenertest.Start(t, daemon, listenertest.ReferenceConf+fmt.Sprintf(`
 [program:hog]
 command=/bin/sleep 1000
 startsecs=0

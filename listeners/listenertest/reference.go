@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"supervisord/testkit"
 )
 
 // ReferenceConf is a [supervisord] section, with {dir} for a temporary
@@ -31,24 +33,54 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 serverurl=unix://{dir}/supervisor.sock
 `
 
-// Reference starts the reference supervisord (/usr/bin/supervisord -n) on
-// conf, with {dir} replaced by a new temporary directory, which it
-// returns; the daemon is stopped when the test ends. The test is skipped,
-// saying so, when the reference is not installed.
-func Reference(t *testing.T, conf string) string {
+// Daemon is a supervisord a listener test runs under.
+type Daemon struct {
+	Name string // "ours" or "reference"
+	Path string
+}
+
+// Daemons are the supervisords to run listener tests under: ours, built
+// for the test, and the reference (/usr/bin/supervisord) when installed.
+// The test is skipped, saying so, without the reference's supervisorctl
+// and python3, which the tests drive the daemons with.
+func Daemons(t *testing.T) []Daemon {
 	t.Helper()
-	for _, bin := range []string{"/usr/bin/supervisord", "/usr/bin/supervisorctl", "/usr/bin/python3"} {
+	for _, bin := range []string{"/usr/bin/supervisorctl", "/usr/bin/python3"} {
 		if _, err := os.Stat(bin); err != nil {
-			t.Skipf("SKIPPED: the reference %s is missing; this test needs the real Supervisor", bin)
+			t.Skipf("SKIPPED: %s is missing; this test needs the real Supervisor's client", bin)
 		}
 	}
-	dir := t.TempDir()
-	conf = strings.ReplaceAll(conf, "{dir}", dir)
-	path := filepath.Join(dir, "supervisord.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+	root, err := testkit.ModuleRoot()
+	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("/usr/bin/supervisord", "-n", "-c", path)
+	ours := filepath.Join(t.TempDir(), "supervisord")
+	build := exec.Command("go", "build", "-o", ours, "./cmd/supervisord")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building our supervisord: %v\n%s", err, out)
+	}
+	ds := []Daemon{{"ours", ours}}
+	if _, err := os.Stat("/usr/bin/supervisord"); err == nil {
+		ds = append(ds, Daemon{"reference", "/usr/bin/supervisord"})
+	} else {
+		t.Log("SKIPPED the reference half: /usr/bin/supervisord is missing")
+	}
+	return ds
+}
+
+// Start starts supervisord at path (-n) on conf, with {dir} replaced by a
+// new temporary directory, which it returns; the daemon is stopped when
+// the test ends.
+func Start(t *testing.T, path, conf string) string {
+	t.Helper()
+	dir := t.TempDir()
+	conf = strings.ReplaceAll(conf, "{dir}", dir)
+	confPath := filepath.Join(dir, "supervisord.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(path, "-n", "-c", confPath)
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
