@@ -2,7 +2,7 @@
 // supervisord XML-RPC server serving getAllProcessInfo, getProcessInfo,
 // stopProcess and startProcess over a table of processes and recording
 // every call; Stream is what supervisord writes to a listener's stdin;
-// Reference runs the real supervisord, for tests that check a listener
+// Daemons and Start run real supervisords (ours and the reference), for tests that check a listener
 // against it.
 package listenertest
 
