@@ -197,3 +197,41 @@ func (d *Daemon) ClearProcessLogs(ctx context.Context, group, name string) error
 func (d *Daemon) Publish(ev events.Event) {
 	d.sys.Root.Send(d.sys.NewLocalPID(d.root.Id+"/"+busName), &publish{ev: ev})
 }
+
+// StopGroup stops every process of a group and waits until all are in a
+// stopped state.
+func (d *Daemon) StopGroup(ctx context.Context, name string) error {
+	if !slices.ContainsFunc(d.Groups(), func(g *conf.Group) bool { return g.Name == name }) {
+		return ErrBadName
+	}
+	_, err := d.ask(ctx, d.sys.NewLocalPID(d.root.Id+"/"+name), &stopGroup{}, waitTimeout)
+	return err
+}
+
+// Update applies a new config's groups the way `supervisorctl update`
+// does: removed groups are stopped and dropped, changed ones stopped and
+// started again from the new config, new ones added (and autostarted).
+// Unchanged groups are not touched. It returns the group names of each.
+func (d *Daemon) Update(ctx context.Context, cfg *conf.Config) (added, changed, removed []string, err error) {
+	added, changed, removed = conf.Diff(&conf.Config{Groups: d.Groups()}, cfg)
+	byName := map[string]*conf.Group{}
+	for _, g := range cfg.Groups {
+		byName[g.Name] = g
+	}
+	var errs []error
+	for _, name := range append(slices.Clone(removed), changed...) {
+		if err := d.StopGroup(ctx, name); err != nil {
+			errs = append(errs, fmt.Errorf("stopping %s: %w", name, err))
+			continue
+		}
+		if err := d.RemoveGroup(ctx, name); err != nil {
+			errs = append(errs, fmt.Errorf("removing %s: %w", name, err))
+		}
+	}
+	for _, name := range append(slices.Clone(changed), added...) {
+		if err := d.AddGroup(ctx, byName[name]); err != nil {
+			errs = append(errs, fmt.Errorf("adding %s: %w", name, err))
+		}
+	}
+	return added, changed, removed, errors.Join(errs...)
+}

@@ -50,8 +50,9 @@ type Daemon struct {
 	root *actor.PID
 	done chan struct{}
 
-	mu     sync.RWMutex
-	groups []*conf.Group // the groups the tree runs; replaced, never mutated
+	mu      sync.RWMutex
+	groups  []*conf.Group // the groups the tree runs; replaced, never mutated
+	watcher *actor.PID    // the config watcher, if Watch started one
 }
 
 // Start spawns the supervision tree for cfg and starts the autostart programs
@@ -103,7 +104,15 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 
 // Shutdown begins the stop sequence (every process, reverse priority order) and
 // returns at once; Done is closed when it has finished.
-func (d *Daemon) Shutdown() { d.sys.Root.Send(d.root, &shutdown{}) }
+func (d *Daemon) Shutdown() {
+	d.mu.RLock()
+	w := d.watcher
+	d.mu.RUnlock()
+	if w != nil {
+		d.sys.Root.Stop(w) // no update may start on a tree going down
+	}
+	d.sys.Root.Send(d.root, &shutdown{})
+}
 
 // Done is closed once every process has stopped and the tree is down.
 func (d *Daemon) Done() <-chan struct{} { return d.done }

@@ -18,7 +18,8 @@ import (
 // group, starts them in priority order and runs the stop sequence.
 //
 // Accepts: *actor.Started (spawn groups, autostart them one group at a
-// time), *groupStarted, *addGroup, *removeGroup, *shutdown,
+// time), *groupStarted, *addGroup, *removeGroup, *actor.Terminated (of a
+// removed group), *shutdown,
 // *reopenLogs, *groupStopped, *stateChanged (from every process), its own
 // *shutdownReport timer. Emits *stopGroup to one group at a time, highest
 // priority number first, as the reference does, and stops itself once the
@@ -39,13 +40,18 @@ type supervisor struct {
 	// startQueue holds the groups still to autostart at startup, in
 	// priority order; the first is being started.
 	startQueue []*actor.PID
-	stopping   bool
-	toStop     []*actor.PID // groups not yet stopped, start order
-	timers     *scheduler.TimerScheduler
+	// leaving are removed groups whose actors have not stopped yet;
+	// waitingAdds are adds of those names, answered once they have.
+	leaving     map[string]bool
+	waitingAdds map[string][]pendingAdd
+	stopping    bool
+	toStop      []*actor.PID // groups not yet stopped, start order
+	timers      *scheduler.TimerScheduler
 }
 
 func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}) actor.Actor {
-	return &supervisor{cfg: cfg, rt: rt, done: done, state: map[string]State{}}
+	return &supervisor{cfg: cfg, rt: rt, done: done, state: map[string]State{},
+		leaving: map[string]bool{}, waitingAdds: map[string][]pendingAdd{}}
 }
 
 func (s *supervisor) Receive(c actor.Context) {
@@ -59,13 +65,35 @@ func (s *supervisor) Receive(c actor.Context) {
 		}
 		s.rt.bus = bus
 		for _, gc := range s.cfg.Groups {
-			s.groups = append(s.groups, s.spawnGroup(c, gc))
+			pid, err := s.spawnGroup(c, gc)
+			if err != nil {
+				panic(err) // conf made the names unique; nothing else holds them yet
+			}
+			s.groups = append(s.groups, pid)
 		}
 		c.Send(s.rt.bus, &publish{ev: events.SupervisorRunning{}})
 		s.startQueue = append([]*actor.PID(nil), s.groups...)
 		s.startNext(c)
 	case *addGroup:
+		if s.leaving[m.cfg.Name] {
+			// Its old actor is still stopping and holds the name: add it
+			// once that one is gone.
+			s.waitingAdds[m.cfg.Name] = append(s.waitingAdds[m.cfg.Name], pendingAdd{m.cfg, c.Sender()})
+			return
+		}
 		c.Respond(&Result{s.add(c, m.cfg)})
+	case *actor.Terminated:
+		name := strings.TrimPrefix(m.Who.Id, c.Self().Id+"/")
+		delete(s.leaving, name)
+		adds := s.waitingAdds[name]
+		delete(s.waitingAdds, name)
+		for i, a := range adds {
+			err := ErrAlreadyAdded
+			if i == 0 {
+				err = s.add(c, a.cfg)
+			}
+			c.Send(a.replyTo, &Result{err})
+		}
 	case *removeGroup:
 		c.Respond(&Result{s.remove(c, m.name)})
 	case *groupStarted:
@@ -106,7 +134,12 @@ const busName = "events:bus"
 // spawnGroup starts a group's actor (a pool for eventlisteners, subscribed
 // at once) and announces it with PROCESS_GROUP_ADDED, as the reference
 // does for every group it adds, at startup too.
-func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) *actor.PID {
+type pendingAdd struct {
+	cfg     *conf.Group
+	replyTo *actor.PID
+}
+
+func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) (*actor.PID, error) {
 	produce := func() actor.Actor { return newGroup(gc, s.rt) }
 	if gc.Kind == conf.KindEventListener {
 		produce = func() actor.Actor { return newPool(newGroup(gc, s.rt)) }
@@ -116,7 +149,7 @@ func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) *actor.PID {
 		actor.WithReceiverMiddleware(panicStacks(s.rt.log)))
 	pid, err := c.SpawnNamed(props, gc.Name)
 	if err != nil {
-		panic(err) // group names are unique; a removed group's actor is gone
+		return nil, fmt.Errorf("%w: cannot start group %s: %v", ErrFailed, gc.Name, err)
 	}
 	for _, p := range gc.Processes {
 		s.procs = append(s.procs, p)
@@ -132,7 +165,7 @@ func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) *actor.PID {
 		c.Send(s.rt.bus, &subscribe{pool: pid, types: types})
 	}
 	c.Send(s.rt.bus, &publish{ev: events.ProcessGroupAdded{Group: gc.Name}})
-	return pid
+	return pid, nil
 }
 
 // add brings in a group from a re-read config, autostarting its programs.
@@ -145,7 +178,10 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group) error {
 			return ErrAlreadyAdded
 		}
 	}
-	pid := s.spawnGroup(c, gc)
+	pid, err := s.spawnGroup(c, gc)
+	if err != nil {
+		return err
+	}
 	s.groups = append(s.groups, pid)
 	c.Send(pid, &startGroup{autostartOnly: true}) // no sender: no answer wanted
 
@@ -185,6 +221,8 @@ func (s *supervisor) remove(c actor.Context, name string) error {
 	s.procs = keep
 	pid := s.groups[at]
 	c.Send(s.rt.bus, &unsubscribe{pool: pid})
+	s.leaving[name] = true
+	c.Watch(pid)
 	c.Stop(pid)
 	c.Send(s.rt.bus, &publish{ev: events.ProcessGroupRemoved{Group: name}})
 	s.groups = append(s.groups[:at], s.groups[at+1:]...)

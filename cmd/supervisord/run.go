@@ -140,6 +140,11 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
 		return c.fail(err), false
 	}
+	if s.AutoReload {
+		if err := d.Watch(cfg, reread, log); err != nil {
+			log.Warn(err.Error())
+		}
+	}
 	requests := make(chan syscall.Signal, 1)
 	ask := func(sig syscall.Signal) func() {
 		return func() {

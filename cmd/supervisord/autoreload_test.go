@@ -1,0 +1,76 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"supervisord/testkit"
+)
+
+// writeOver replaces path the way editors and config management do: a new
+// file renamed over the old one.
+func writeOver(t *testing.T, path, text string) {
+	t.Helper()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func prog(name, command string) string {
+	return "\n[program:" + name + "]\ncommand=" + command + "\nstartsecs=0\n"
+}
+
+// Edits to the config and its includes are applied without any ctl call,
+// touching only what changed; a bad edit is refused and the running config
+// kept; a burst of writes makes one update.
+func TestAutoReload(t *testing.T) {
+	base := testkit.Config("{dir}") + "\n[include]\nfiles={dir}/conf.d/*.conf\n"
+	d := testkit.StartDaemon(t, bin, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1000"))
+	d.WaitLog(t, "success: keep entered RUNNING", 10*time.Second)
+	d.WaitLog(t, "success: change entered RUNNING", 10*time.Second)
+	spawns := func(name string) int { return strings.Count(d.Log(), "spawned: '"+name+"'") }
+	base = strings.ReplaceAll(base, "{dir}", d.Dir)
+
+	// A changed program and a new include file: both applied, keep untouched.
+	os.Mkdir(filepath.Join(d.Dir, "conf.d"), 0o755)
+	writeOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1001"))
+	writeOver(t, filepath.Join(d.Dir, "conf.d", "new.conf"), prog("fresh", "/bin/sleep 1000"))
+	d.WaitLog(t, "autoreload: updated process group change", 10*time.Second)
+	d.WaitLog(t, "success: fresh entered RUNNING", 10*time.Second)
+	d.WaitLog(t, "success: change entered RUNNING(?s:.*)success: change entered RUNNING", 10*time.Second)
+	if n := spawns("keep"); n != 1 {
+		t.Errorf("keep spawned %d times, want once", n)
+	}
+
+	// A bad edit is refused with its place named; nothing is touched.
+	writeOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+"\n[program:broken]\ncommand=/bin/true\nstartsecs=soon\n")
+	d.WaitLog(t, `autoreload: the changed config is not applied: .*supervisord.conf:\d+: \[program:broken\] startsecs`, 10*time.Second)
+
+	// Fixed, in a burst of writes: one update, which removes what is gone.
+	before := strings.Count(d.Log(), "reading the config again")
+	for i := range 5 {
+		writeOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+strings.Repeat("\n", i))
+	}
+	d.WaitLog(t, "autoreload: removed process group change", 10*time.Second)
+	time.Sleep(2 * settleForTests)
+	if n := strings.Count(d.Log(), "reading the config again") - before; n != 1 {
+		t.Errorf("%d rereads for one burst, want 1", n)
+	}
+	if n := spawns("keep"); n != 1 {
+		t.Errorf("keep spawned %d times, want once", n)
+	}
+	if regexp.MustCompile(`stopped: keep `).MatchString(d.Log()) {
+		t.Error("keep was stopped")
+	}
+}
+
+// settleForTests is a little more than the watcher's quiet period.
+const settleForTests = 700 * time.Millisecond
