@@ -638,9 +638,11 @@ func waitExit() rpcStep {
 }
 
 // rpcConf is the whole config of a scenario's daemon: testkit.Config at
-// info level (debug lines name Python objects), the RPC sections, programs.
+// info level (debug lines name Python objects) with our automatic reload
+// off (the scenarios reread and update by hand; the reference ignores the
+// option), the RPC sections, programs.
 func rpcConf(programs string) string {
-	return strings.Replace(testkit.Config("{dir}"), "loglevel=debug\n", "loglevel=info\n", 1) +
+	return strings.Replace(testkit.Config("{dir}"), "loglevel=debug\n", "loglevel=info\nautoreload=false\n", 1) +
 		testkit.RPCConfig("{dir}") + programs
 }
 
