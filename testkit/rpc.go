@@ -457,3 +457,27 @@ func visible(line string) string {
 	}
 	return b.String()
 }
+
+// ReportDiff fails t with a line diff of want and got, cut to a readable
+// length, and keeps both whole in os.TempDir()/keep for a closer look.
+func ReportDiff(t testing.TB, keep, what, wantName, want, gotName, got string) {
+	t.Helper()
+	diff := LineDiff(want, got)
+	if diff == "" {
+		return
+	}
+	const maxLines = 150
+	lines := strings.SplitAfter(diff, "\n")
+	if len(lines) > maxLines {
+		diff = strings.Join(lines[:maxLines], "") + fmt.Sprintf("... %d more diff lines\n", len(lines)-maxLines)
+	}
+	dir := filepath.Join(os.TempDir(), keep)
+	where := ""
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		base := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_"))
+		os.WriteFile(base+"."+wantName, []byte(want), 0o644)
+		os.WriteFile(base+"."+gotName, []byte(got), 0o644)
+		where = fmt.Sprintf("\n(whole transcripts: %s.{%s,%s})", base, wantName, gotName)
+	}
+	t.Errorf("%s (- %s, + %s):\n%s%s", what, wantName, gotName, diff, where)
+}

@@ -659,28 +659,10 @@ func runRPCScenario(t *testing.T, binary string, sc rpcScenario) string {
 	return testkit.Normalize(e.out.String(), d)
 }
 
-// reportDiff fails t with a line diff of want and got, cut to a readable
-// length, and keeps both whole in a directory for a closer look.
+// reportDiff is testkit.ReportDiff keeping transcripts under supervisord-rpc-compat.
 func reportDiff(t *testing.T, what, wantName, want, gotName, got string) {
 	t.Helper()
-	diff := testkit.LineDiff(want, got)
-	if diff == "" {
-		return
-	}
-	const maxLines = 150
-	lines := strings.SplitAfter(diff, "\n")
-	if len(lines) > maxLines {
-		diff = strings.Join(lines[:maxLines], "") + fmt.Sprintf("... %d more diff lines\n", len(lines)-maxLines)
-	}
-	keep := filepath.Join(os.TempDir(), "supervisord-rpc-compat")
-	where := ""
-	if err := os.MkdirAll(keep, 0o755); err == nil {
-		base := filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_"))
-		os.WriteFile(base+"."+wantName, []byte(want), 0o644)
-		os.WriteFile(base+"."+gotName, []byte(got), 0o644)
-		where = fmt.Sprintf("\n(whole transcripts: %s.{%s,%s})", base, wantName, gotName)
-	}
-	t.Errorf("%s (- %s, + %s):\n%s%s", what, wantName, gotName, diff, where)
+	testkit.ReportDiff(t, "supervisord-rpc-compat", what, wantName, want, gotName, got)
 }
 
 func TestRPCCompat(t *testing.T) {

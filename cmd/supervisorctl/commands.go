@@ -1,0 +1,181 @@
+package main
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// command is one action of supervisorctl.
+type command struct {
+	run  func(c *CLI, arg string) (stop bool, err error)
+	help func(c *CLI) // nil for EOF, which has no help
+}
+
+// commands holds every action; the shell's vocabulary and "help" list
+// come from it.
+var commands map[string]*command
+
+func init() {
+	commands = map[string]*command{
+		"add":      {run: (*CLI).doAdd, help: helpAdd},
+		"avail":    {run: (*CLI).doAvail, help: helpAvail},
+		"clear":    {run: (*CLI).doClear, help: helpClear},
+		"exit":     {run: (*CLI).doQuit, help: helpExit},
+		"fg":       {run: (*CLI).doFg, help: helpFg},
+		"help":     {run: (*CLI).doHelp},
+		"maintail": {run: (*CLI).doMaintail, help: helpMaintail},
+		"open":     {run: (*CLI).doOpen, help: helpOpen},
+		"pid":      {run: (*CLI).doPid, help: helpPid},
+		"quit":     {run: (*CLI).doQuit, help: helpQuit},
+		"reload":   {run: (*CLI).doReload, help: helpReload},
+		"remove":   {run: (*CLI).doRemove, help: helpRemove},
+		"reread":   {run: (*CLI).doReread, help: helpReread},
+		"restart":  {run: (*CLI).doRestart, help: helpRestart},
+		"shutdown": {run: (*CLI).doShutdown, help: helpShutdown},
+		"signal":   {run: (*CLI).doSignal, help: helpSignal},
+		"start":    {run: (*CLI).doStart, help: helpStart},
+		"status":   {run: (*CLI).doStatus, help: helpStatus},
+		"stop":     {run: (*CLI).doStop, help: helpStop},
+		"tail":     {run: (*CLI).doTail, help: helpTail},
+		"update":   {run: (*CLI).doUpdate, help: helpUpdate},
+		"version":  {run: (*CLI).doVersion, help: helpVersion},
+		// What the shell runs at end of input; typing it works too.
+		"EOF": {run: (*CLI).doEOF},
+	}
+}
+
+// vocabulary is the action names the shell completes, sorted.
+func vocabulary() []string {
+	var names []string
+	for name := range commands {
+		if name != "EOF" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// fields is Python's str.split(): words between runs of white space.
+func fields(s string) []string { return strings.FieldsFunc(s, unicode.IsSpace) }
+
+// upcheck makes sure the daemon answers and speaks our API version. When
+// it does not, it says why, sets the exit status and returns false;
+// failures it has no words for are returned.
+func (c *CLI) upcheck() (bool, error) {
+	v, err := c.call("getVersion")
+	if err != nil {
+		if f := asFault(err); f != nil {
+			if f.Code == faultUnknownMethod {
+				c.output("Sorry, supervisord responded but did not recognize the supervisor namespace " +
+					"commands that supervisorctl uses to control it.  Please check that the " +
+					"[rpcinterface:supervisor] section is enabled in the configuration file (see sample.conf).")
+				c.exitStatus = exitUnimplemented
+				return false, nil
+			}
+			c.exitStatus = exitGeneric
+			return false, err
+		}
+		var pe *pyError
+		if errors.As(err, &pe) && pe.class != "ValueError" && pe.class != "OverflowError" {
+			switch pe.errno {
+			case errnoECONNREFUSED:
+				c.output(c.opts.ServerURL + " refused connection")
+				c.exitStatus = exitNoPrivileges
+				return false, nil
+			case errnoENOENT:
+				c.output(c.opts.ServerURL + " no such file")
+				c.exitStatus = exitNotRunning
+				return false, nil
+			}
+			c.exitStatus = exitGeneric
+		}
+		return false, err
+	}
+	if api := pyStr(v); api != apiVersion {
+		c.output("Sorry, this version of supervisorctl expects to talk to a server with API version " +
+			apiVersion + ", but the remote version is " + api + ".")
+		c.exitStatus = exitNotInstalled
+		return false, nil
+	}
+	return true, nil
+}
+
+// apiVersion is the XML-RPC API version supervisorctl 4.2.5 speaks.
+const apiVersion = "3.0"
+
+const (
+	errnoENOENT       = 2
+	errnoECONNREFUSED = 111
+)
+
+func (c *CLI) doEOF(string) (bool, error) {
+	c.output("")
+	return true, nil
+}
+
+func (c *CLI) doQuit(arg string) (bool, error) { return c.doEOF(arg) }
+
+func (c *CLI) doHelp(arg string) (bool, error) {
+	topic := strings.TrimSpace(arg)
+	switch {
+	case topic == "help":
+		helpHelp(c)
+	case arg == "":
+		c.output("")
+		header := "default commands (type help <topic>):"
+		c.output(header)
+		c.output(strings.Repeat("=", len(header)))
+		var documented []string
+		for _, name := range vocabulary() {
+			if commands[name].help != nil {
+				documented = append(documented, name)
+			}
+		}
+		c.output(columnize(documented, 79))
+		c.output("")
+	default:
+		if cmd := commands[arg]; cmd != nil && cmd.help != nil {
+			cmd.help(c)
+		} else {
+			c.output("*** No help on " + arg)
+		}
+	}
+	return false, nil
+}
+
+func (c *CLI) doOpen(arg string) (bool, error) {
+	url := strings.TrimSpace(arg)
+	if scheme, _ := splitScheme(url); scheme != "unix" && scheme != "http" {
+		c.output("ERROR: url must be http:// or unix://")
+		c.exitStatus = exitGeneric
+		return false, nil
+	}
+	c.opts.ServerURL = url
+	kept := c.exitStatus
+	if _, err := c.doStatus(""); err != nil {
+		return false, err
+	}
+	c.exitStatus = kept
+	return false, nil
+}
+
+func (c *CLI) doVersion(arg string) (bool, error) {
+	if arg != "" {
+		c.output("Error: version accepts no arguments")
+		c.exitStatus = exitGeneric
+		helpVersion(c)
+		return false, nil
+	}
+	if ok, err := c.upcheck(); !ok {
+		return false, err
+	}
+	v, err := c.call("getSupervisorVersion")
+	if err != nil {
+		return false, err
+	}
+	c.output(pyStr(v))
+	return false, nil
+}
