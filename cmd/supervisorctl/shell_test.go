@@ -290,6 +290,10 @@ func TestShellFollowAndForeground(t *testing.T) {
 	tm.send("y\r")
 	tm.expect("Shut down\r\n")
 	tm.expect("supervisor> ")
+	// The daemon answers SHUTDOWN_STATE until it is gone; ask once it is.
+	if d.Wait(20*time.Second) == nil {
+		t.Fatal("the daemon did not exit after shutdown")
+	}
 	tm.send("status\r")
 	tm.expect("no such file")
 	tm.send("exit\r")
