@@ -9,40 +9,10 @@ import (
 	"errors"
 	"fmt"
 
+	"supervisord/protocol/xmlrpc"
+
 	"supervisord/actors"
 )
-
-// Fault codes, as the reference numbers them.
-const (
-	UnknownMethod        = 1
-	IncorrectParameters  = 2
-	BadArguments         = 3
-	SignatureUnsupported = 4
-	ShutdownState        = 6
-	BadName              = 10
-	BadSignal            = 11
-	NoFile               = 20
-	NotExecutable        = 21
-	Failed               = 30
-	AbnormalTermination  = 40
-	SpawnError           = 50
-	AlreadyStarted       = 60
-	NotRunning           = 70
-	Success              = 80
-	AlreadyAdded         = 90
-	StillRunning         = 91
-	CantReread           = 92
-)
-
-var faultNames = map[int]string{
-	UnknownMethod: "UNKNOWN_METHOD", IncorrectParameters: "INCORRECT_PARAMETERS",
-	BadArguments: "BAD_ARGUMENTS", SignatureUnsupported: "SIGNATURE_UNSUPPORTED",
-	ShutdownState: "SHUTDOWN_STATE", BadName: "BAD_NAME", BadSignal: "BAD_SIGNAL",
-	NoFile: "NO_FILE", NotExecutable: "NOT_EXECUTABLE", Failed: "FAILED",
-	AbnormalTermination: "ABNORMAL_TERMINATION", SpawnError: "SPAWN_ERROR",
-	AlreadyStarted: "ALREADY_STARTED", NotRunning: "NOT_RUNNING", Success: "SUCCESS",
-	AlreadyAdded: "ALREADY_ADDED", StillRunning: "STILL_RUNNING", CantReread: "CANT_REREAD",
-}
 
 // Fault is an API error: a code and the text the reference sends, the code's
 // name optionally followed by ": " and a detail.
@@ -56,7 +26,7 @@ func (f *Fault) Error() string { return f.Text }
 // fault makes a Fault: the code's name, then ": " and the detail if one is
 // given, even an empty one, as the reference words them.
 func fault(code int, detail ...string) *Fault {
-	text := faultNames[code]
+	text := xmlrpc.FaultName(code)
 	if len(detail) > 0 {
 		text += ": " + detail[0]
 	}
@@ -66,9 +36,9 @@ func fault(code int, detail ...string) *Fault {
 // noFile is NO_FILE naming path, or bare when there is no path at all.
 func noFile(path string) *Fault {
 	if path == "" {
-		return fault(NoFile)
+		return fault(xmlrpc.FaultNoFile)
 	}
-	return fault(NoFile, path)
+	return fault(xmlrpc.FaultNoFile, path)
 }
 
 // internalError is a call the reference fails with an HTTP 500 rather than
@@ -100,16 +70,16 @@ var sentinels = []struct {
 	err  error
 	code int
 }{
-	{actors.ErrBadName, BadName},
-	{actors.ErrAlreadyStarted, AlreadyStarted},
-	{actors.ErrNotRunning, NotRunning},
-	{actors.ErrSpawn, SpawnError},
-	{actors.ErrAbnormal, AbnormalTermination},
-	{actors.ErrNoFile, NoFile},
-	{actors.ErrNotExecutable, NotExecutable},
-	{actors.ErrShuttingDown, ShutdownState},
-	{actors.ErrStillRunning, StillRunning},
-	{actors.ErrAlreadyAdded, AlreadyAdded},
+	{actors.ErrBadName, xmlrpc.FaultBadName},
+	{actors.ErrAlreadyStarted, xmlrpc.FaultAlreadyStarted},
+	{actors.ErrNotRunning, xmlrpc.FaultNotRunning},
+	{actors.ErrSpawn, xmlrpc.FaultSpawnError},
+	{actors.ErrAbnormal, xmlrpc.FaultAbnormalTermination},
+	{actors.ErrNoFile, xmlrpc.FaultNoFile},
+	{actors.ErrNotExecutable, xmlrpc.FaultNotExecutable},
+	{actors.ErrShuttingDown, xmlrpc.FaultShutdownState},
+	{actors.ErrStillRunning, xmlrpc.FaultStillRunning},
+	{actors.ErrAlreadyAdded, xmlrpc.FaultAlreadyAdded},
 }
 
 // asFault words an error from the tree about name. Errors that carry their
@@ -121,7 +91,7 @@ func asFault(err error, name string) *Fault {
 	}
 	var ie *internalError
 	if errors.As(err, &ie) {
-		return fault(Failed, ie.msg)
+		return fault(xmlrpc.FaultFailed, ie.msg)
 	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {
@@ -132,9 +102,9 @@ func asFault(err error, name string) *Fault {
 		}
 	}
 	if d := detail(err, actors.ErrFailed); d != "" {
-		return fault(Failed, d)
+		return fault(xmlrpc.FaultFailed, d)
 	}
-	return fault(Failed, err.Error())
+	return fault(xmlrpc.FaultFailed, err.Error())
 }
 
 // detail is what an error wrapped as "%w: detail" adds to its sentinel.

@@ -106,13 +106,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) Call(ctx context.Context, name string, params []any) (any, error) {
 	m, ok := h.methods[name]
 	if !ok {
-		return nil, fault(UnknownMethod)
+		return nil, fault(xmlrpc.FaultUnknownMethod)
 	}
 	if len(params) < m.required || len(params) > len(m.sig)-1 {
-		return nil, fault(IncorrectParameters)
+		return nil, fault(xmlrpc.FaultIncorrectParameters)
 	}
 	if m.guarded && h.state.Load() != StateRunning {
-		return nil, fault(ShutdownState)
+		return nil, fault(xmlrpc.FaultShutdownState)
 	}
 	return m.fn(ctx, params)
 }

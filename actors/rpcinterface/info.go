@@ -189,7 +189,7 @@ func (h *Handler) reloadConfig(context.Context, []any) (any, error) {
 		if errors.As(err, &ce) {
 			msg = ce.Reference()
 		}
-		return nil, fault(CantReread, msg)
+		return nil, fault(xmlrpc.FaultCantReread, msg)
 	}
 	h.mu.Lock()
 	h.reread = cfg
@@ -214,7 +214,7 @@ func (h *Handler) addProcessGroup(ctx context.Context, params []any) (any, error
 			return true, nil
 		}
 	}
-	return nil, fault(BadName, name)
+	return nil, fault(xmlrpc.FaultBadName, name)
 }
 
 func (h *Handler) removeProcessGroup(ctx context.Context, params []any) (any, error) {

@@ -200,7 +200,7 @@ func (h *Handler) lookup(spec string) (*conf.Group, *conf.Process, error) {
 	gname, pname := splitNamespec(spec)
 	g := h.group(gname)
 	if g == nil {
-		return nil, nil, fault(BadName, spec)
+		return nil, nil, fault(xmlrpc.FaultBadName, spec)
 	}
 	if pname == "" {
 		return g, nil, nil
@@ -210,7 +210,7 @@ func (h *Handler) lookup(spec string) (*conf.Group, *conf.Process, error) {
 			return g, p, nil
 		}
 	}
-	return nil, nil, fault(BadName, spec)
+	return nil, nil, fault(xmlrpc.FaultBadName, spec)
 }
 
 // lookupProcess is lookup for methods that need one process.
@@ -224,7 +224,7 @@ func (h *Handler) lookupProcess(params []any) (*conf.Process, string, error) {
 		return nil, spec, err
 	}
 	if p == nil {
-		return nil, spec, fault(BadName, spec)
+		return nil, spec, fault(xmlrpc.FaultBadName, spec)
 	}
 	return p, spec, nil
 }
@@ -273,9 +273,9 @@ func readFile(path string, offset, length any) (any, error) {
 	data, err := logfile.Read(path, off, n)
 	switch {
 	case errors.Is(err, logfile.ErrBadArguments):
-		return nil, fault(BadArguments)
+		return nil, fault(xmlrpc.FaultBadArguments)
 	case err != nil:
-		return nil, fault(Failed)
+		return nil, fault(xmlrpc.FaultFailed)
 	}
 	return string(data), nil
 }
@@ -283,15 +283,15 @@ func readFile(path string, offset, length any) (any, error) {
 func (h *Handler) clearLog(context.Context, []any) (any, error) {
 	path := h.mainLogPath()
 	if _, err := os.Stat(path); path == "" || err != nil {
-		return nil, fault(NoFile)
+		return nil, fault(xmlrpc.FaultNoFile)
 	}
 	if err := os.Remove(path); err != nil {
-		return nil, fault(Failed)
+		return nil, fault(xmlrpc.FaultFailed)
 	}
 	if h.opts.ReopenMainLog != nil {
 		h.opts.Log.Info("reopening log file")
 		if err := h.opts.ReopenMainLog(); err != nil {
-			return nil, fault(Failed, err.Error())
+			return nil, fault(xmlrpc.FaultFailed, err.Error())
 		}
 	}
 	return true, nil
@@ -374,7 +374,7 @@ func (h *Handler) groupParam(params []any) (*conf.Group, error) {
 	name, _ := str(params[0])
 	g := h.group(name)
 	if g == nil {
-		return nil, fault(BadName, name)
+		return nil, fault(xmlrpc.FaultBadName, name)
 	}
 	return g, nil
 }
@@ -460,7 +460,7 @@ func (h *Handler) forEach(ctx context.Context, ps []*conf.Process, pred func(act
 
 // statusOf is one entry of a group call's result.
 func statusOf(p *conf.Process, err error) xmlrpc.Struct {
-	code, text := Success, "OK"
+	code, text := xmlrpc.FaultSuccess, "OK"
 	if err != nil {
 		f := asFault(err, namespec(p.Group, p.Name))
 		code, text = f.Code, f.Text
@@ -496,11 +496,11 @@ func signalParam(v any) (syscall.Signal, error) {
 	case string:
 		s = x
 	default:
-		return 0, fault(BadSignal, pyStr(v))
+		return 0, fault(xmlrpc.FaultBadSignal, pyStr(v))
 	}
 	n, perr := conf.ParseSignal(s)
 	if perr != nil {
-		return 0, fault(BadSignal, s)
+		return 0, fault(xmlrpc.FaultBadSignal, s)
 	}
 	return n, nil
 }
@@ -617,7 +617,7 @@ func (h *Handler) clearProcessLogs(ctx context.Context, params []any) (any, erro
 		return nil, err
 	}
 	if err := h.opts.Tree.ClearProcessLogs(ctx, p.Group, p.Name); err != nil {
-		return nil, fault(Failed, spec)
+		return nil, fault(xmlrpc.FaultFailed, spec)
 	}
 	return true, nil
 }
@@ -626,7 +626,7 @@ func (h *Handler) clearAllProcessLogs(ctx context.Context, _ []any) (any, error)
 	return h.forEach(ctx, h.allProcesses(), func(actors.State) bool { return true },
 		func(ctx context.Context, p *conf.Process) (func() error, error) {
 			if err := h.opts.Tree.ClearProcessLogs(ctx, p.Group, p.Name); err != nil {
-				return nil, fault(Failed, namespec(p.Group, p.Name))
+				return nil, fault(xmlrpc.FaultFailed, namespec(p.Group, p.Name))
 			}
 			return nil, nil
 		}), nil
@@ -635,7 +635,7 @@ func (h *Handler) clearAllProcessLogs(ctx context.Context, _ []any) (any, error)
 func (h *Handler) sendProcessStdin(ctx context.Context, params []any) (any, error) {
 	chars, ok := str(params[1])
 	if !ok {
-		return nil, fault(IncorrectParameters, pyStr(params[1]))
+		return nil, fault(xmlrpc.FaultIncorrectParameters, pyStr(params[1]))
 	}
 	p, spec, err := h.lookupProcess(params)
 	if err != nil {
@@ -668,7 +668,7 @@ func (h *Handler) methodHelp(_ context.Context, params []any) (any, error) {
 	name, _ := str(params[0])
 	m, ok := h.methods[name]
 	if !ok {
-		return nil, fault(SignatureUnsupported)
+		return nil, fault(xmlrpc.FaultSignatureUnsupported)
 	}
 	var b strings.Builder
 	b.WriteString(m.help + "\n")
@@ -683,7 +683,7 @@ func (h *Handler) methodSignature(_ context.Context, params []any) (any, error) 
 	name, _ := str(params[0])
 	m, ok := h.methods[name]
 	if !ok {
-		return nil, fault(SignatureUnsupported)
+		return nil, fault(xmlrpc.FaultSignatureUnsupported)
 	}
 	return append([]string(nil), m.sig...), nil
 }
@@ -702,9 +702,9 @@ func (h *Handler) multicall(ctx context.Context, params []any) (any, error) {
 		var err error
 		switch {
 		case name == "":
-			err = fault(IncorrectParameters, "No methodName")
+			err = fault(xmlrpc.FaultIncorrectParameters, "No methodName")
 		case name == "system.multicall":
-			err = fault(IncorrectParameters, "Recursive system.multicall forbidden")
+			err = fault(xmlrpc.FaultIncorrectParameters, "Recursive system.multicall forbidden")
 		default:
 			v, err = h.Call(ctx, name, args)
 		}

@@ -229,7 +229,7 @@ func TestInfoAndShutdownState(t *testing.T) {
 	if _, err := c.call("supervisor.shutdown"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.call("supervisor.getState"); err == nil || err.(*xmlrpc.Fault).Code != ShutdownState {
+	if _, err := c.call("supervisor.getState"); err == nil || err.(*xmlrpc.Fault).Code != xmlrpc.FaultShutdownState {
 		t.Errorf("after shutdown: %v, want SHUTDOWN_STATE", err)
 	}
 	if _, err := c.call("system.listMethods"); err != nil {

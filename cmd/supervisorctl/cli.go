@@ -132,25 +132,6 @@ const (
 	statusUnknown    = 4
 )
 
-// Fault codes of the supervisor XML-RPC interface.
-const (
-	faultUnknownMethod       = 1
-	faultShutdownState       = 6
-	faultBadName             = 10
-	faultBadSignal           = 11
-	faultNoFile              = 20
-	faultNotExecutable       = 21
-	faultFailed              = 30
-	faultAbnormalTermination = 40
-	faultSpawnError          = 50
-	faultAlreadyStarted      = 60
-	faultNotRunning          = 70
-	faultSuccess             = 80
-	faultAlreadyAdded        = 90
-	faultStillRunning        = 91
-	faultCantReread          = 92
-)
-
 // output writes one line to stdout: everything the commands say goes
 // there, errors included, as in the reference.
 func (c *CLI) output(s string) { io.WriteString(c.out, s+"\n") }
@@ -268,8 +249,8 @@ type interrupted struct{}
 // one fault the command expects (already started, say) leave it alone.
 func (c *CLI) setExitFromFault(code, ignored int) {
 	switch code {
-	case ignored, faultSuccess:
-	case faultSpawnError, faultAbnormalTermination, faultNotRunning:
+	case ignored, xmlrpc.FaultSuccess:
+	case xmlrpc.FaultSpawnError, xmlrpc.FaultAbnormalTermination, xmlrpc.FaultNotRunning:
 		c.exitStatus = exitNotRunning
 	default:
 		c.exitStatus = exitGeneric

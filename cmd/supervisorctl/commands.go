@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"supervisord/protocol/xmlrpc"
 )
 
 // command is one action of supervisorctl.
@@ -68,7 +70,7 @@ func (c *CLI) upcheck() (bool, error) {
 	v, err := c.call("getVersion")
 	if err != nil {
 		if f := asFault(err); f != nil {
-			if f.Code == faultUnknownMethod {
+			if f.Code == xmlrpc.FaultUnknownMethod {
 				c.output("Sorry, supervisord responded but did not recognize the supervisor namespace " +
 					"commands that supervisorctl uses to control it.  Please check that the " +
 					"[rpcinterface:supervisor] section is enabled in the configuration file (see sample.conf).")

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"supervisord/protocol/xmlrpc"
 )
 
 // confirm asks a yes/no question in interactive use; otherwise the answer
@@ -36,7 +38,7 @@ func (c *CLI) doShutdown(arg string) (bool, error) {
 	}
 	if _, err := c.call("shutdown"); err != nil {
 		if f := asFault(err); f != nil {
-			if f.Code == faultShutdownState {
+			if f.Code == xmlrpc.FaultShutdownState {
 				c.output("ERROR: already shutting down")
 				return false, nil
 			}
@@ -75,7 +77,7 @@ func (c *CLI) doReload(arg string) (bool, error) {
 	if _, err := c.call("restart"); err != nil {
 		if f := asFault(err); f != nil {
 			c.exitStatus = exitGeneric
-			if f.Code == faultShutdownState {
+			if f.Code == xmlrpc.FaultShutdownState {
 				c.output("ERROR: already shutting down")
 				return false, nil
 			}
@@ -97,7 +99,7 @@ func (c *CLI) doAvail(arg string) (bool, error) {
 	if err != nil {
 		if f := asFault(err); f != nil {
 			c.exitStatus = exitGeneric
-			if f.Code == faultShutdownState {
+			if f.Code == xmlrpc.FaultShutdownState {
 				c.output("ERROR: supervisor shutting down")
 				return false, nil
 			}
@@ -122,10 +124,10 @@ func (c *CLI) doReread(arg string) (bool, error) {
 		if f := asFault(err); f != nil {
 			c.exitStatus = exitGeneric
 			switch f.Code {
-			case faultShutdownState:
+			case xmlrpc.FaultShutdownState:
 				c.output("ERROR: supervisor shutting down")
 				return false, nil
-			case faultCantReread:
+			case xmlrpc.FaultCantReread:
 				c.output("ERROR: " + f.String)
 				return false, nil
 			}
@@ -191,12 +193,12 @@ func (c *CLI) doAdd(arg string) (bool, error) {
 		if _, err := c.call("addProcessGroup", name); err != nil {
 			f := asFault(err)
 			switch {
-			case f != nil && f.Code == faultShutdownState:
+			case f != nil && f.Code == xmlrpc.FaultShutdownState:
 				c.output("ERROR: shutting down")
 				c.exitStatus = exitGeneric
-			case f != nil && f.Code == faultAlreadyAdded:
+			case f != nil && f.Code == xmlrpc.FaultAlreadyAdded:
 				c.output("ERROR: process group already active")
-			case f != nil && f.Code == faultBadName:
+			case f != nil && f.Code == xmlrpc.FaultBadName:
 				c.output("ERROR: no such process/group: " + name)
 				c.exitStatus = exitGeneric
 			default:
@@ -224,9 +226,9 @@ func (c *CLI) doRemove(arg string) (bool, error) {
 			}
 			c.exitStatus = exitGeneric
 			switch f.Code {
-			case faultStillRunning:
+			case xmlrpc.FaultStillRunning:
 				c.output("ERROR: process/group still running: " + name)
-			case faultBadName:
+			case xmlrpc.FaultBadName:
 				c.output("ERROR: no such process/group: " + name)
 			default:
 				return false, err
@@ -243,7 +245,7 @@ func (c *CLI) doUpdate(arg string) (bool, error) {
 	if err != nil {
 		if f := asFault(err); f != nil {
 			c.exitStatus = exitGeneric
-			if f.Code == faultShutdownState {
+			if f.Code == xmlrpc.FaultShutdownState {
 				c.output("ERROR: already shutting down")
 				return false, nil
 			}
@@ -291,7 +293,7 @@ func (c *CLI) doUpdate(arg string) (bool, error) {
 		c.output(g + ": stopped")
 		failed := false
 		for _, r := range infos(v) {
-			if r.num("status") == faultFailed {
+			if r.num("status") == xmlrpc.FaultFailed {
 				failed = true
 			}
 		}

@@ -5,6 +5,8 @@ package main
 
 import (
 	"slices"
+
+	"supervisord/protocol/xmlrpc"
 )
 
 func (c *CLI) doStatus(arg string) (bool, error) {
@@ -92,7 +94,7 @@ func (c *CLI) doPid(arg string) (bool, error) {
 			v, err := c.call("getProcessInfo", name)
 			if err != nil {
 				c.exitStatus = exitGeneric
-				if f := asFault(err); f != nil && f.Code == faultBadName {
+				if f := asFault(err); f != nil && f.Code == xmlrpc.FaultBadName {
 					c.output("No such process " + name)
 					continue
 				}
@@ -116,19 +118,19 @@ func asMap(v any) map[string]any {
 // startResult is the line for one process's start result.
 func startResult(name string, code int) (string, error) {
 	switch code {
-	case faultBadName:
+	case xmlrpc.FaultBadName:
 		return name + ": ERROR (no such process)", nil
-	case faultNoFile:
+	case xmlrpc.FaultNoFile:
 		return name + ": ERROR (no such file)", nil
-	case faultNotExecutable:
+	case xmlrpc.FaultNotExecutable:
 		return name + ": ERROR (file is not executable)", nil
-	case faultAlreadyStarted:
+	case xmlrpc.FaultAlreadyStarted:
 		return name + ": ERROR (already started)", nil
-	case faultSpawnError:
+	case xmlrpc.FaultSpawnError:
 		return name + ": ERROR (spawn error)", nil
-	case faultAbnormalTermination:
+	case xmlrpc.FaultAbnormalTermination:
 		return name + ": ERROR (abnormal termination)", nil
-	case faultSuccess:
+	case xmlrpc.FaultSuccess:
 		return name + ": started", nil
 	}
 	return "", unknownResult(name, code)
@@ -143,15 +145,15 @@ func unknownResult(name string, code int) error {
 // signalResult is the line for one process's signal or stop result.
 func signalResult(name string, code int, description, success string) (string, error) {
 	switch code {
-	case faultBadName:
+	case xmlrpc.FaultBadName:
 		return name + ": ERROR (no such process)", nil
-	case faultBadSignal:
+	case xmlrpc.FaultBadSignal:
 		return name + ": ERROR (bad signal name)", nil
-	case faultNotRunning:
+	case xmlrpc.FaultNotRunning:
 		return name + ": ERROR (not running)", nil
-	case faultSuccess:
+	case xmlrpc.FaultSuccess:
 		return name + ": " + success, nil
-	case faultFailed:
+	case xmlrpc.FaultFailed:
 		return description, nil
 	}
 	return "", unknownResult(name, code)
@@ -160,11 +162,11 @@ func signalResult(name string, code int, description, success string) (string, e
 // clearResult is the line for one process's clear result.
 func clearResult(name string, code int) (string, error) {
 	switch code {
-	case faultBadName:
+	case xmlrpc.FaultBadName:
 		return name + ": ERROR (no such process)", nil
-	case faultFailed:
+	case xmlrpc.FaultFailed:
 		return name + ": ERROR (failed)", nil
-	case faultSuccess:
+	case xmlrpc.FaultSuccess:
 		return name + ": cleared", nil
 	}
 	return "", unknownResult(name, code)
@@ -204,14 +206,14 @@ func (c *CLI) doStart(arg string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		return false, c.showResults(v, faultAlreadyStarted, line)
+		return false, c.showResults(v, xmlrpc.FaultAlreadyStarted, line)
 	}
 	for _, name := range names {
 		group, proc, hasName := splitNamespec(name)
 		if !hasName {
 			v, err := c.call("startProcessGroup", group)
 			if err != nil {
-				if f := asFault(err); f != nil && f.Code == faultBadName {
+				if f := asFault(err); f != nil && f.Code == xmlrpc.FaultBadName {
 					c.output(group + ": ERROR (no such group)")
 					c.exitStatus = exitInvalidArgs
 					continue
@@ -219,7 +221,7 @@ func (c *CLI) doStart(arg string) (bool, error) {
 				c.exitStatus = exitGeneric
 				return false, err
 			}
-			if err := c.showResults(v, faultAlreadyStarted, line); err != nil {
+			if err := c.showResults(v, xmlrpc.FaultAlreadyStarted, line); err != nil {
 				return false, err
 			}
 			continue
@@ -234,7 +236,7 @@ func (c *CLI) doStart(arg string) (bool, error) {
 				return false, err
 			}
 			c.output(s)
-			c.setExitFromFault(f.Code, faultAlreadyStarted)
+			c.setExitFromFault(f.Code, xmlrpc.FaultAlreadyStarted)
 			continue
 		}
 		c.output(makeNamespec(group, proc) + ": started")
@@ -264,7 +266,7 @@ func (c *CLI) doStop(arg string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		return false, c.showResults(v, faultNotRunning, line)
+		return false, c.showResults(v, xmlrpc.FaultNotRunning, line)
 	}
 	for _, name := range names {
 		group, proc, hasName := splitNamespec(name)
@@ -272,13 +274,13 @@ func (c *CLI) doStop(arg string) (bool, error) {
 			v, err := c.call("stopProcessGroup", group)
 			if err != nil {
 				c.exitStatus = exitGeneric
-				if f := asFault(err); f != nil && f.Code == faultBadName {
+				if f := asFault(err); f != nil && f.Code == xmlrpc.FaultBadName {
 					c.output(group + ": ERROR (no such group)")
 					continue
 				}
 				return false, err
 			}
-			if err := c.showResults(v, faultNotRunning, line); err != nil {
+			if err := c.showResults(v, xmlrpc.FaultNotRunning, line); err != nil {
 				return false, err
 			}
 			continue
@@ -293,7 +295,7 @@ func (c *CLI) doStop(arg string) (bool, error) {
 				return false, err
 			}
 			c.output(s)
-			c.setExitFromFault(f.Code, faultNotRunning)
+			c.setExitFromFault(f.Code, xmlrpc.FaultNotRunning)
 			continue
 		}
 		c.output(makeNamespec(group, proc) + ": stopped")
@@ -328,7 +330,7 @@ func (c *CLI) doSignal(arg string) (bool, error) {
 		if !hasName {
 			v, err := c.call("signalProcessGroup", group, sig)
 			if err != nil {
-				if f := asFault(err); f != nil && f.Code == faultBadName {
+				if f := asFault(err); f != nil && f.Code == xmlrpc.FaultBadName {
 					c.output(group + ": ERROR (no such group)")
 					c.exitStatus = exitGeneric
 					continue

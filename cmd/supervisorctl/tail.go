@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"supervisord/conf"
+	"supervisord/protocol/xmlrpc"
 )
 
 func (c *CLI) doTail(arg string) (bool, error) {
@@ -81,11 +82,11 @@ func (c *CLI) doTail(arg string) (bool, error) {
 		}
 		c.exitStatus = exitGeneric
 		switch f.Code {
-		case faultNoFile:
+		case xmlrpc.FaultNoFile:
 			c.output(name + ": ERROR (no log file)")
-		case faultFailed:
+		case xmlrpc.FaultFailed:
 			c.output(name + ": ERROR (unknown error reading log)")
-		case faultBadName:
+		case xmlrpc.FaultBadName:
 			c.output(name + ": ERROR (no such process name)")
 		default:
 			return false, err
@@ -129,9 +130,9 @@ func (c *CLI) doMaintail(arg string) (bool, error) {
 		}
 		c.exitStatus = exitGeneric
 		switch f.Code {
-		case faultNoFile:
+		case xmlrpc.FaultNoFile:
 			c.output("supervisord: ERROR (no log file)")
-		case faultFailed:
+		case xmlrpc.FaultFailed:
 			c.output("supervisord: ERROR (unknown error reading log)")
 		default:
 			return false, err
@@ -268,7 +269,7 @@ func (c *CLI) doFg(arg string) (bool, error) {
 		switch {
 		case f == nil:
 			return false, err
-		case f.Code == faultBadName:
+		case f.Code == xmlrpc.FaultBadName:
 			c.output("ERROR: bad process name supplied")
 			c.exitStatus = exitGeneric
 		default:
@@ -306,7 +307,7 @@ func (c *CLI) doFg(arg string) (bool, error) {
 			if f == nil {
 				return false, err
 			}
-			if f.Code == faultNotRunning {
+			if f.Code == xmlrpc.FaultNotRunning {
 				c.output("Process got killed")
 			} else {
 				c.output("ERROR: " + faultRepr(f))

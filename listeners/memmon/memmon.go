@@ -20,6 +20,7 @@ import (
 	"supervisord/listeners/internal/cli"
 	"supervisord/listeners/notify"
 	"supervisord/listeners/rpc"
+	"supervisord/protocol/xmlrpc"
 )
 
 // Usage is the -h text.
@@ -241,7 +242,7 @@ func (m *Monitor) restart(ctx context.Context, info rpc.ProcessInfo, rss int64) 
 		m.notify(ctx, notify.Message{Subject: fmt.Sprintf("memmon%s: failed to %s process %s", id, what, spec), Body: msg,
 			Fields: map[string]any{"processname": info.Name, "groupname": info.Group, "rss": rss, "action": "failed to " + what}})
 	}
-	if err := m.RPC.StopProcess(ctx, spec, true); err != nil && !rpc.IsFault(err, rpc.FaultNotRunning) {
+	if err := m.RPC.StopProcess(ctx, spec, true); err != nil && !rpc.IsFault(err, xmlrpc.FaultNotRunning) {
 		fail("stop", err)
 		return
 	}

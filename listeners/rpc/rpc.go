@@ -98,13 +98,6 @@ func (c *Client) Call(ctx context.Context, method string, params ...any) (any, e
 	return xmlrpc.ParseResponse(body)
 }
 
-// Fault codes of supervisord's faults that listeners look at.
-const (
-	FaultBadName        = 10
-	FaultNotRunning     = 70
-	FaultAlreadyStarted = 60
-)
-
 // IsFault reports whether err is a fault with the given code.
 func IsFault(err error, code int) bool {
 	var f *xmlrpc.Fault
@@ -221,7 +214,7 @@ func (c *Client) StartProcess(ctx context.Context, namespec string, wait bool) e
 // the way superlance's listeners restart a process. A process that was not
 // running is just started.
 func (c *Client) Restart(ctx context.Context, namespec string) error {
-	if err := c.StopProcess(ctx, namespec, true); err != nil && !IsFault(err, FaultNotRunning) {
+	if err := c.StopProcess(ctx, namespec, true); err != nil && !IsFault(err, xmlrpc.FaultNotRunning) {
 		return fmt.Errorf("stopping %s: %w", namespec, err)
 	}
 	if err := c.StartProcess(ctx, namespec, true); err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"supervisord/listeners/listenertest"
+	"supervisord/protocol/xmlrpc"
 )
 
 func TestAgainstFakeServer(t *testing.T) {
@@ -49,7 +50,7 @@ func TestAgainstFakeServer(t *testing.T) {
 		t.Errorf("after restart: %+v, %v", info, err)
 	}
 	_, err = c.GetProcessInfo(ctx, "nope")
-	if !IsFault(err, FaultBadName) {
+	if !IsFault(err, xmlrpc.FaultBadName) {
 		t.Errorf("bad name: %v", err)
 	}
 	want := []string{"supervisor.getAllProcessInfo", "supervisor.stopProcess web true", "supervisor.startProcess web true",
@@ -154,13 +155,13 @@ startsecs=0
 	if err != nil || info.State != StateRunning || info.PID == old || info.PID == 0 {
 		t.Errorf("after restart: %+v, %v (old pid %d)", info, err, old)
 	}
-	if _, err := c.GetProcessInfo(ctx, "nope"); !IsFault(err, FaultBadName) {
+	if _, err := c.GetProcessInfo(ctx, "nope"); !IsFault(err, xmlrpc.FaultBadName) {
 		t.Errorf("bad name: %v", err)
 	}
 	if err := c.StopProcess(ctx, "sleeper", true); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.StopProcess(ctx, "sleeper", true); !IsFault(err, FaultNotRunning) {
+	if err := c.StopProcess(ctx, "sleeper", true); !IsFault(err, xmlrpc.FaultNotRunning) {
 		t.Errorf("stopping twice: %v", err)
 	}
 }
