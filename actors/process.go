@@ -407,7 +407,7 @@ func (p *process) checkCommand() error {
 	switch {
 	case err == nil:
 		return nil
-	case strings.HasPrefix(err.Error(), "can't find command"):
+	case errors.Is(err, child.ErrNotFound):
 		return fmt.Errorf("%w: %s", ErrNoFile, err.Error())
 	default:
 		return fmt.Errorf("%w: %s", ErrNotExecutable, err.Error())

@@ -113,13 +113,13 @@ func Resolve(argv0 string, env []string) (string, error) {
 			}
 		}
 		if path == "" {
-			return "", fmt.Errorf("can't find command '%s'", argv0)
+			return "", notFound("can't find command '" + argv0 + "'")
 		}
 	}
 	st, err := os.Stat(path)
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("can't find command '%s'", argv0)
+		return "", notFound("can't find command '" + argv0 + "'")
 	case st.IsDir():
 		return "", fmt.Errorf("command at '%s' is a directory", path)
 	case st.Mode().Perm()&0o111 == 0:
@@ -129,6 +129,15 @@ func Resolve(argv0 string, env []string) (string, error) {
 	}
 	return path, nil
 }
+
+// ErrNotFound matches (errors.Is) Resolve's error when there is no file at
+// all, which the API reports apart from one that cannot be run.
+var ErrNotFound = errors.New("supervisor: command not found")
+
+type notFound string
+
+func (e notFound) Error() string        { return string(e) }
+func (e notFound) Is(target error) bool { return target == ErrNotFound }
 
 // lookupEnv is the last value of key in env, or the default PATH the
 // reference falls back to when the environment has none.

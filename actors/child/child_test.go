@@ -173,6 +173,9 @@ func TestResolve(t *testing.T) {
 		if got != tc.path || msg != tc.err {
 			t.Errorf("Resolve(%q) = %q, %q; want %q, %q", tc.argv0, got, msg, tc.path, tc.err)
 		}
+		if notFound := strings.HasPrefix(tc.err, "can't find"); errors.Is(err, ErrNotFound) != notFound {
+			t.Errorf("Resolve(%q): errors.Is(ErrNotFound) = %v, want %v", tc.argv0, !notFound, notFound)
+		}
 	}
 }
 
