@@ -103,6 +103,8 @@ func (d *Daemon) ask(ctx context.Context, pid *actor.PID, msg message, timeout t
 		return a.v, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-d.done: // nothing answers any more
+		return nil, ErrShuttingDown
 	}
 }
 
@@ -209,9 +211,10 @@ func (d *Daemon) StopGroup(ctx context.Context, name string) error {
 }
 
 // Update applies a new config's groups the way `supervisorctl update`
-// does: removed groups are stopped and dropped, changed ones stopped and
-// started again from the new config, new ones added (and autostarted).
-// Unchanged groups are not touched. It returns the group names of each.
+// does: removed groups are stopped and dropped, changed ones updated with
+// UpdateGroup (only their changed processes restart), new ones added (and
+// autostarted). Unchanged groups are not touched. It returns the group
+// names of each.
 func (d *Daemon) Update(ctx context.Context, cfg *conf.Config) (added, changed, removed []string, err error) {
 	added, changed, removed = conf.Diff(&conf.Config{Groups: d.Groups()}, cfg)
 	byName := map[string]*conf.Group{}
@@ -219,7 +222,7 @@ func (d *Daemon) Update(ctx context.Context, cfg *conf.Config) (added, changed, 
 		byName[g.Name] = g
 	}
 	var errs []error
-	for _, name := range append(slices.Clone(removed), changed...) {
+	for _, name := range removed {
 		if err := d.StopGroup(ctx, name); err != nil {
 			errs = append(errs, fmt.Errorf("stopping %s: %w", name, err))
 			continue
@@ -228,7 +231,12 @@ func (d *Daemon) Update(ctx context.Context, cfg *conf.Config) (added, changed, 
 			errs = append(errs, fmt.Errorf("removing %s: %w", name, err))
 		}
 	}
-	for _, name := range append(slices.Clone(changed), added...) {
+	for _, name := range changed {
+		if err := d.UpdateGroup(ctx, byName[name]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, name := range added {
 		if err := d.AddGroup(ctx, byName[name]); err != nil {
 			errs = append(errs, fmt.Errorf("adding %s: %w", name, err))
 		}

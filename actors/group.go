@@ -11,6 +11,7 @@ import (
 // group is the actor for one process group ([program:x], [group:x], …).
 //
 // Accepts: *startGroup (answered with *groupStarted when autostarting),
+// *reshapeGroup (see reshape.go),
 // *stopGroup (answered with *groupStopped once every
 // process is in a stopped state), *shutdownBegun and *reopenLogs (passed on
 // to every process), *stateChanged and *Result
@@ -31,6 +32,8 @@ type group struct {
 
 	autostarting []*actor.PID // processes still to autostart, in order
 	autostarter  *actor.PID   // who to answer with *groupStarted
+
+	shuttingDown bool // the daemon or the group is going down: no process may start or be added
 }
 
 func newGroup(cfg *conf.Group, rt *runtime) *group {
@@ -43,22 +46,10 @@ func (g *group) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *actor.Started:
 		for _, pc := range g.cfg.Processes {
-			pc := pc
-			mw := append([]actor.ReceiverMiddleware{panicStacks(g.rt.log)}, g.rt.processMiddleware...)
-			var pool *actor.PID
-			if g.cfg.Kind == conf.KindEventListener {
-				pool = c.Self() // the pool actor embedding this group
-			}
-			props := actor.PropsFromProducer(func() actor.Actor { return newProcess(pc, g.rt, pool) },
-				actor.WithReceiverMiddleware(mw...))
-			pid, err := c.SpawnNamed(props, pc.Name)
-			if err != nil {
-				panic(err) // names are unique within a group once conf accepted them
-			}
-			g.procs = append(g.procs, pid)
-			g.byName[pc.Name] = pid
-			g.state[pc.Name] = Stopped
+			g.procs = append(g.procs, g.spawnProcess(c, pc))
 		}
+	case *reshapeGroup:
+		g.reshape(c, m.cfg)
 	case *startGroup:
 		if m.autostartOnly {
 			g.autostarter = c.Sender()
@@ -86,11 +77,34 @@ func (g *group) Receive(c actor.Context) {
 	case *stateChanged:
 		g.state[m.name] = m.to
 		g.answerStop(c)
+	case *actor.Stopping:
+		g.shuttingDown = true
 	case *shutdownBegun, *reopenLogs:
+		if _, ok := m.(*shutdownBegun); ok {
+			g.shuttingDown = true
+		}
 		for _, pid := range g.procs {
 			c.Send(pid, m)
 		}
 	}
+}
+
+// spawnProcess starts the actor of one of the group's processes, in STOPPED.
+func (g *group) spawnProcess(c actor.Context, pc *conf.Process) *actor.PID {
+	mw := append([]actor.ReceiverMiddleware{panicStacks(g.rt.log)}, g.rt.processMiddleware...)
+	var pool *actor.PID
+	if g.cfg.Kind == conf.KindEventListener {
+		pool = c.Self() // the pool actor embedding this group
+	}
+	props := actor.PropsFromProducer(func() actor.Actor { return newProcess(pc, g.rt, pool) },
+		actor.WithReceiverMiddleware(mw...))
+	pid, err := c.SpawnNamed(props, pc.Name)
+	if err != nil {
+		panic(err) // names are unique within a group once conf accepted them, and free once stopped
+	}
+	g.byName[pc.Name] = pid
+	g.state[pc.Name] = Stopped
+	return pid
 }
 
 // autostartNext asks the next process to autostart, one at a time so spawns

@@ -18,7 +18,7 @@ import (
 // group, starts them in priority order and runs the stop sequence.
 //
 // Accepts: *actor.Started (spawn groups, autostart them one group at a
-// time), *groupStarted, *addGroup, *removeGroup, *actor.Terminated (of a
+// time), *groupStarted, *addGroup, *removeGroup, *groupReshaped, *actor.Terminated (of a
 // removed group), *shutdown,
 // *reopenLogs, *groupStopped, *stateChanged (from every process), its own
 // *shutdownReport timer. Emits *stopGroup to one group at a time, highest
@@ -115,6 +115,8 @@ func (s *supervisor) Receive(c actor.Context) {
 		s.report(c)
 	case *stateChanged:
 		s.state[m.group+":"+m.name] = m.to
+	case *groupReshaped:
+		s.reshaped(m.cfg)
 	case *groupStopped:
 		s.toStop = s.toStop[:len(s.toStop)-1]
 		s.stopNext(c)

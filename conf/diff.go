@@ -33,7 +33,7 @@ func (g *Group) Equal(o *Group) bool {
 		}
 	}
 	return g.Name == o.Name && g.Priority == o.Priority &&
-		slices.EqualFunc(g.Processes, o.Processes, (*Process).equal)
+		slices.EqualFunc(g.Processes, o.Processes, (*Process).Equal)
 }
 
 func sameSet(a, b []string) bool {
@@ -43,9 +43,9 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
-// equal compares the settings the reference compares; a logfile that is
+// Equal compares the settings the reference compares; a logfile that is
 // AUTO on either side is not compared, as in the reference.
-func (p *Process) equal(o *Process) bool {
+func (p *Process) Equal(o *Process) bool {
 	logEq := func(a, b LogConfig) bool {
 		if a.Logfile != AutoLog && b.Logfile != AutoLog && a.Logfile != b.Logfile {
 			return false
@@ -83,6 +83,41 @@ func (p *Process) equal(o *Process) bool {
 		p.StopAsGroup == o.StopAsGroup && p.KillAsGroup == o.KillAsGroup &&
 		slices.Equal(p.ExitCodes, o.ExitCodes) && p.RedirectStderr == o.RedirectStderr &&
 		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL
+}
+
+// Reshapable reports whether a running group old may become new by
+// replacing, adding and removing processes alone, leaving the others
+// running: both must be plain program groups of the same priority. A pool's
+// buffer and subscriptions and an fcgi group's socket belong to the whole
+// group, which is restarted as the reference always does.
+func Reshapable(old, new *Group) bool {
+	return old != nil && new != nil && old.Name == new.Name && old.Kind == KindProgram &&
+		new.Kind == KindProgram && old.Priority == new.Priority
+}
+
+// DiffProcesses names the processes of group config new that old lacks
+// (added), those whose settings differ (changed), both in new's order, and
+// old's processes new lacks (removed), in old's order.
+func DiffProcesses(old, new *Group) (added, changed, removed []string) {
+	was := map[string]*Process{}
+	for _, p := range old.Processes {
+		was[p.Name] = p
+	}
+	is := map[string]bool{}
+	for _, p := range new.Processes {
+		is[p.Name] = true
+		if o, ok := was[p.Name]; !ok {
+			added = append(added, p.Name)
+		} else if !p.Equal(o) {
+			changed = append(changed, p.Name)
+		}
+	}
+	for _, p := range old.Processes {
+		if !is[p.Name] {
+			removed = append(removed, p.Name)
+		}
+	}
+	return added, changed, removed
 }
 
 // Diff names the groups reread reports between the running config old and

@@ -1,0 +1,206 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"supervisord/conf"
+)
+
+// Reshaping a group applies a changed group config process by process: the
+// processes whose settings changed are stopped and started again from the new
+// config, new ones (a larger numprocs) are added, dropped ones stopped and
+// removed, and every other process keeps running untouched. The reference
+// restarts the whole group instead (its issues 1154 and 177).
+
+type (
+	// reshapeGroup asks a group actor to become cfg, answered with *Result
+	// once the old processes are gone and the new ones exist (before they
+	// have autostarted).
+	reshapeGroup struct{ cfg *conf.Group }
+	// groupReshaped tells the supervisor which processes a group now has.
+	groupReshaped struct{ cfg *conf.Group }
+)
+
+func (*reshapeGroup) isMessage()  {}
+func (*groupReshaped) isMessage() {}
+
+// UpdateGroup replaces a running group's config with g, a changed config of
+// the same name from a reread, touching only what changed: processes whose
+// settings differ are restarted, new ones added and autostarted, dropped
+// ones stopped and removed. Where the group itself changed (see
+// conf.Reshapable) it is stopped, removed and added again, as the reference's
+// update does.
+func (d *Daemon) UpdateGroup(ctx context.Context, g *conf.Group) error {
+	var old *conf.Group
+	for _, o := range d.Groups() {
+		if o.Name == g.Name {
+			old = o
+		}
+	}
+	if old == nil {
+		return ErrBadName
+	}
+	if !conf.Reshapable(old, g) {
+		if err := d.StopGroup(ctx, g.Name); err != nil {
+			return fmt.Errorf("stopping %s: %w", g.Name, err)
+		}
+		if err := d.RemoveGroup(ctx, g.Name); err != nil {
+			return fmt.Errorf("removing %s: %w", g.Name, err)
+		}
+		if err := d.AddGroup(ctx, g); err != nil {
+			return fmt.Errorf("adding %s: %w", g.Name, err)
+		}
+		return nil
+	}
+	// Stops are answered once done (SIGKILL after stopwaitsecs at the
+	// latest); the timeout is only a backstop.
+	timeout := askTimeout
+	for _, p := range old.Processes {
+		timeout = max(timeout, p.StopWaitSecs+askTimeout)
+	}
+	if _, err := d.ask(ctx, d.sys.NewLocalPID(d.root.Id+"/"+g.Name), &reshapeGroup{cfg: g}, timeout); err != nil {
+		return fmt.Errorf("updating %s: %w", g.Name, err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	groups := slices.Clone(d.groups)
+	for i, o := range groups {
+		if o.Name == g.Name {
+			groups[i] = g
+		}
+	}
+	d.groups = groups
+	return nil
+}
+
+// reshape runs a reshapeGroup request in three steps, without blocking the
+// mailbox: stop the processes that go (changed or dropped) and wait until
+// each is in a stopped state, stop their actors and wait until their names
+// are free, then spawn the new ones and autostart them in order.
+func (g *group) reshape(c actor.Context, cfg *conf.Group) {
+	replyTo := c.Sender()
+	added, changed, removed := conf.DiffProcesses(g.cfg, cfg)
+	going := map[string]bool{}
+	for _, name := range append(slices.Clone(changed), removed...) {
+		going[name] = true
+	}
+	// A process not yet asked to autostart must not be: it is about to be
+	// stopped. The head of the queue has been asked; its answer comes
+	// before anything else from it.
+	if len(g.autostarting) > 1 {
+		g.autostarting = slices.DeleteFunc(g.autostarting[1:], func(pid *actor.PID) bool {
+			return going[g.nameOf(pid)]
+		})
+		g.autostarting = slices.Insert(g.autostarting, 0, g.autostarting[0])
+	}
+
+	var stops []*actor.Future
+	for _, pc := range g.cfg.StopOrder() {
+		if going[pc.Name] {
+			pid := g.byName[pc.Name]
+			c.RequestFuture(pid, &stopProcess{}, askTimeout) // NOT_RUNNING is fine
+			stops = append(stops, c.RequestFuture(pid, &awaitStopped{}, pc.StopWaitSecs+askTimeout))
+		}
+	}
+	g.awaitAll(c, stops, func() {
+		// Gone from the group's view before the actors stop, so a stopGroup
+		// meanwhile waits for none of them.
+		var ends []*actor.Future
+		for name := range going {
+			pid := g.byName[name]
+			delete(g.byName, name)
+			delete(g.state, name)
+			g.procs = slices.DeleteFunc(g.procs, pid.Equal)
+			ends = append(ends, c.StopFuture(pid))
+		}
+		g.awaitAll(c, ends, func() {
+			if g.shuttingDown {
+				// A stopping actor must not grow children: its stop waits
+				// for the ones it knows of.
+				c.Send(replyTo, &Result{ErrShuttingDown})
+				return
+			}
+			fresh := map[string]bool{}
+			for _, name := range append(slices.Clone(changed), added...) {
+				fresh[name] = true
+			}
+			g.cfg = cfg
+			g.procs = g.procs[:0]
+			var start []*actor.PID
+			for _, pc := range cfg.Processes {
+				if fresh[pc.Name] {
+					start = append(start, g.spawnProcess(c, pc))
+				}
+				g.procs = append(g.procs, g.byName[pc.Name])
+			}
+			c.Send(g.rt.supervisor, &groupReshaped{cfg: cfg})
+			c.Send(replyTo, &Result{})
+			g.rt.log.Info(fmt.Sprintf("updated process group %s in place (changed: %s; added: %s; removed: %s)",
+				cfg.Name, orNone(changed), orNone(added), orNone(removed)))
+			if len(start) > 0 {
+				idle := len(g.autostarting) == 0
+				g.autostarting = append(g.autostarting, start...)
+				if idle {
+					g.autostartNext(c)
+				}
+			}
+		})
+	})
+}
+
+// awaitAll runs then on the actor once every future has completed, whatever
+// its outcome: a process that cannot answer is gone already.
+func (g *group) awaitAll(c actor.Context, fs []*actor.Future, then func()) {
+	if len(fs) == 0 {
+		then()
+		return
+	}
+	left := len(fs)
+	for _, f := range fs {
+		c.ReenterAfter(f, func(any, error) {
+			if left--; left == 0 {
+				then()
+			}
+		})
+	}
+}
+
+// nameOf is the process name of one of the group's process actors.
+func (g *group) nameOf(pid *actor.PID) string {
+	return pid.Id[strings.LastIndexByte(pid.Id, '/')+1:]
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// reshaped records a reshaped group's processes for the shutdown report.
+func (s *supervisor) reshaped(cfg *conf.Group) {
+	at := slices.IndexFunc(s.procs, func(p *conf.Process) bool { return p.Group == cfg.Name })
+	if at < 0 {
+		at = len(s.procs)
+	}
+	keep := slices.DeleteFunc(slices.Clone(s.procs), func(p *conf.Process) bool { return p.Group == cfg.Name })
+	s.procs = slices.Concat(keep[:at], cfg.Processes, keep[at:])
+	is := map[string]bool{}
+	for _, p := range cfg.Processes {
+		key := p.Group + ":" + p.Name
+		is[key] = true
+		if _, ok := s.state[key]; !ok {
+			s.state[key] = Stopped
+		}
+	}
+	for key := range s.state {
+		if strings.HasPrefix(key, cfg.Name+":") && !is[key] {
+			delete(s.state, key)
+		}
+	}
+}
