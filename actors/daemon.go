@@ -52,7 +52,9 @@ type Daemon struct {
 
 	mu      sync.RWMutex
 	groups  []*conf.Group // the groups the tree runs; replaced, never mutated
+	config  *conf.Config  // the config last read (reload.go)
 	watcher *actor.PID    // the config watcher, if Watch started one
+	reload  ReloadStatus
 }
 
 // Start spawns the supervision tree for cfg and starts the autostart programs
@@ -81,7 +83,7 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return lib }),
 		actor.WithDeadLetterRequestLogging(false),
 	)
-	d := &Daemon{sys: sys, groups: cfg.Groups, done: make(chan struct{})}
+	d := &Daemon{sys: sys, groups: cfg.Groups, config: cfg, done: make(chan struct{})}
 	treeDone := make(chan struct{})
 	props := actor.PropsFromProducer(func() actor.Actor { return newSupervisor(cfg, rt, treeDone) },
 		actor.WithGuardian(actor.NewOneForOneStrategy(0, time.Second, actor.DefaultDecider)),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -42,6 +43,7 @@ func (d *Daemon) Watch(running *conf.Config, reread func() (*conf.Config, error)
 	}
 	d.mu.Lock()
 	d.watcher = pid
+	d.reload = ReloadStatus{Watching: true, Files: running.Files}
 	d.mu.Unlock()
 	return nil
 }
@@ -128,11 +130,14 @@ func (w *watcher) Receive(c actor.Context) {
 // nil when none was.
 func (w *watcher) apply() *conf.Config {
 	cfg, err := w.reread()
+	read := time.Now()
 	if err != nil {
 		// conf's errors name the file, line, section and option.
 		w.log.Error("autoreload: the changed config is not applied: " + err.Error())
+		w.d.recordReload(func(r *ReloadStatus) { r.Read, r.Err = read, err })
 		return nil
 	}
+	w.d.SetConfig(cfg)
 	if !reflect.DeepEqual(cfg.Supervisord, w.running.Supervisord) ||
 		!reflect.DeepEqual(cfg.UnixHTTPServers, w.running.UnixHTTPServers) ||
 		!reflect.DeepEqual(cfg.InetHTTPServers, w.running.InetHTTPServers) {
@@ -151,6 +156,10 @@ func (w *watcher) apply() *conf.Config {
 	if err != nil {
 		w.log.Error("autoreload: " + err.Error())
 	}
+	w.d.recordReload(func(r *ReloadStatus) {
+		*r = ReloadStatus{Watching: true, Files: cfg.Files, Read: read, Err: err,
+			Applied: time.Now(), Added: added, Changed: changed, Removed: removed}
+	})
 	return cfg
 }
 
@@ -164,6 +173,13 @@ func (w *watcher) watch(cfg *conf.Config) {
 	}
 	for _, g := range cfg.IncludeGlobs {
 		if dir := filepath.Dir(g); !strings.ContainsAny(dir, "*?[") {
+			// A directory that does not exist yet is noticed from the
+			// nearest one that does.
+			for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+				if _, err := os.Stat(dir); err == nil {
+					break
+				}
+			}
 			want[dir] = true
 		}
 	}
@@ -191,6 +207,10 @@ func (w *watcher) relevant(path string) bool {
 	}
 	for _, g := range w.running.IncludeGlobs {
 		if ok, _ := filepath.Match(g, path); ok {
+			return true
+		}
+		// The include directory, or one above it, appearing.
+		if dir := filepath.Dir(g); dir == path || strings.HasPrefix(dir, path+string(filepath.Separator)) {
 			return true
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"sync/atomic"
 
 	"supervisord/actors"
@@ -28,7 +27,7 @@ var stateNames = map[int]string{StateFatal: "FATAL", StateRunning: "RUNNING", St
 // Options are what the API needs from the daemon around the tree.
 type Options struct {
 	Tree   *actors.Daemon
-	Config *conf.Config // the config the tree runs
+	Config *conf.Config // the config the daemon started with ([supervisord] settings)
 	PID    int          // the daemon's pid
 	Log    *slog.Logger // the main log
 	// ReopenMainLog reopens the main log after clearLog removed its file.
@@ -45,9 +44,6 @@ type Handler struct {
 	opts    Options
 	state   atomic.Int32
 	methods map[string]method
-
-	mu     sync.Mutex
-	reread *conf.Config // the config last read by reloadConfig, for addProcessGroup
 }
 
 // New returns the API for one tree. It reports RUNNING until SetState says

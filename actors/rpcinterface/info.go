@@ -98,7 +98,7 @@ func (h *Handler) getAllConfigInfo(ctx context.Context, _ []any) (any, error) {
 	for _, g := range h.opts.Tree.Groups() {
 		active[g.Name] = true
 	}
-	cfg := h.latestConfig()
+	cfg := h.opts.Tree.Config()
 	type entry struct {
 		name string
 		s    xmlrpc.Struct
@@ -171,16 +171,6 @@ func configStruct(g *conf.Group, p *conf.Process, inuse bool, in actors.ProcessI
 	}
 }
 
-// latestConfig is the config reloadConfig last read, or the running one.
-func (h *Handler) latestConfig() *conf.Config {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.reread != nil {
-		return h.reread
-	}
-	return h.opts.Config
-}
-
 func (h *Handler) reloadConfig(context.Context, []any) (any, error) {
 	cfg, err := h.opts.Reread()
 	if err != nil {
@@ -191,9 +181,7 @@ func (h *Handler) reloadConfig(context.Context, []any) (any, error) {
 		}
 		return nil, fault(xmlrpc.FaultCantReread, msg)
 	}
-	h.mu.Lock()
-	h.reread = cfg
-	h.mu.Unlock()
+	h.opts.Tree.SetConfig(cfg)
 	added, changed, removed := conf.Diff(&conf.Config{Groups: h.opts.Tree.Groups()}, cfg)
 	list := func(s []string) []string {
 		if s == nil {
@@ -206,7 +194,7 @@ func (h *Handler) reloadConfig(context.Context, []any) (any, error) {
 
 func (h *Handler) addProcessGroup(ctx context.Context, params []any) (any, error) {
 	name, _ := str(params[0])
-	for _, g := range h.latestConfig().Groups {
+	for _, g := range h.opts.Tree.Config().Groups {
 		if g.Name == name {
 			if err := h.opts.Tree.AddGroup(ctx, g); err != nil {
 				return nil, asFault(err, name)

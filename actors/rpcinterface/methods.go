@@ -33,6 +33,7 @@ type method struct {
 	names    []string // parameter names, for methodHelp
 	help     string
 	guarded  bool // fails with SHUTDOWN_STATE once the daemon is stopping
+	unlisted bool // one of ours, not in listMethods (extensions.go)
 }
 
 func (h *Handler) table() map[string]method {
@@ -88,6 +89,7 @@ func (h *Handler) table() map[string]method {
 	} {
 		m[alias] = m[of]
 	}
+	h.extensions(m)
 	for name, me := range m {
 		if strings.HasPrefix(name, "system.") || name == "supervisor.sendRemoteCommEvent" {
 			me.guarded = false
@@ -657,8 +659,10 @@ func (h *Handler) sendRemoteCommEvent(_ context.Context, params []any) (any, err
 
 func (h *Handler) listMethods(context.Context, []any) (any, error) {
 	names := make([]string, 0, len(h.methods))
-	for n := range h.methods {
-		names = append(names, n)
+	for n, m := range h.methods {
+		if !m.unlisted {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names, nil

@@ -13,6 +13,9 @@ import (
 type command struct {
 	run  func(c *CLI, arg string) (stop bool, err error)
 	help func(c *CLI) // nil for EOF, which has no help
+	// ours marks a command the reference lacks; help lists those apart,
+	// the way the reference lists a plugin's commands.
+	ours bool
 }
 
 // commands holds every action; the shell's vocabulary and "help" list
@@ -21,28 +24,29 @@ var commands map[string]*command
 
 func init() {
 	commands = map[string]*command{
-		"add":      {run: (*CLI).doAdd, help: helpAdd},
-		"avail":    {run: (*CLI).doAvail, help: helpAvail},
-		"clear":    {run: (*CLI).doClear, help: helpClear},
-		"exit":     {run: (*CLI).doQuit, help: helpExit},
-		"fg":       {run: (*CLI).doFg, help: helpFg},
-		"help":     {run: (*CLI).doHelp},
-		"maintail": {run: (*CLI).doMaintail, help: helpMaintail},
-		"open":     {run: (*CLI).doOpen, help: helpOpen},
-		"pid":      {run: (*CLI).doPid, help: helpPid},
-		"quit":     {run: (*CLI).doQuit, help: helpQuit},
-		"reload":   {run: (*CLI).doReload, help: helpReload},
-		"remove":   {run: (*CLI).doRemove, help: helpRemove},
-		"reread":   {run: (*CLI).doReread, help: helpReread},
-		"restart":  {run: (*CLI).doRestart, help: helpRestart},
-		"shutdown": {run: (*CLI).doShutdown, help: helpShutdown},
-		"signal":   {run: (*CLI).doSignal, help: helpSignal},
-		"start":    {run: (*CLI).doStart, help: helpStart},
-		"status":   {run: (*CLI).doStatus, help: helpStatus},
-		"stop":     {run: (*CLI).doStop, help: helpStop},
-		"tail":     {run: (*CLI).doTail, help: helpTail},
-		"update":   {run: (*CLI).doUpdate, help: helpUpdate},
-		"version":  {run: (*CLI).doVersion, help: helpVersion},
+		"add":        {run: (*CLI).doAdd, help: helpAdd},
+		"autoreload": {run: (*CLI).doAutoreload, help: helpAutoreload, ours: true},
+		"avail":      {run: (*CLI).doAvail, help: helpAvail},
+		"clear":      {run: (*CLI).doClear, help: helpClear},
+		"exit":       {run: (*CLI).doQuit, help: helpExit},
+		"fg":         {run: (*CLI).doFg, help: helpFg},
+		"help":       {run: (*CLI).doHelp},
+		"maintail":   {run: (*CLI).doMaintail, help: helpMaintail},
+		"open":       {run: (*CLI).doOpen, help: helpOpen},
+		"pid":        {run: (*CLI).doPid, help: helpPid},
+		"quit":       {run: (*CLI).doQuit, help: helpQuit},
+		"reload":     {run: (*CLI).doReload, help: helpReload},
+		"remove":     {run: (*CLI).doRemove, help: helpRemove},
+		"reread":     {run: (*CLI).doReread, help: helpReread},
+		"restart":    {run: (*CLI).doRestart, help: helpRestart},
+		"shutdown":   {run: (*CLI).doShutdown, help: helpShutdown},
+		"signal":     {run: (*CLI).doSignal, help: helpSignal},
+		"start":      {run: (*CLI).doStart, help: helpStart},
+		"status":     {run: (*CLI).doStatus, help: helpStatus},
+		"stop":       {run: (*CLI).doStop, help: helpStop},
+		"tail":       {run: (*CLI).doTail, help: helpTail},
+		"update":     {run: (*CLI).doUpdate, help: helpUpdate},
+		"version":    {run: (*CLI).doVersion, help: helpVersion},
 		// What the shell runs at end of input; typing it works too.
 		"EOF": {run: (*CLI).doEOF},
 	}
@@ -126,18 +130,27 @@ func (c *CLI) doHelp(arg string) (bool, error) {
 	case topic == "help":
 		helpHelp(c)
 	case arg == "":
-		c.output("")
-		header := "default commands (type help <topic>):"
-		c.output(header)
-		c.output(strings.Repeat("=", len(header)))
-		var documented []string
+		var documented, ours []string
 		for _, name := range vocabulary() {
-			if commands[name].help != nil {
+			switch cmd := commands[name]; {
+			case cmd.help == nil:
+			case cmd.ours:
+				ours = append(ours, name)
+			default:
 				documented = append(documented, name)
 			}
 		}
-		c.output(columnize(documented, 79))
-		c.output("")
+		for _, topics := range []struct {
+			kind  string
+			names []string
+		}{{"default", documented}, {"extra", ours}} {
+			c.output("")
+			header := topics.kind + " commands (type help <topic>):"
+			c.output(header)
+			c.output(strings.Repeat("=", len(header)))
+			c.output(columnize(topics.names, 79))
+			c.output("")
+		}
 	default:
 		if cmd := commands[arg]; cmd != nil && cmd.help != nil {
 			cmd.help(c)

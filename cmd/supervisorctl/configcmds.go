@@ -311,6 +311,15 @@ func (c *CLI) doUpdate(arg string) (bool, error) {
 		if skip(g) {
 			continue
 		}
+		// Our daemon restarts only the processes that changed; the
+		// reference's restarts the whole group. Both say the same.
+		if _, ok, err := c.callOurs("config.updateProcessGroup", g); err != nil {
+			return false, err
+		} else if ok {
+			c.output(g + ": stopped")
+			c.output(g + ": updated process group")
+			continue
+		}
 		if _, err := c.call("stopProcessGroup", g); err != nil {
 			return false, err
 		}

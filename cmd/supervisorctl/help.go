@@ -132,6 +132,12 @@ func helpUpdate(c *CLI) {
 		"update <gname> [...]\tDo that for the named groups only")
 }
 
+func helpAutoreload(c *CLI) {
+	helpLines(c,
+		"autoreload\t\tShow whether supervisord applies config edits by itself,",
+		"\t\t\tthe files it watches, and how the last edit it read ended")
+}
+
 func helpVersion(c *CLI) {
 	helpLines(c, "version\t\t\tPrint the version of the supervisord we talk to")
 }

@@ -1,0 +1,67 @@
+package rpcinterface
+
+import (
+	"context"
+	"time"
+
+	"supervisord/protocol/xmlrpc"
+)
+
+// Methods of our own, beyond the reference's API. They live in the config.
+// namespace and are left out of system.listMethods, so everything the
+// reference answers stays byte-for-byte the same; methodHelp and
+// methodSignature describe them.
+func (h *Handler) extensions(m map[string]method) {
+	x := func(fn func(context.Context, []any) (any, error), help string, sig []string, names ...string) method {
+		return method{fn: fn, sig: sig, required: len(sig) - 1, names: names, help: help, guarded: true, unlisted: true}
+	}
+	m["config.getReloadStatus"] = x(h.getReloadStatus,
+		"What automatic reload did last: {enabled, files, last_read, error, last_applied, added, changed, removed}; "+
+			"error is why the change last read was not applied, empty when it was.", []string{"struct"})
+	m["config.updateProcessGroup"] = x(h.updateProcessGroup,
+		"Apply the config last read by reloadConfig to a changed group, restarting only its changed processes.",
+		[]string{"boolean", "string"}, "name")
+}
+
+func (h *Handler) getReloadStatus(context.Context, []any) (any, error) {
+	r := h.opts.Tree.ReloadStatus()
+	stamp := func(t time.Time) int {
+		if t.IsZero() {
+			return 0
+		}
+		return int(t.Unix())
+	}
+	errText := ""
+	if r.Err != nil {
+		errText = r.Err.Error()
+	}
+	list := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	return xmlrpc.Struct{
+		{Name: "enabled", Value: r.Watching},
+		{Name: "files", Value: list(r.Files)},
+		{Name: "last_read", Value: stamp(r.Read)},
+		{Name: "error", Value: errText},
+		{Name: "last_applied", Value: stamp(r.Applied)},
+		{Name: "added", Value: list(r.Added)},
+		{Name: "changed", Value: list(r.Changed)},
+		{Name: "removed", Value: list(r.Removed)},
+	}, nil
+}
+
+func (h *Handler) updateProcessGroup(ctx context.Context, params []any) (any, error) {
+	name, _ := str(params[0])
+	for _, g := range h.opts.Tree.Config().Groups {
+		if g.Name == name {
+			if err := h.opts.Tree.UpdateGroup(ctx, g); err != nil {
+				return nil, asFault(err, name)
+			}
+			return true, nil
+		}
+	}
+	return nil, fault(xmlrpc.FaultBadName, name)
+}
