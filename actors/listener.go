@@ -13,7 +13,8 @@ import (
 // process: it reads the process's stdout for READY and RESULT, and writes
 // envelopes to its stdin.
 //
-// Accepts: *logChunk (the listener's stdout), *deliver (from the pool).
+// Accepts: *logChunk (the listener's stdout, passed on to its stdout
+// logger), *deliver (from the pool).
 // Emits *listenerReady, *listenerResult and, when it stops (its process
 // exited), *listenerGone to the pool. Parent: the listener's process actor,
 // which starts one per spawn and stops it when the process is reaped.
@@ -24,17 +25,24 @@ type listener struct {
 	stdin    *stdinWriter
 	rt       *runtime
 	out      *events.ListenerOutput
+	log      *actor.PID // the process's stdout logger, nil when none
 }
 
-func newListener(name, poolName string, pool *actor.PID, stdin *stdinWriter, rt *runtime) actor.Actor {
-	return &listener{name: name, pool: pool, poolName: poolName, stdin: stdin, rt: rt, out: events.NewListenerOutput()}
+func newListener(name, poolName string, pool *actor.PID, stdin *stdinWriter, log *actor.PID, rt *runtime) actor.Actor {
+	return &listener{name: name, pool: pool, poolName: poolName, stdin: stdin, log: log, rt: rt, out: events.NewListenerOutput()}
 }
 
 func (l *listener) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *logChunk:
-		signals := l.out.Feed(m.data)
-		m.release()
+		signals := l.out.Feed(m.data) // copies what it keeps
+		if l.log != nil {
+			// What the listener says is also its stdout log, as with the
+			// reference.
+			c.Send(l.log, m)
+		} else {
+			m.release()
+		}
 		for _, sig := range signals {
 			l.handle(c, sig)
 		}

@@ -472,7 +472,7 @@ func (p *process) spawn(c actor.Context) error {
 		// A listener's stdout speaks the protocol; its stdin carries events.
 		p.stdin = newStdinWriter(proc.Stdin)
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return newListener(p.cfg.Name, p.cfg.Group, p.pool, p.stdin, p.rt)
+			return newListener(p.cfg.Name, p.cfg.Group, p.pool, p.stdin, p.stdout, p.rt)
 		})
 		p.listener, err = c.SpawnNamed(props, "listener-"+strconv.FormatUint(gen, 10))
 		if err != nil {

@@ -23,6 +23,7 @@ command=/usr/bin/python3 -u %s {dir}/events.txt %s
 events=PROCESS_STATE,REMOTE_COMMUNICATION
 startsecs=1
 autorestart=true
+stdout_logfile={dir}/rec.out
 
 [program:prog]
 command=/bin/sleep 1000
@@ -62,7 +63,22 @@ func TestEventListenerTranscript(t *testing.T) {
 		if out := testkit.PyRPC(t, d, "call('supervisor.sendRemoteCommEvent', 'greeting', 'hello\\nworld')"); !strings.HasSuffix(out, "\ntrue\n") {
 			t.Fatalf("sendRemoteCommEvent: %s", out)
 		}
-		return recorded(t, d, 5)
+		events := recorded(t, d, 5)
+		// What the listener wrote is its stdout log, as with the reference.
+		wantOut := "READY\n" + strings.Repeat("RESULT 2\nOKREADY\n", 5)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			b, _ := os.ReadFile(filepath.Join(d.Dir, "rec.out"))
+			if string(b) == wantOut {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s: the listener's stdout log holds %q, want %q", binary, b, wantOut)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return events
 	}
 	ours := transcript(t, bin)
 	const want = `ver:3.0 server:supervisor serial:0 pool:rec poolserial:0 eventname:PROCESS_STATE_STARTING len:N
