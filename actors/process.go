@@ -442,9 +442,9 @@ func (p *process) spawn(c actor.Context) error {
 		p.spawnFailed(c, err.Error())
 		return nil
 	}
-	argv := append([]string{path}, p.cfg.Argv[1:]...)
 	spec := child.Spec{
-		Argv:           argv,
+		Path:           path,
+		Argv:           p.cfg.Argv,
 		Dir:            p.cfg.Directory,
 		Env:            env,
 		UID:            p.cfg.UID,

@@ -33,9 +33,11 @@ func (d *Daemon) Watch(running *conf.Config, reread func() (*conf.Config, error)
 	if err != nil {
 		return fmt.Errorf("supervisor: cannot watch the config: %w", err)
 	}
-	props := actor.PropsFromProducer(func() actor.Actor {
-		return &watcher{d: d, fw: fw, running: running, reread: reread, log: log}
-	})
+	w := &watcher{d: d, fw: fw, running: running, reread: reread, log: log}
+	// Watching starts before Watch returns, so no edit made after it is
+	// missed while the actor starts.
+	w.watch(running)
+	props := actor.PropsFromProducer(func() actor.Actor { return w })
 	pid, err := d.sys.Root.SpawnNamed(props, "config:watcher")
 	if err != nil {
 		fw.Close()
@@ -80,7 +82,6 @@ func (w *watcher) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *actor.Started:
 		w.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
-		w.watch(w.running)
 		self, root := c.Self(), c.ActorSystem().Root
 		go func() {
 			for ev := range w.fw.Events {

@@ -25,8 +25,12 @@ import (
 
 // Spec says how to start one program.
 type Spec struct {
-	Argv []string // Argv[0] is the resolved path to execute
-	Dir  string   // working directory; empty keeps the daemon's
+	// Path is the resolved file to execute; Argv is the command as
+	// written, Argv[0] unresolved, as the reference passes it to execve.
+	// An empty Path executes Argv[0].
+	Path string
+	Argv []string
+	Dir  string // working directory; empty keeps the daemon's
 	Env  []string
 	// UID and GID switch the child to another user when the daemon is root;
 	// -1 keeps the daemon's. A UID equal to the daemon's is not a switch.
@@ -235,16 +239,16 @@ func sweep() {
 // reaped; it must not block.
 func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 	attr := &syscall.SysProcAttr{Setpgid: true}
-	if cred, err := credential(spec.UID, spec.GID); err != nil {
-		return nil, err
-	} else if cred != nil {
-		attr.Credential = cred
+	cred, credErr := credential(spec.UID, spec.GID)
+	attr.Credential = cred
+	path, argv := spec.Path, spec.Argv
+	if path == "" {
+		path = argv[0]
 	}
-	path, argv := spec.Argv[0], spec.Argv
 	if spec.Umask != nil {
 		// The fork hook has no umask; a shim of ourselves sets it and execs.
+		argv = append([]string{shimArg0, strconv.FormatUint(uint64(*spec.Umask), 8), path}, spec.Argv...)
 		path = "/proc/self/exe"
-		argv = append([]string{shimArg0, strconv.FormatUint(uint64(*spec.Umask), 8), spec.Argv[0]}, spec.Argv...)
 	}
 
 	var parent, child []*os.File
@@ -283,16 +287,39 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 		Sys:   attr,
 	}
 	reaping.mu.Lock()
-	pid, err := syscall.ForkExec(path, argv, pa)
+	var pid int
+	err = credErr
+	if err == nil {
+		pid, err = syscall.ForkExec(path, argv, pa)
+	}
+	standIn := err != nil && !forkFailed(err)
+	if err != nil && credErr == nil {
+		err = spawnError(spec, err)
+	}
+	if standIn {
+		// The child could not become the program. The reference's child
+		// reports that on its stderr and exits 127; a stand-in does the
+		// same, so logs, exit and state follow the reference's path.
+		pa.Dir, pa.Sys = "", &syscall.SysProcAttr{Setpgid: true}
+		if standIn, serr := syscall.ForkExec("/proc/self/exe", []string{failArg0, err.Error()}, pa); serr == nil {
+			pid, err = standIn, nil
+		}
+	}
 	if err == nil {
 		reaping.live[pid] = onExit
 	}
 	reaping.mu.Unlock()
 	if err != nil {
 		closeAll(parent)
-		return nil, spawnError(spec, err)
+		return nil, err
 	}
 	return &Proc{Pid: pid, Stdin: parent[0], Stdout: parent[1], Stderr: parent[2]}, nil
+}
+
+// forkFailed tells a failed fork (no child at all, which the reference
+// reports as a spawn error) from a child that failed to set itself up.
+func forkFailed(err error) bool {
+	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.ENOMEM)
 }
 
 func uniq(fs []*os.File) []*os.File {

@@ -3,6 +3,7 @@ package child
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -179,19 +180,53 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-func TestSpawnErrors(t *testing.T) {
+// A child that cannot become its program says why on its stderr and exits
+// 127, as the reference's does.
+func TestSpawnFailuresExit127(t *testing.T) {
 	r, _ := newReaper(t)
-	spec := sh("true")
-	spec.Dir = "/no/such/dir"
-	if _, err := r.Start(spec, func(ExitStatus) {}); err == nil || err.Error() != "couldn't chdir to /no/such/dir: ENOENT" {
-		t.Errorf("bad directory: %v", err)
+	notExec := filepath.Join(t.TempDir(), "not-a-program")
+	if err := os.WriteFile(notExec, []byte{0, 1, 2, 3}, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	umask := os.FileMode(0o22)
+	cases := []struct {
+		name string
+		spec func() Spec
+		want string
+	}{
+		{"bad directory", func() Spec { s := sh("true"); s.Dir = "/no/such/dir"; return s },
+			"supervisor: couldn't chdir to /no/such/dir: ENOENT\n"},
+		{"exec format", func() Spec { return Spec{Path: notExec, Argv: []string{"not-a-program"}} },
+			"supervisor: couldn't exec not-a-program: ENOEXEC\n"},
+		{"exec format under umask", func() Spec { return Spec{Path: notExec, Argv: []string{"not-a-program"}, Umask: &umask} },
+			"supervisor: couldn't exec not-a-program: ENOEXEC\n"},
 	}
 	if os.Getuid() != 0 {
-		spec = sh("true")
-		spec.UID = os.Getuid() + 1
-		if _, err := r.Start(spec, func(ExitStatus) {}); err == nil || !strings.Contains(err.Error(), "Can't drop privilege as nonroot user") {
-			t.Errorf("setuid as non-root: %v", err)
-		}
+		cases = append(cases, struct {
+			name string
+			spec func() Spec
+			want string
+		}{"setuid as non-root", func() Spec { s := sh("true"); s.UID = os.Getuid() + 1; return s },
+			fmt.Sprintf("supervisor: couldn't setuid to %d: Can't drop privilege as nonroot user\n", os.Getuid()+1)})
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			exits := make(chan ExitStatus, 1)
+			p, err := r.Start(tc.spec(), func(st ExitStatus) { exits <- st })
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			defer p.Stdin.Close()
+			defer p.Stdout.Close()
+			stderr, _ := io.ReadAll(p.Stderr)
+			p.Stderr.Close()
+			if want := tc.want + "supervisor: child process was not spawned\n"; string(stderr) != want {
+				t.Errorf("stderr %q, want %q", stderr, want)
+			}
+			if st := <-exits; st.ExitCode() != 127 {
+				t.Errorf("exit status %d, want 127", st.ExitCode())
+			}
+		})
 	}
 }
 
