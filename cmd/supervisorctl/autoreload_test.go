@@ -37,17 +37,6 @@ programs=a,b
 `
 }
 
-// writeOver replaces path the way editors do: a new file renamed over it.
-func writeOver(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.WriteFile(path+".tmp", []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func spawnCounts(log string, names ...string) map[string]int {
 	out := map[string]int{}
 	for _, n := range names {
@@ -97,10 +86,10 @@ func TestAutoReloadAsUsersSeeIt(t *testing.T) {
 		return testkit.RunCtl(t, oursCtl(), dir, "", append([]string{"-c", d.Conf}, args...)...)
 	}
 
-	writeOver(t, filepath.Join(dir, "conf.d", "inc.conf"), "[program:inc]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
+	testkit.WriteOver(t, filepath.Join(dir, "conf.d", "inc.conf"), "[program:inc]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
 	d.WaitLog(t, "success: inc entered RUNNING", 10*time.Second)
 
-	writeOver(t, d.Conf, reloadConf(dir, "5", "/bin/sleep 1001", ""))
+	testkit.WriteOver(t, d.Conf, reloadConf(dir, "5", "/bin/sleep 1001", ""))
 	d.WaitLog(t, `updated process group w in place \(changed: none; added: w_3, w_4; removed: none\)`, 10*time.Second)
 	d.WaitLog(t, `updated process group g in place \(changed: b; added: none; removed: none\)`, 10*time.Second)
 	d.WaitLog(t, "success: w_4 entered RUNNING", 10*time.Second)
@@ -123,14 +112,14 @@ func TestAutoReloadAsUsersSeeIt(t *testing.T) {
 	d.WaitLog(t, "autoreload: removed process group inc", 10*time.Second)
 	d.WaitLog(t, "stopped: inc ", 10*time.Second)
 
-	writeOver(t, d.Conf, reloadConf(dir, "many", "/bin/sleep 1001", ""))
+	testkit.WriteOver(t, d.Conf, reloadConf(dir, "many", "/bin/sleep 1001", ""))
 	d.WaitLog(t, "autoreload: the changed config is not applied", 10*time.Second)
 	r = ctl("autoreload")
 	if r.Code != 1 || !regexp.MustCompile(`last edit not applied: .*supervisord\.conf:\d+: \[program:w\] numprocs`).MatchString(r.Stdout) {
 		t.Errorf("autoreload after a bad edit:\n%s", r)
 	}
 
-	writeOver(t, d.Conf, reloadConf(dir, "2", "/bin/sleep 1001", ""))
+	testkit.WriteOver(t, d.Conf, reloadConf(dir, "2", "/bin/sleep 1001", ""))
 	d.WaitLog(t, `updated process group w in place \(changed: none; added: none; removed: w_2, w_3, w_4\)`, 10*time.Second)
 	if r := ctl("autoreload"); r.Code != 0 || strings.Contains(r.Stdout, "not applied") {
 		t.Errorf("autoreload after the fix:\n%s", r)
@@ -153,7 +142,7 @@ func TestUpdateRestartsOnlyChangedMember(t *testing.T) {
 		reloadConf("{dir}", "1", "/bin/sleep 1000", "autoreload=false\n"))
 	os.Mkdir(filepath.Join(d.Dir, "conf.d"), 0o755)
 	d.WaitLog(t, "success: b entered RUNNING", 10*time.Second)
-	writeOver(t, d.Conf, reloadConf(d.Dir, "1", "/bin/sleep 1001", "autoreload=false\n"))
+	testkit.WriteOver(t, d.Conf, reloadConf(d.Dir, "1", "/bin/sleep 1001", "autoreload=false\n"))
 	r := testkit.RunCtl(t, oursCtl(), d.Dir, "", "-c", d.Conf, "update")
 	if r.Stdout != "g: stopped\ng: updated process group\n" || r.Code != 0 {
 		t.Errorf("update printed:\n%s", r)

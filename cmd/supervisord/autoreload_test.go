@@ -11,19 +11,6 @@ import (
 	"supervisord/testkit"
 )
 
-// writeOver replaces path the way editors and config management do: a new
-// file renamed over the old one.
-func writeOver(t *testing.T, path, text string) {
-	t.Helper()
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func prog(name, command string) string {
 	return "\n[program:" + name + "]\ncommand=" + command + "\nstartsecs=0\n"
 }
@@ -41,8 +28,8 @@ func TestAutoReload(t *testing.T) {
 
 	// A changed program and a new include file: both applied, keep untouched.
 	os.Mkdir(filepath.Join(d.Dir, "conf.d"), 0o755)
-	writeOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1001"))
-	writeOver(t, filepath.Join(d.Dir, "conf.d", "new.conf"), prog("fresh", "/bin/sleep 1000"))
+	testkit.WriteOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1001"))
+	testkit.WriteOver(t, filepath.Join(d.Dir, "conf.d", "new.conf"), prog("fresh", "/bin/sleep 1000"))
 	d.WaitLog(t, "autoreload: updated process group change", 10*time.Second)
 	d.WaitLog(t, "success: fresh entered RUNNING", 10*time.Second)
 	d.WaitLog(t, "success: change entered RUNNING(?s:.*)success: change entered RUNNING", 10*time.Second)
@@ -51,13 +38,13 @@ func TestAutoReload(t *testing.T) {
 	}
 
 	// A bad edit is refused with its place named; nothing is touched.
-	writeOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+"\n[program:broken]\ncommand=/bin/true\nstartsecs=soon\n")
+	testkit.WriteOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+"\n[program:broken]\ncommand=/bin/true\nstartsecs=soon\n")
 	d.WaitLog(t, `autoreload: the changed config is not applied: .*supervisord.conf:\d+: \[program:broken\] startsecs`, 10*time.Second)
 
 	// Fixed, in a burst of writes: one update, which removes what is gone.
 	before := strings.Count(d.Log(), "reading the config again")
 	for i := range 5 {
-		writeOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+strings.Repeat("\n", i))
+		testkit.WriteOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+strings.Repeat("\n", i))
 	}
 	d.WaitLog(t, "autoreload: removed process group change", 10*time.Second)
 	time.Sleep(2 * settleForTests)
