@@ -16,14 +16,20 @@ var ticks = []time.Duration{5 * time.Second, time.Minute, time.Hour}
 // hands it to each pool subscribed to its type, in publication order.
 //
 // Accepts: *publish (from anyone), *subscribe and *unsubscribe (from the
-// supervisor), its own *tick. Emits *poolEvent to pools.
+// supervisor), *observe (answered with *Result) and *unobserve (from
+// Daemon.Subscribe), its own *tick. Emits *poolEvent to pools and
+// *observed to observers.
 // Parent: the supervisor. It has no children and keeps no events: pools
 // buffer what their listeners have not taken.
 type bus struct {
 	serial int64
 	subs   map[string]subscription // by pool PID id
-	timers *scheduler.TimerScheduler
-	now    func() time.Time
+	// observers get every event of their types without taking part in
+	// the numbering (subscribe.go): the web UI watching the tree must not
+	// change the serials listeners see.
+	observers map[string]subscription // by observer PID id
+	timers    *scheduler.TimerScheduler
+	now       func() time.Time
 }
 
 type subscription struct {
@@ -32,7 +38,7 @@ type subscription struct {
 }
 
 func newBus(now func() time.Time) actor.Actor {
-	return &bus{subs: map[string]subscription{}, now: now}
+	return &bus{subs: map[string]subscription{}, observers: map[string]subscription{}, now: now}
 }
 
 func (b *bus) Receive(c actor.Context) {
@@ -52,6 +58,11 @@ func (b *bus) Receive(c actor.Context) {
 		b.subs[m.pool.Id] = subscription{pool: m.pool, types: m.types}
 	case *unsubscribe:
 		delete(b.subs, m.pool.Id)
+	case *observe:
+		b.observers[m.pid.Id] = subscription{pool: m.pid, types: m.types}
+		c.Respond(&Result{})
+	case *unobserve:
+		delete(b.observers, m.pid.Id)
 	}
 }
 
@@ -72,11 +83,13 @@ func (b *bus) publish(c actor.Context, ev events.Event) {
 			to = append(to, s.pool)
 		}
 	}
-	if len(to) == 0 {
-		return
+	serial := int64(-1)
+	if len(to) > 0 {
+		serial = b.serial
+		for _, pool := range to {
+			c.Send(pool, &poolEvent{serial: serial, ev: ev})
+		}
+		b.serial++ // serials count from 0, as the reference's do
 	}
-	for _, pool := range to {
-		c.Send(pool, &poolEvent{serial: b.serial, ev: ev})
-	}
-	b.serial++ // serials count from 0, as the reference's do
+	b.notify(c, serial, ev)
 }
