@@ -16,6 +16,7 @@ import (
 	"supervisord/actors/httpserver"
 	"supervisord/actors/mainlog"
 	"supervisord/actors/rpcinterface"
+	"supervisord/actors/webui"
 	"supervisord/conf"
 )
 
@@ -114,6 +115,16 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	route("/RPC2", (*rpcinterface.Handler).ServeHTTP)
 	route("/logtail/", (*rpcinterface.Handler).LogTail)
 	route("/mainlogtail", (*rpcinterface.Handler).MainLogTail)
+	// Everything else is the web page (index.html, tail.html and its own
+	// resources), once the tree is up.
+	var ui atomic.Pointer[webui.Handler]
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if p := ui.Load(); p != nil {
+			p.ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	})
 	servers, err := httpserver.Start(cfg, mux, log)
 	if err != nil {
 		return c.fail(&usageError{err: err}), false // the reference's usage exit
@@ -162,6 +173,13 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		Reread: reread,
 	})
 	api.Store(h)
+	if page, err := webui.New(context.Background(), webui.Options{Tree: d, API: h, Log: log,
+		Identifier: s.Identifier}); err != nil {
+		log.Warn("no web interface: " + err.Error())
+	} else {
+		ui.Store(page)
+		defer page.Close() // before the servers close: its streams end
+	}
 	if status != nil {
 		status.done()
 		c.err = os.Stderr

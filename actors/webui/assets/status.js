@@ -1,0 +1,181 @@
+// The status page made live: actions without a reload, the table kept up
+// to date from the daemon's event stream (ui/events), a name filter and
+// ticking uptimes. Without this script the page still works with plain
+// forms and links.
+'use strict';
+(() => {
+  const table = document.getElementById('procs');
+  const message = document.getElementById('message');
+  const live = document.getElementById('live');
+  const filter = document.getElementById('filter');
+  const summary = document.getElementById('summary');
+  const order = ['running', 'starting', 'backoff', 'stopping', 'fatal', 'exited', 'stopped', 'unknown'];
+  let stopping = false;
+
+  function showMessage(text, isError) {
+    message.textContent = text;
+    message.classList.add('shown');
+    message.classList.toggle('error', !!isError);
+  }
+
+  // Actions: every POST form's buttons go through fetch; the rows follow
+  // from the event stream.
+  document.addEventListener('submit', async (ev) => {
+    const form = ev.target;
+    const button = ev.submitter;
+    if (form.method.toLowerCase() !== 'post' || !button) return;
+    ev.preventDefault();
+    if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
+    const body = new URLSearchParams(new FormData(form));
+    if (button.name) body.append(button.name, button.value);
+    button.disabled = true;
+    button.classList.add('busy');
+    try {
+      const resp = await fetch(form.getAttribute('action'), {
+        method: 'POST', body, credentials: 'same-origin',
+        headers: { 'Accept': 'application/json' },
+      });
+      let data;
+      try {
+        data = await resp.json();
+      } catch (e) {
+        data = { message: 'ERROR: ' + resp.status + ' ' + resp.statusText, error: true };
+      }
+      showMessage(data.message, data.error);
+      if (form.classList.contains('confirm')) form.remove();
+    } catch (e) {
+      showMessage('ERROR: ' + e.message, true);
+    } finally {
+      // The row may have been replaced meanwhile; then this is a no-op.
+      button.disabled = false;
+      button.classList.remove('busy');
+    }
+  });
+
+  // Uptimes tick in the browser: the server's clock, as of the row.
+  function stamp(tr) {
+    tr.dataset.skew = String(Number(tr.dataset.now) - Date.now() / 1000);
+  }
+
+  function timedelta(s) {
+    const days = Math.floor(s / 86400);
+    s %= 86400;
+    const hms = Math.floor(s / 3600) + ':' + String(Math.floor(s / 60) % 60).padStart(2, '0') + ':' + String(s % 60).padStart(2, '0');
+    if (days === 0) return hms;
+    return days + (days === 1 ? ' day, ' : ' days, ') + hms;
+  }
+
+  function tick() {
+    for (const tr of table.querySelectorAll('tr.proc[data-state="RUNNING"]')) {
+      const start = Number(tr.dataset.start);
+      if (!start) continue;
+      const now = Math.floor(Date.now() / 1000 + Number(tr.dataset.skew || 0));
+      const desc = tr.querySelector('td.desc');
+      if (desc) desc.textContent = 'pid ' + tr.dataset.pid + ', uptime ' + timedelta(Math.max(now - start, 0));
+    }
+  }
+
+  function applyFilter() {
+    const q = filter.value.trim().toLowerCase();
+    for (const tbody of table.tBodies) {
+      let shown = 0;
+      for (const tr of tbody.querySelectorAll('tr.proc')) {
+        const hide = q !== '' && !tr.dataset.name.toLowerCase().includes(q);
+        tr.hidden = hide;
+        if (!hide) shown++;
+      }
+      if (tbody.classList.contains('group')) tbody.hidden = shown === 0;
+    }
+  }
+
+  function updateSummary() {
+    const counts = {};
+    for (const tr of table.querySelectorAll('tr.proc')) {
+      const s = tr.dataset.state.toLowerCase();
+      counts[s] = (counts[s] || 0) + 1;
+    }
+    summary.replaceChildren();
+    for (const s of order) {
+      if (!counts[s]) continue;
+      if (summary.childNodes.length) summary.append(' · ');
+      const b = document.createElement('b');
+      b.textContent = counts[s];
+      summary.append(b, ' ' + s);
+    }
+  }
+
+  function refreshed() {
+    applyFilter();
+    updateSummary();
+    tick();
+  }
+
+  function replaceGroups(html) {
+    for (const tbody of Array.from(table.tBodies)) tbody.remove();
+    table.insertAdjacentHTML('beforeend', html);
+    for (const tr of table.querySelectorAll('tr.proc')) stamp(tr);
+    refreshed();
+  }
+
+  function replaceRow(namespec, html) {
+    const old = document.getElementById('p:' + namespec);
+    if (!old) return;
+    const changed = old.dataset.state;
+    old.insertAdjacentHTML('afterend', html);
+    old.remove();
+    const tr = document.getElementById('p:' + namespec);
+    stamp(tr);
+    if (tr.dataset.state !== changed) tr.classList.add('flash');
+    refreshed();
+  }
+
+  function setLive(on) {
+    live.classList.toggle('on', on);
+    live.classList.toggle('stopping', stopping);
+    live.textContent = on ? (stopping ? 'shutting down' : 'live') : 'reconnecting…';
+  }
+
+  let delay = 1000;
+  function connect() {
+    const es = new EventSource('ui/events');
+    es.addEventListener('open', () => { delay = 1000; setLive(true); });
+    es.addEventListener('snapshot', (e) => {
+      const d = JSON.parse(e.data);
+      stopping = d.stopping;
+      replaceGroups(d.html);
+      setLive(true);
+    });
+    es.addEventListener('process', (e) => {
+      const d = JSON.parse(e.data);
+      replaceRow(d.namespec, d.html);
+    });
+    es.addEventListener('supervisor', (e) => {
+      const d = JSON.parse(e.data);
+      stopping = d.stopping;
+      setLive(!d.down);
+    });
+    es.addEventListener('error', () => {
+      setLive(false);
+      // A refused or failed response ends an EventSource for good (a
+      // dropped one it retries itself): start a new one, backing off.
+      if (es.readyState === EventSource.CLOSED) {
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 15000);
+      }
+    });
+  }
+
+  filter.addEventListener('input', () => {
+    applyFilter();
+    const url = new URL(window.location.href);
+    url.search = '';
+    if (filter.value) url.searchParams.set('filter', filter.value);
+    history.replaceState(null, '', url);
+  });
+  filter.form.addEventListener('submit', (e) => e.preventDefault());
+
+  for (const tr of table.querySelectorAll('tr.proc')) stamp(tr);
+  refreshed();
+  setInterval(tick, 1000);
+  connect();
+})();

@@ -1,0 +1,425 @@
+package webui
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"supervisord/actors"
+	"supervisord/actors/rpcinterface"
+	"supervisord/protocol/xmlrpc"
+)
+
+// infoTimeout bounds asking the processes for their state; one that does
+// not answer shows as UNKNOWN.
+const infoTimeout = 5 * time.Second
+
+// namespec is how the reference names a process: "name" when it is alone
+// in its group of the same name, "group:name" otherwise.
+func namespec(group, name string) string {
+	if group == name {
+		return name
+	}
+	return group + ":" + name
+}
+
+func splitNamespec(spec string) (group, name string) {
+	if g, n, ok := strings.Cut(spec, ":"); ok {
+		return g, n
+	}
+	return spec, spec
+}
+
+// row is one process as the table shows it.
+type row struct {
+	Namespec, Group, Name string
+	StateName             string // "RUNNING"
+	Description           string // the reference's, e.g. "pid 12, uptime 0:00:03"
+	PID                   int
+	Start, Now            int64 // epoch seconds; Start is 0 before the first start
+	Actions               []string
+	Hidden                bool // filtered out
+}
+
+// Status is the state as the reference's page shows it, in lower case.
+func (r row) Status() string { return strings.ToLower(r.StateName) }
+
+// actionLabels are the buttons' texts.
+var actionLabels = map[string]string{
+	"start": "Start", "stop": "Stop", "restart": "Restart", "clearlog": "Clear log",
+}
+
+// Label is an action's button text.
+func (row) Label(action string) string { return actionLabels[action] }
+
+// actionsFor are the buttons a process in state s gets: the reference's,
+// plus stop for a process still starting or backing off (stopProcess
+// accepts both).
+func actionsFor(s actors.State) []string {
+	switch s {
+	case actors.Running:
+		return []string{"restart", "stop", "clearlog"}
+	case actors.Starting, actors.Backoff:
+		return []string{"stop", "clearlog"}
+	case actors.Stopped, actors.Exited, actors.Fatal:
+		return []string{"start", "clearlog"}
+	case actors.Stopping, actors.Unknown:
+		return []string{"clearlog"}
+	}
+	return []string{"clearlog"}
+}
+
+func epoch(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func rowOf(in actors.ProcessInfo) row {
+	return row{Namespec: namespec(in.Group, in.Name), Group: in.Group, Name: in.Name,
+		StateName: in.State.String(), Description: rpcinterface.Description(in), PID: in.PID,
+		Start: epoch(in.Start), Now: epoch(in.Now), Actions: actionsFor(in.State)}
+}
+
+// group is a process group in the table. Header is false for a program
+// alone in its group of the same name: its own buttons are the group's.
+type group struct {
+	Name   string
+	Header bool
+	Rows   []row
+	Hidden bool // every row filtered out
+}
+
+// table is every process, ordered by group then name as the reference
+// orders them.
+func (h *Handler) table() []group {
+	infos := h.opts.Tree.ProcessInfo(infoTimeout)
+	sort.SliceStable(infos, func(i, j int) bool {
+		if infos[i].Group != infos[j].Group {
+			return infos[i].Group < infos[j].Group
+		}
+		return infos[i].Name < infos[j].Name
+	})
+	var out []group
+	for _, in := range infos {
+		if len(out) == 0 || out[len(out)-1].Name != in.Group {
+			out = append(out, group{Name: in.Group})
+		}
+		g := &out[len(out)-1]
+		g.Rows = append(g.Rows, rowOf(in))
+		g.Header = len(g.Rows) > 1 || in.Name != in.Group
+	}
+	return out
+}
+
+// filtered hides the rows whose name does not hold q, as the page's
+// script does while one types.
+func filtered(groups []group, q string) []group {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return groups
+	}
+	for i := range groups {
+		g := &groups[i]
+		g.Hidden = true
+		for j := range g.Rows {
+			g.Rows[j].Hidden = !strings.Contains(strings.ToLower(g.Rows[j].Namespec), q)
+			g.Hidden = g.Hidden && g.Rows[j].Hidden
+		}
+	}
+	return groups
+}
+
+// page is what status.html renders.
+type page struct {
+	Identifier, Version string
+	Message             string
+	MessageIsError      bool
+	Filter              string
+	Groups              []group
+	// Confirm holds an action refused because it came from another
+	// site, offered again as a form the user can submit from here.
+	Confirm url.Values
+}
+
+// status serves the status page. With an action (the reference's GET
+// index.html?processname=x&action=stop, or our forms' POST) it acts and
+// redirects to the page showing the outcome; a script's fetch asking for
+// JSON gets the outcome as {"message", "error"} instead.
+func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	// HEAD only looks, as the reference does not act on it either.
+	if action := r.Form.Get("action"); action != "" && r.Method != http.MethodHead {
+		if err := h.crossSite(r); err != nil {
+			h.refuse(w, r, err)
+			return
+		}
+		msg, failed, ok := h.act(r.Context(), r.Form)
+		if !ok {
+			http.Error(w, "unknown action "+action, http.StatusBadRequest)
+			return
+		}
+		if wantsJSON(r) {
+			writeJSON(w, http.StatusOK, map[string]any{"message": msg, "error": failed})
+			return
+		}
+		// The reference sends 301 to the page with ?message=; a form's POST
+		// gets 303 so the browser follows with a GET either way.
+		code := http.StatusMovedPermanently
+		if r.Method == http.MethodPost {
+			code = http.StatusSeeOther
+		}
+		w.Header().Set("Location", "./?message="+quote(msg))
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(code)
+		return
+	}
+	msg := r.Form.Get("message")
+	h.render(w, http.StatusOK, page{Message: msg, MessageIsError: isError(msg), Filter: r.Form.Get("filter")})
+}
+
+// refuse answers an action a browser sent from another site: a fetch or
+// form POST gets 403, a followed link the page with a button that does it.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	msg := "ERROR: refused a request from another site (" + err.Error() + ")"
+	if wantsJSON(r) || r.Method == http.MethodPost {
+		writeJSON(w, http.StatusForbidden, map[string]any{"message": msg, "error": true})
+		return
+	}
+	confirm := url.Values{}
+	for _, k := range []string{"action", "processname", "group"} {
+		if v := r.Form.Get(k); v != "" {
+			confirm.Set(k, v)
+		}
+	}
+	h.render(w, http.StatusForbidden, page{Message: msg + ": confirm it below if you meant it.",
+		MessageIsError: true, Confirm: confirm})
+}
+
+func (h *Handler) render(w http.ResponseWriter, code int, p page) {
+	p.Identifier, p.Version = h.opts.Identifier, rpcinterface.Version
+	p.Groups = filtered(h.table(), p.Filter)
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, "status.html", p); err != nil {
+		h.opts.Log.Error("web interface error: " + err.Error())
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	noCache(w)
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(b.Bytes())
+}
+
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(b)
+}
+
+// quote is Python's urllib.quote, which the reference's redirect uses:
+// everything but letters, digits, "_.-~" and "/" is escaped.
+func quote(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("_.-~/", c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+// isError tells the messages reporting a failure, for their colour.
+func isError(msg string) bool {
+	for _, p := range []string{"ERROR", "unexpected rpc fault", "No such "} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return strings.Contains(msg, " with errors: ")
+}
+
+// ctime is Python's time.ctime(), which dates the reference's messages.
+func ctime() string { return time.Now().Format(time.ANSIC) }
+
+// act performs a page action and words its outcome as the reference does.
+// ok is false for an action it does not know.
+func (h *Handler) act(ctx context.Context, form url.Values) (msg string, failed bool, ok bool) {
+	action, spec := form.Get("action"), form.Get("processname")
+	switch action {
+	case "refresh":
+		return "Page refreshed at " + ctime(), false, true
+	case "stopall":
+		res, err := h.opts.API.Call(ctx, "supervisor.stopAllProcesses", nil)
+		return withFailures("All stopped at "+ctime(), res, err)
+	case "startall":
+		res, err := h.opts.API.Call(ctx, "supervisor.startAllProcesses", nil)
+		return withFailures("All started at "+ctime(), res, err)
+	case "restartall":
+		res, err := h.opts.API.Call(ctx, "supervisor.stopAllProcesses", nil)
+		if err == nil {
+			res, err = h.opts.API.Call(ctx, "supervisor.startAllProcesses", nil)
+		}
+		return withFailures("All restarted at "+ctime(), res, err)
+	case "startgroup", "stopgroup", "restartgroup":
+		return h.groupAction(ctx, strings.TrimSuffix(action, "group"), form.Get("group"))
+	case "start", "stop", "restart", "clearlog":
+		if spec == "" {
+			return "", false, false // the reference fails such a request
+		}
+	default:
+		return "", false, false
+	}
+	if !h.exists(spec) {
+		return "No such process named " + spec, true, true
+	}
+	switch action {
+	case "start":
+		msg, failed = h.start(ctx, spec)
+		return msg, failed, true
+	case "stop":
+		msg, failed = h.stop(ctx, spec)
+		return msg, failed, true
+	case "restart":
+		// The reference runs stop then start and reports success whatever
+		// happened; we report a start that failed.
+		if msg, failed := h.stop(ctx, spec); failed && !strings.Contains(msg, "NOT_RUNNING") {
+			return msg, true, true
+		}
+		if msg, failed := h.start(ctx, spec); failed {
+			return msg, true, true
+		}
+		return "Process " + spec + " restarted", false, true
+	default: // clearlog
+		if _, err := h.opts.API.Call(ctx, "supervisor.clearProcessLogs", []any{spec}); err != nil {
+			return unexpected(err), true, true
+		}
+		return "Log for " + spec + " cleared", false, true
+	}
+}
+
+// exists reports whether spec names one process (not "group:*").
+func (h *Handler) exists(spec string) bool {
+	gname, pname := splitNamespec(spec)
+	for _, g := range h.opts.Tree.Groups() {
+		if g.Name != gname {
+			continue
+		}
+		for _, p := range g.Processes {
+			if p.Name == pname {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (h *Handler) start(ctx context.Context, spec string) (string, bool) {
+	_, err := h.opts.API.Call(ctx, "supervisor.startProcess", []any{spec})
+	if err == nil {
+		return "Process " + spec + " started", false
+	}
+	code, text := faultOf(err)
+	why := map[int]string{
+		xmlrpc.FaultNoFile:              "no such file",
+		xmlrpc.FaultNotExecutable:       "file not executable",
+		xmlrpc.FaultAlreadyStarted:      "already started",
+		xmlrpc.FaultSpawnError:          "spawn error",
+		xmlrpc.FaultAbnormalTermination: "abnormal termination",
+	}[code]
+	if why == "" {
+		why = fmt.Sprintf("unexpected rpc fault [%d] %s", code, text)
+	}
+	return "ERROR: Process " + spec + ": " + why, true
+}
+
+func (h *Handler) stop(ctx context.Context, spec string) (string, bool) {
+	if _, err := h.opts.API.Call(ctx, "supervisor.stopProcess", []any{spec}); err != nil {
+		return unexpected(err), true
+	}
+	return "Process " + spec + " stopped", false
+}
+
+// groupAction starts, stops or restarts every process of a group.
+func (h *Handler) groupAction(ctx context.Context, verb, name string) (string, bool, bool) {
+	found := false
+	for _, g := range h.opts.Tree.Groups() {
+		found = found || g.Name == name
+	}
+	if !found {
+		return "No such group named " + name, true, true
+	}
+	var res any
+	var err error
+	if verb == "stop" || verb == "restart" {
+		res, err = h.opts.API.Call(ctx, "supervisor.stopProcessGroup", []any{name})
+	}
+	if err == nil && (verb == "start" || verb == "restart") {
+		res, err = h.opts.API.Call(ctx, "supervisor.startProcessGroup", []any{name})
+	}
+	done := map[string]string{"start": "started", "stop": "stopped", "restart": "restarted"}[verb]
+	return withFailures("Group "+name+" "+done, res, err)
+}
+
+// withFailures is msg, or msg and the processes a group call failed on, or
+// the call's own fault.
+func withFailures(msg string, res any, err error) (string, bool, bool) {
+	if err != nil {
+		return unexpected(err), true, true
+	}
+	var failed []string
+	results, _ := res.([]xmlrpc.Struct)
+	for _, s := range results {
+		m := map[string]any{}
+		for _, f := range s {
+			m[f.Name] = f.Value
+		}
+		if code, _ := m["status"].(int); code != xmlrpc.FaultSuccess {
+			g, _ := m["group"].(string)
+			n, _ := m["name"].(string)
+			d, _ := m["description"].(string)
+			failed = append(failed, namespec(g, n)+": "+d)
+		}
+	}
+	if len(failed) > 0 {
+		return msg + " with errors: " + strings.Join(failed, "; "), true, true
+	}
+	return msg, false, true
+}
+
+func faultOf(err error) (int, string) {
+	var f *rpcinterface.Fault
+	if errors.As(err, &f) {
+		return f.Code, f.Text
+	}
+	return xmlrpc.FaultFailed, xmlrpc.FaultName(xmlrpc.FaultFailed) + ": " + err.Error()
+}
+
+// unexpected is the reference's wording of a fault it has no message for.
+func unexpected(err error) string {
+	code, text := faultOf(err)
+	return fmt.Sprintf("unexpected rpc fault [%d] %s", code, text)
+}

@@ -1,0 +1,294 @@
+package webui
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"supervisord/protocol/xmlrpc"
+)
+
+// Tail view limits.
+const (
+	// defaultLimit is how much of the log the page starts with; the
+	// reference's limit= may raise it, never lower it.
+	defaultLimit = 1024
+	// maxLimit caps limit= so one request cannot read a whole huge log.
+	maxLimit = 4 << 20
+	// pollEvery is how often a followed log is checked for growth.
+	pollEvery = 100 * time.Millisecond
+	// maxChunk is the most one event carries; maxBacklog the most a
+	// stream catches up on before it skips ahead to the end.
+	maxChunk   = 64 << 10
+	maxBacklog = 1 << 20
+)
+
+// tailPage is what tail.html renders.
+type tailPage struct {
+	Title       string
+	Processname string
+	Channel     string // stdout or stderr
+	Limit       int
+	Text        string
+	Offset      int64 // the log's size when Text was read: the stream goes on from there
+	Follow      bool  // the process has a log file to follow
+	Placeholder bool  // Text is a message, not the log's
+}
+
+// tail serves tail.html?processname=x[&limit=n][&channel=stderr]: the end
+// of the log, as the reference shows it, which the page's script then
+// follows as it grows.
+func (h *Handler) tail(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	p := tailPage{Processname: r.Form.Get("processname"), Channel: "stdout", Limit: defaultLimit}
+	if r.Form.Get("channel") == "stderr" {
+		p.Channel = "stderr"
+	}
+	if n, err := strconv.Atoi(r.Form.Get("limit")); err == nil && n > 0 {
+		p.Limit = min(max(n, defaultLimit), maxLimit)
+	}
+	switch {
+	case p.Processname == "":
+		p.Title = "Supervisor tail of process None"
+		p.Text, p.Placeholder = "No process name found", true
+	default:
+		p.Title = "Supervisor tail of process " + p.Processname
+		if p.Channel == "stderr" {
+			p.Title += " (stderr)"
+		}
+		p.Text, p.Offset, p.Follow, p.Placeholder = h.readTail(r, p.Processname, p.Channel, p.Limit)
+	}
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, "tail.html", p); err != nil {
+		h.opts.Log.Error("web interface error: " + err.Error())
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	noCache(w)
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.Write(b.Bytes())
+}
+
+// readTail is the last limit bytes of the log, the log's size, and whether
+// there is a file to follow; a fault is worded as the reference words it
+// (placeholder is then true).
+func (h *Handler) readTail(r *http.Request, spec, channel string, limit int) (text string, size int64, follow, placeholder bool) {
+	method := "supervisor.tailProcessStdoutLog"
+	if channel == "stderr" {
+		method = "supervisor.tailProcessStderrLog"
+	}
+	res, err := h.opts.API.Call(r.Context(), method, []any{spec, 0, limit})
+	if err != nil {
+		code, text := faultOf(err)
+		return fmt.Sprintf("ERROR: unexpected rpc fault [%d] %s", code, text), 0, false, true
+	}
+	if v, _ := res.([]any); len(v) == 3 {
+		text, _ = v[0].(string)
+		n, _ := v[1].(int)
+		size = int64(n)
+	}
+	follow = h.logPath(r, spec, channel) != ""
+	if text == "" && size == 0 {
+		// A tail says nothing of a missing file; a read does, as the
+		// reference's page shows.
+		read := "supervisor.readProcessStdoutLog"
+		if channel == "stderr" {
+			read = "supervisor.readProcessStderrLog"
+		}
+		if _, err := h.opts.API.Call(r.Context(), read, []any{spec, -limit, 0}); err != nil {
+			if code, _ := faultOf(err); code == xmlrpc.FaultNoFile {
+				return "No file for " + spec, 0, follow, true
+			}
+		}
+	}
+	return text, size, follow, false
+}
+
+// logPath is the log file of a process, "" when it has none.
+func (h *Handler) logPath(r *http.Request, spec, channel string) string {
+	g, n := splitNamespec(spec)
+	in, err := h.opts.Tree.Info(r.Context(), g, n)
+	if err != nil {
+		return ""
+	}
+	if channel == "stderr" {
+		return in.StderrLogfile
+	}
+	return in.StdoutLogfile
+}
+
+// tailEvents streams a log from offset= (or the browser's Last-Event-ID
+// after a reconnect; else its last KiB) as it grows. Each event's data is
+// {"t": text} and its id the offset after it; a "reset" event
+// {"reason": "truncated"|"rotated"|"skipped", "skipped": n} says the stream
+// goes on elsewhere in the log. Text is cut only between characters.
+func (h *Handler) tailEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	channel := "stdout"
+	if q.Get("channel") == "stderr" {
+		channel = "stderr"
+	}
+	path := h.logPath(r, q.Get("processname"), channel)
+	if path == "" {
+		http.NotFound(w, r)
+		return
+	}
+	off := int64(-1)
+	if v, err := strconv.ParseInt(q.Get("offset"), 10, 64); err == nil && v >= 0 {
+		off = v
+	}
+	if v, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil && v >= 0 {
+		off = v
+	}
+	out := startSSE(w)
+	defer out.end()
+	if out.retry(retryMillis) != nil {
+		return
+	}
+	fl := &follower{path: path, off: off, out: out}
+	defer fl.close()
+	done := h.streamDone(r.Context())
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	idle := 0
+	for {
+		sent, err := fl.poll()
+		if err != nil {
+			return
+		}
+		if sent {
+			idle = 0
+		} else if idle++; idle*int(pollEvery) >= int(keepAlive) {
+			idle = 0
+			if out.comment("ping") != nil {
+				return
+			}
+		}
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// follower sends what is appended to a log file, across truncation and
+// rotation (a new file at the path).
+type follower struct {
+	path string
+	f    *os.File
+	ino  uint64
+	off  int64 // next byte to send; -1 for the last KiB of the first file
+	out  *sse
+	buf  []byte
+}
+
+func (fl *follower) close() {
+	if fl.f != nil {
+		fl.f.Close()
+	}
+}
+
+// poll sends what is new; sent reports whether anything was. It fails only
+// when the client is gone.
+func (fl *follower) poll() (sent bool, err error) {
+	st, statErr := os.Stat(fl.path)
+	switch {
+	case statErr != nil && fl.f == nil:
+		return false, nil // no file yet
+	case statErr == nil && (fl.f == nil || inode(st) != fl.ino):
+		f, err := os.Open(fl.path)
+		if err != nil {
+			return false, nil
+		}
+		rotated := fl.f != nil
+		fl.close()
+		fl.f, fl.ino = f, inode(st)
+		if rotated {
+			fl.off = 0
+			if err := fl.reset("rotated", 0); err != nil {
+				return false, err
+			}
+			sent = true
+		}
+	}
+	fst, err := fl.f.Stat()
+	if err != nil {
+		return sent, nil
+	}
+	size := fst.Size()
+	switch {
+	case fl.off < 0:
+		fl.off = max(size-defaultLimit, 0)
+	case size < fl.off:
+		fl.off = 0
+		if err := fl.reset("truncated", 0); err != nil {
+			return sent, err
+		}
+		sent = true
+	}
+	if size-fl.off > maxBacklog {
+		skip := size - maxChunk - fl.off
+		fl.off += skip
+		if err := fl.reset("skipped", skip); err != nil {
+			return sent, err
+		}
+		sent = true
+	}
+	for fl.off < size {
+		if fl.buf == nil {
+			fl.buf = make([]byte, maxChunk)
+		}
+		n, err := fl.f.ReadAt(fl.buf[:min(int64(maxChunk), size-fl.off)], fl.off)
+		if n == 0 {
+			if err != nil && err != io.EOF {
+				return sent, nil
+			}
+			break
+		}
+		n = wholeRunes(fl.buf[:n])
+		if n == 0 {
+			break // a character still being written
+		}
+		fl.off += int64(n)
+		if err := fl.out.send("", strconv.FormatInt(fl.off, 10), map[string]string{"t": string(fl.buf[:n])}); err != nil {
+			return sent, err
+		}
+		sent = true
+	}
+	return sent, nil
+}
+
+func (fl *follower) reset(reason string, skipped int64) error {
+	return fl.out.send("reset", strconv.FormatInt(fl.off, 10), map[string]any{"reason": reason, "skipped": skipped})
+}
+
+// wholeRunes is how much of b ends on a character boundary: it leaves out
+// an incomplete UTF-8 sequence at the end (invalid bytes are not held).
+func wholeRunes(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if utf8.FullRune(b[i:]) {
+				return len(b)
+			}
+			return i
+		}
+	}
+	return len(b)
+}
+
+func inode(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ino
+	}
+	return 0
+}

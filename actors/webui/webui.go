@@ -1,0 +1,214 @@
+// Package webui is the daemon's web page: the reference's status page and
+// tail view at the reference's URLs, made live. The process table follows
+// the event bus over server-sent events, the tail view follows the log as
+// it grows, and the page works without JavaScript (plain forms) and on a
+// phone. Everything it serves is embedded in the binary.
+//
+// Reads go to the tree (Tree); every action goes through the XML-RPC API
+// (API), so the page acts exactly as supervisorctl would, faults included.
+// Authentication is the server's (package httpserver); this package guards
+// against cross-site requests: actions are refused when the browser says
+// they come from another origin (Sec-Fetch-Site, Origin), which leaves
+// scripts using the reference's GET URLs (curl, wget) working.
+package webui
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"supervisord/actors"
+	"supervisord/conf"
+	"supervisord/protocol/events"
+)
+
+// Tree is what the page reads from the supervision tree (*actors.Daemon).
+type Tree interface {
+	Groups() []*conf.Group
+	ProcessInfo(timeout time.Duration) []actors.ProcessInfo
+	Info(ctx context.Context, group, name string) (actors.ProcessInfo, error)
+	Subscribe(ctx context.Context, types []events.Type, fn func(serial int64, ev events.Event)) (cancel func(), err error)
+	Done() <-chan struct{}
+}
+
+// API runs XML-RPC methods (*rpcinterface.Handler); faults come back as
+// *rpcinterface.Fault errors.
+type API interface {
+	Call(ctx context.Context, method string, params []any) (any, error)
+}
+
+// Options are what the page needs from the daemon.
+type Options struct {
+	Tree       Tree
+	API        API
+	Log        *slog.Logger // the main log
+	Identifier string       // [supervisord] identifier, shown in the header
+}
+
+//go:embed assets
+var assetFS embed.FS
+
+var (
+	assets    = mustSub(assetFS, "assets")
+	templates = template.Must(template.New("").Funcs(template.FuncMap{
+		"asset": assetURL,
+	}).ParseFS(assets, "*.html"))
+	// etags are the static files' content hashes: they are revalidated on
+	// every load, and a new binary never serves a stale script.
+	etags = hashAssets()
+)
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+func hashAssets() map[string]string {
+	m := map[string]string{}
+	entries, _ := fs.ReadDir(assets, ".")
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".html") {
+			continue // templates, not served as they are
+		}
+		b, _ := fs.ReadFile(assets, e.Name())
+		sum := sha256.Sum256(b)
+		m[e.Name()] = hex.EncodeToString(sum[:8])
+	}
+	return m
+}
+
+// assetURL is a static file's URL, relative so that the page also works
+// behind a proxy that serves it under a path prefix; the hash busts
+// caches across upgrades.
+func assetURL(name string) string { return "ui/" + name + "?v=" + etags[name] }
+
+// Handler serves the page at /, /index.html, /tail.html, /ok.html and its
+// own resources under /ui/. Anything else is not found.
+type Handler struct {
+	opts Options
+	mux  *http.ServeMux
+	cop  *http.CrossOriginProtection
+	hub  *hub
+
+	closeOnce sync.Once
+	closed    chan struct{} // ends the streams
+}
+
+// New returns the page of one tree. It subscribes to the tree's events for
+// the live view and fails only when the tree is already down; Close
+// cancels the subscription and ends open streams.
+func New(ctx context.Context, opts Options) (*Handler, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{opts: opts, mux: http.NewServeMux(), cop: http.NewCrossOriginProtection(),
+		closed: make(chan struct{})}
+	hub, err := newHub(ctx, opts.Tree)
+	if err != nil {
+		return nil, err
+	}
+	h.hub = hub
+	h.mux.HandleFunc("GET /{$}", h.status)
+	h.mux.HandleFunc("POST /{$}", h.status)
+	h.mux.HandleFunc("GET /index.html", h.status)
+	h.mux.HandleFunc("POST /index.html", h.status)
+	h.mux.HandleFunc("GET /tail.html", h.tail)
+	h.mux.HandleFunc("POST /tail.html", h.tail)
+	h.mux.HandleFunc("GET /ok.html", ok)
+	h.mux.HandleFunc("POST /ok.html", ok)
+	h.mux.HandleFunc("GET /ui/events", h.statusEvents)
+	h.mux.HandleFunc("GET /ui/tail", h.tailEvents)
+	h.mux.HandleFunc("GET /ui/{file}", serveAsset)
+	return h, nil
+}
+
+// Close ends the live streams and the event subscription.
+func (h *Handler) Close() {
+	h.closeOnce.Do(func() {
+		close(h.closed)
+		h.hub.close()
+	})
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	// Scripts and styles come from files only, and no other site may frame
+	// the page to trick a click on its buttons.
+	hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	h.mux.ServeHTTP(w, r)
+}
+
+// streamDone is closed when streams must end: the page was closed or the
+// tree is down.
+func (h *Handler) streamDone(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-ctx.Done():
+		case <-h.closed:
+		case <-h.opts.Tree.Done():
+		}
+	}()
+	return done
+}
+
+func ok(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write([]byte("OK"))
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	tag, found := etags[name]
+	if !found {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := assets.Open(name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("ETag", `"`+tag+`"`)
+	w.Header().Set("Cache-Control", "no-cache")
+	http.ServeContent(w, r, path.Base(name), time.Time{}, f.(io.ReadSeeker)) // embed's files seek
+}
+
+// noCache marks a generated page as the reference does.
+func noCache(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Pragma", "no-cache")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Expires", "Thu, 01 Jan 1970 00:00:00 GMT")
+}
+
+// crossSite reports why a request that changes something must be refused:
+// a browser says it comes from another origin. Requests without those
+// headers (scripts, old browsers) pass, as with http.CrossOriginProtection,
+// which it applies to GET as well.
+func (h *Handler) crossSite(r *http.Request) error {
+	if r.Method == http.MethodPost {
+		return h.cop.Check(r)
+	}
+	r2 := r.Clone(r.Context())
+	r2.Method = http.MethodPost
+	return h.cop.Check(r2)
+}
