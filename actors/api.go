@@ -82,7 +82,7 @@ func (d *Daemon) processPID(group, name string) (*actor.PID, error) {
 // ask sends msg to pid and waits for its *Result or *ProcessInfo, for ctx or
 // timeout, whichever ends first.
 func (d *Daemon) ask(ctx context.Context, pid *actor.PID, msg message, timeout time.Duration) (any, error) {
-	f := d.sys.Root.RequestFuture(pid, msg, timeout)
+	f := d.request(pid, msg, timeout)
 	type answer struct {
 		v   any
 		err error
@@ -197,7 +197,7 @@ func (d *Daemon) ClearProcessLogs(ctx context.Context, group, name string) error
 // Publish puts an event on the bus (sendRemoteCommEvent's
 // REMOTE_COMMUNICATION).
 func (d *Daemon) Publish(ev events.Event) {
-	d.sys.Root.Send(d.sys.NewLocalPID(d.root.Id+"/"+busName), &publish{ev: ev})
+	d.tell(d.sys.NewLocalPID(d.root.Id+"/"+busName), &publish{ev: ev})
 }
 
 // StopGroup stops every process of a group and waits until all are in a

@@ -28,6 +28,9 @@ type Options struct {
 
 // runtime is what every actor of one tree shares. It is read-only after Start.
 type runtime struct {
+	// spawning orders spawns of actors addressed by name against sends by
+	// name from outside the tree (ready.go).
+	spawning    sync.RWMutex
 	log         *slog.Logger
 	spawner     *child.Reaper
 	supervisor  *actor.PID // set by the supervisor before it spawns anything
@@ -46,6 +49,7 @@ func (rt *runtime) autoLogName(proc, stream string) (string, error) {
 
 // Daemon is a running supervision tree.
 type Daemon struct {
+	rt   *runtime
 	sys  *actor.ActorSystem
 	root *actor.PID
 	done chan struct{}
@@ -83,7 +87,7 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return lib }),
 		actor.WithDeadLetterRequestLogging(false),
 	)
-	d := &Daemon{sys: sys, groups: cfg.Groups, config: cfg, done: make(chan struct{})}
+	d := &Daemon{rt: rt, sys: sys, groups: cfg.Groups, config: cfg, done: make(chan struct{})}
 	treeDone := make(chan struct{})
 	props := actor.PropsFromProducer(func() actor.Actor { return newSupervisor(cfg, rt, treeDone) },
 		actor.WithGuardian(actor.NewOneForOneStrategy(0, time.Second, actor.DefaultDecider)),
@@ -101,6 +105,10 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		sys.Shutdown()
 		close(d.done)
 	}()
+	// Every group, process and the bus exist before anyone may ask them.
+	if _, err := d.ask(context.Background(), pid, &ping{}, waitTimeout); err != nil {
+		return nil, fmt.Errorf("supervisor: the supervision tree did not start: %w", err)
+	}
 	return d, nil
 }
 
@@ -113,14 +121,14 @@ func (d *Daemon) Shutdown() {
 	if w != nil {
 		d.sys.Root.Stop(w) // no update may start on a tree going down
 	}
-	d.sys.Root.Send(d.root, &shutdown{})
+	d.tell(d.root, &shutdown{})
 }
 
 // Done is closed once every process has stopped and the tree is down.
 func (d *Daemon) Done() <-chan struct{} { return d.done }
 
 // ReopenLogs closes and reopens every child log file (SIGUSR2).
-func (d *Daemon) ReopenLogs() { d.sys.Root.Send(d.root, &reopenLogs{}) }
+func (d *Daemon) ReopenLogs() { d.tell(d.root, &reopenLogs{}) }
 
 // ProcessInfo returns a snapshot of every process in group priority order,
 // asking all of them at once.
@@ -134,7 +142,7 @@ func (d *Daemon) ProcessInfo(timeout time.Duration) []ProcessInfo {
 	for _, g := range d.Groups() {
 		for _, pc := range g.Processes {
 			pid := d.sys.NewLocalPID(d.root.Id + "/" + g.Name + "/" + pc.Name)
-			asks = append(asks, ask{pc, d.sys.Root.RequestFuture(pid, &getInfo{}, timeout)})
+			asks = append(asks, ask{pc, d.request(pid, &getInfo{}, timeout)})
 		}
 	}
 	out := make([]ProcessInfo, 0, len(asks))

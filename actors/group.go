@@ -50,6 +50,8 @@ func (g *group) Receive(c actor.Context) {
 		}
 	case *reshapeGroup:
 		g.reshape(c, m.cfg)
+	case *ping:
+		c.Respond(&Result{})
 	case *startGroup:
 		if m.autostartOnly {
 			g.autostarter = c.Sender()
@@ -98,7 +100,7 @@ func (g *group) spawnProcess(c actor.Context, pc *conf.Process) *actor.PID {
 	}
 	props := actor.PropsFromProducer(func() actor.Actor { return newProcess(pc, g.rt, pool) },
 		actor.WithReceiverMiddleware(mw...))
-	pid, err := c.SpawnNamed(props, pc.Name)
+	pid, err := g.rt.spawnNamed(c, props, pc.Name)
 	if err != nil {
 		panic(err) // names are unique within a group once conf accepted them, and free once stopped
 	}

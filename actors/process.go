@@ -167,7 +167,7 @@ func (p *process) startLoggers(c actor.Context) {
 			return nil, ""
 		}
 		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg, name, path, lc, p.rt) })
-		pid, err := c.SpawnNamed(props, name)
+		pid, err := p.rt.spawnNamed(c, props, name)
 		if err != nil {
 			p.rt.log.Error(fmt.Sprintf("cannot start %s logger for '%s': %v", name, p.cfg.Name, err))
 			return nil, ""

@@ -107,7 +107,7 @@ func (g *group) reshape(c actor.Context, cfg *conf.Group) {
 			stops = append(stops, c.RequestFuture(pid, &awaitStopped{}, pc.StopWaitSecs+askTimeout))
 		}
 	}
-	g.awaitAll(c, stops, func() {
+	awaitAll(c, stops, func() {
 		// Gone from the group's view before the actors stop, so a stopGroup
 		// meanwhile waits for none of them.
 		var ends []*actor.Future
@@ -118,7 +118,7 @@ func (g *group) reshape(c actor.Context, cfg *conf.Group) {
 			g.procs = slices.DeleteFunc(g.procs, pid.Equal)
 			ends = append(ends, c.StopFuture(pid))
 		}
-		g.awaitAll(c, ends, func() {
+		awaitAll(c, ends, func() {
 			if g.shuttingDown {
 				// A stopping actor must not grow children: its stop waits
 				// for the ones it knows of.
@@ -151,23 +151,6 @@ func (g *group) reshape(c actor.Context, cfg *conf.Group) {
 			}
 		})
 	})
-}
-
-// awaitAll runs then on the actor once every future has completed, whatever
-// its outcome: a process that cannot answer is gone already.
-func (g *group) awaitAll(c actor.Context, fs []*actor.Future, then func()) {
-	if len(fs) == 0 {
-		then()
-		return
-	}
-	left := len(fs)
-	for _, f := range fs {
-		c.ReenterAfter(f, func(any, error) {
-			if left--; left == 0 {
-				then()
-			}
-		})
-	}
 }
 
 // nameOf is the process name of one of the group's process actors.

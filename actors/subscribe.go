@@ -2,7 +2,6 @@ package actors
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -62,16 +61,6 @@ func (b *bus) notify(c actor.Context, serial int64, ev events.Event) {
 // Subscribe fails with ErrShuttingDown once the tree is down, or with ctx's
 // error. After cancel returns fn is not called again.
 func (d *Daemon) Subscribe(ctx context.Context, types []events.Type, fn func(serial int64, ev events.Event)) (cancel func(), err error) {
-	// The bus is spawned by the supervisor's Started handler, which may
-	// still be running: a message to an actor being spawned can reach its
-	// mailbox before the mailbox is ready, which crashes the library. The
-	// supervisor answers a request only after Started, so asking it first
-	// (to remove a group no config can name, which changes nothing) makes
-	// sure the bus is there.
-	if _, err := d.ask(ctx, d.root, &removeGroup{name: busName}, askTimeout); err != nil &&
-		!errors.Is(err, ErrBadName) && !errors.Is(err, ErrShuttingDown) {
-		return nil, d.downOr(err)
-	}
 	types = append([]events.Type(nil), types...)
 	pid := d.sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
 		if m, ok := c.Message().(*observed); ok {
@@ -87,7 +76,7 @@ func (d *Daemon) Subscribe(ctx context.Context, types []events.Type, fn func(ser
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			d.sys.Root.Send(bus, &unobserve{pid: pid})
+			d.tell(bus, &unobserve{pid: pid})
 			stop()
 		})
 	}, nil

@@ -18,7 +18,7 @@ import (
 // group, starts them in priority order and runs the stop sequence.
 //
 // Accepts: *actor.Started (spawn groups, autostart them one group at a
-// time), *groupStarted, *addGroup, *removeGroup, *groupReshaped, *actor.Terminated (of a
+// time), *ping, *groupStarted, *addGroup, *removeGroup, *groupReshaped, *actor.Terminated (of a
 // removed group), *shutdown,
 // *reopenLogs, *groupStopped, *stateChanged (from every process), its own
 // *shutdownReport timer. Emits *stopGroup to one group at a time, highest
@@ -59,7 +59,7 @@ func (s *supervisor) Receive(c actor.Context) {
 	case *actor.Started:
 		s.rt.supervisor = c.Self()
 		s.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
-		bus, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }), busName)
+		bus, err := s.rt.spawnNamed(c, actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }), busName)
 		if err != nil {
 			panic(err)
 		}
@@ -81,18 +81,25 @@ func (s *supervisor) Receive(c actor.Context) {
 			s.waitingAdds[m.cfg.Name] = append(s.waitingAdds[m.cfg.Name], pendingAdd{m.cfg, c.Sender()})
 			return
 		}
-		c.Respond(&Result{s.add(c, m.cfg)})
+		s.add(c, m.cfg, c.Sender())
+	case *ping:
+		var fs []*actor.Future
+		for _, g := range s.groups {
+			fs = append(fs, c.RequestFuture(g, &ping{}, askTimeout))
+		}
+		replyTo := c.Sender()
+		awaitAll(c, fs, func() { c.Send(replyTo, &Result{}) })
 	case *actor.Terminated:
 		name := strings.TrimPrefix(m.Who.Id, c.Self().Id+"/")
 		delete(s.leaving, name)
 		adds := s.waitingAdds[name]
 		delete(s.waitingAdds, name)
 		for i, a := range adds {
-			err := ErrAlreadyAdded
 			if i == 0 {
-				err = s.add(c, a.cfg)
+				s.add(c, a.cfg, a.replyTo)
+			} else {
+				c.Send(a.replyTo, &Result{ErrAlreadyAdded})
 			}
-			c.Send(a.replyTo, &Result{err})
 		}
 	case *removeGroup:
 		c.Respond(&Result{s.remove(c, m.name)})
@@ -149,7 +156,7 @@ func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) (*actor.PID, er
 	props := actor.PropsFromProducer(produce,
 		actor.WithSupervisor(processSupervision),
 		actor.WithReceiverMiddleware(panicStacks(s.rt.log)))
-	pid, err := c.SpawnNamed(props, gc.Name)
+	pid, err := s.rt.spawnNamed(c, props, gc.Name)
 	if err != nil {
 		return nil, fmt.Errorf("%w: cannot start group %s: %v", ErrFailed, gc.Name, err)
 	}
@@ -170,25 +177,30 @@ func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) (*actor.PID, er
 	return pid, nil
 }
 
-// add brings in a group from a re-read config, autostarting its programs.
-func (s *supervisor) add(c actor.Context, gc *conf.Group) error {
+// add brings in a group from a re-read config, autostarting its programs,
+// and answers replyTo once the group's processes exist.
+func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
+	answer := func(err error) { c.Send(replyTo, &Result{err}) }
 	if s.stopping {
-		return ErrShuttingDown
+		answer(ErrShuttingDown)
+		return
 	}
 	for _, pid := range s.groups {
 		if pid.Id == c.Self().Id+"/"+gc.Name {
-			return ErrAlreadyAdded
+			answer(ErrAlreadyAdded)
+			return
 		}
 	}
 	pid, err := s.spawnGroup(c, gc)
 	if err != nil {
-		return err
+		answer(err)
+		return
 	}
 	s.groups = append(s.groups, pid)
 	c.Send(pid, &startGroup{autostartOnly: true}) // no sender: no answer wanted
 
 	s.rt.log.Info(fmt.Sprintf("added process group %s", gc.Name))
-	return nil
+	awaitAll(c, []*actor.Future{c.RequestFuture(pid, &ping{}, askTimeout)}, func() { answer(nil) })
 }
 
 // remove drops a group whose processes are all stopped.
