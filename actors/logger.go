@@ -101,34 +101,44 @@ func (l *logger) write(c actor.Context, data []byte, pid int) {
 		return
 	}
 	// Capture mode: what comes between the tokens is an event's payload.
-	l.pending = append(l.pending, data...)
+	// rest walks the output still to look at; what cannot be told yet is
+	// kept in pending (a copy: data goes back to the reader's pool).
+	rest := data
+	if len(l.pending) > 0 {
+		l.pending = append(l.pending, data...)
+		rest = l.pending
+	}
 	for {
 		token := beginToken
 		if l.capturing {
 			token = endToken
 		}
-		if len(l.pending) <= len(token) {
-			return // not enough to tell yet
+		if len(rest) <= len(token) {
+			break // not enough to tell yet
 		}
-		before, after, found := bytes.Cut(l.pending, token)
+		before, after, found := bytes.Cut(rest, token)
 		if !found {
 			// Keep what may be the start of a token for the next read.
-			keep := prefixAtEnd(l.pending, token)
-			out := l.pending[:len(l.pending)-keep]
-			l.pending = append([]byte(nil), l.pending[len(l.pending)-keep:]...)
-			l.log(c, out, pid)
-			return
+			keep := prefixAtEnd(rest, token)
+			l.log(c, rest[:len(rest)-keep], pid)
+			rest = rest[len(rest)-keep:]
+			break
 		}
 		l.log(c, before, pid)
-		l.pending = append([]byte(nil), after...)
+		rest = after
 		l.capturing = !l.capturing
 		if !l.capturing {
 			l.emitCaptured(c, pid)
 		}
-		if len(l.pending) == 0 {
-			return
+		if len(rest) == 0 {
+			break
 		}
 	}
+	if len(rest) == 0 {
+		l.pending = nil // let a large chunk go
+		return
+	}
+	l.pending = append(l.pending[:0], rest...) // rest may be the tail of pending: append moves it down
 }
 
 var (
@@ -150,7 +160,9 @@ func prefixAtEnd(data, token []byte) int {
 func (l *logger) emitCaptured(c actor.Context, pid int) {
 	c.Send(l.rt.bus, &publish{ev: events.ProcessCommunication{Channel: l.stream, Process: l.proc,
 		Group: l.group, PID: pid, Data: l.captured}})
-	l.rt.log.Debug(fmt.Sprintf("'%s' %s emitted a comm event", l.proc, l.stream))
+	if l.rt.log.Enabled(context.Background(), slog.LevelDebug) {
+		l.rt.log.Debug(fmt.Sprintf("'%s' %s emitted a comm event", l.proc, l.stream))
+	}
 	l.captured = nil
 }
 
