@@ -161,8 +161,13 @@ func lookupEnv(env []string, key string) string {
 // reaping is the process's single owner of wait4, shared by every Reaper.
 var reaping struct {
 	once sync.Once
-	// mu is held across fork+registration and across each wait4 sweep, so an
-	// exit is never reaped before its pid is known to belong to us.
+	// forks is held for reading across each fork and its registration, and
+	// for writing across each wait4 sweep, so an exit is never reaped before
+	// its pid is known to belong to us, while forks may run side by side
+	// (each waits for its child's exec, which may take a millisecond).
+	forks sync.RWMutex
+	// mu guards live, and is held across each sweep's wait4 calls too, so
+	// a signal is never sent to a pid reaped (and maybe reused) meanwhile.
 	mu   sync.Mutex
 	live map[int]func(ExitStatus)
 	// log is the newest Reaper's logger, for pids nobody started.
@@ -207,6 +212,8 @@ func sweep() {
 		st     ExitStatus
 	}
 	var exits []exit
+	reaping.forks.Lock()
+	defer reaping.forks.Unlock()
 	reaping.mu.Lock()
 	for {
 		var ws syscall.WaitStatus
@@ -251,42 +258,47 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 		path = "/proc/self/exe"
 	}
 
-	var parent, child []*os.File
-	closeAll := func(fs []*os.File) {
-		for _, f := range fs {
-			if f != nil {
-				f.Close()
-			}
-		}
-	}
-	inR, inW, err := os.Pipe()
+	// The pipes are made raw: the child's ends need no *os.File, and the
+	// parent's output ends stay off the netpoller (the output hub reads
+	// them with an epoll set of its own). The parent's end of stdin is
+	// non-blocking, for the netpoller; the child's ends block, as a
+	// program expects of its standard descriptors.
+	tooMany := fmt.Errorf("too many open files to spawn '%s'", spec.Argv[0])
+	in, err := pipe(syscall.O_NONBLOCK)
 	if err != nil {
-		return nil, fmt.Errorf("too many open files to spawn '%s'", spec.Argv[0])
+		return nil, tooMany
 	}
-	outR, outW, err := os.Pipe()
+	if err := setFlags(in[0], 0); err != nil {
+		closeFds(in[:]...)
+		return nil, tooMany
+	}
+	out, err := pipe(0)
 	if err != nil {
-		closeAll([]*os.File{inR, inW})
-		return nil, fmt.Errorf("too many open files to spawn '%s'", spec.Argv[0])
+		closeFds(in[:]...)
+		return nil, tooMany
 	}
-	parent, child = []*os.File{inW, outR, nil}, []*os.File{inR, outW, outW}
+	stderr := [2]int{-1, out[1]}
 	if !spec.RedirectStderr {
-		errR, errW, err := os.Pipe()
-		if err != nil {
-			closeAll(parent)
-			closeAll(child[:2])
-			return nil, fmt.Errorf("too many open files to spawn '%s'", spec.Argv[0])
+		if stderr, err = pipe(0); err != nil {
+			closeFds(in[0], in[1], out[0], out[1])
+			return nil, tooMany
 		}
-		parent[2], child[2] = errR, errW
 	}
-	defer closeAll(uniq(child))
+	defer func() { // the child's ends, once it has them
+		closeFds(in[0], out[1])
+		if stderr[1] != out[1] {
+			closeFds(stderr[1])
+		}
+	}()
+	parent := []int{in[1], out[0], stderr[0]}
 
 	pa := &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   spec.Env,
-		Files: []uintptr{child[0].Fd(), child[1].Fd(), child[2].Fd()},
+		Files: []uintptr{uintptr(in[0]), uintptr(out[1]), uintptr(stderr[1])},
 		Sys:   attr,
 	}
-	reaping.mu.Lock()
+	reaping.forks.RLock()
 	var pid int
 	err = credErr
 	if err == nil {
@@ -306,27 +318,50 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 		}
 	}
 	if err == nil {
+		reaping.mu.Lock()
 		reaping.live[pid] = onExit
+		reaping.mu.Unlock()
 	}
-	reaping.mu.Unlock()
+	reaping.forks.RUnlock()
 	if err != nil {
-		closeAll(parent)
+		closeFds(parent...)
 		return nil, err
 	}
-	return &Proc{Pid: pid, Stdin: parent[0], Stdout: parent[1], Stderr: parent[2]}, nil
+	p := &Proc{Pid: pid, Stdin: os.NewFile(uintptr(in[1]), "|1"), Stdout: os.NewFile(uintptr(out[0]), "|0")}
+	if stderr[0] >= 0 {
+		p.Stderr = os.NewFile(uintptr(stderr[0]), "|0")
+	}
+	return p, nil
+}
+
+// pipe makes a close-on-exec pipe with extra flags on both ends.
+func pipe(flags int) ([2]int, error) {
+	var p [2]int
+	err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|flags)
+	return p, err
+}
+
+// setFlags sets a descriptor's status flags (O_NONBLOCK and the like).
+func setFlags(fd, flags int) error {
+	_, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFL, uintptr(flags))
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+func closeFds(fds ...int) {
+	for _, fd := range fds {
+		if fd >= 0 {
+			syscall.Close(fd)
+		}
+	}
 }
 
 // forkFailed tells a failed fork (no child at all, which the reference
 // reports as a spawn error) from a child that failed to set itself up.
 func forkFailed(err error) bool {
 	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.ENOMEM)
-}
-
-func uniq(fs []*os.File) []*os.File {
-	if len(fs) == 3 && fs[1] == fs[2] {
-		return fs[:2]
-	}
-	return fs
 }
 
 // spawnError words a failed fork or exec the way the reference's child
