@@ -3,7 +3,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: build run test vet fmt clean
+.PHONY: build run test vet fmt clean bench
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -15,6 +15,12 @@ run: build
 test: build
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+# `make bench` measures ours side by side with the reference supervisord
+# (when installed) and rewrites docs/benchmarks.md and docs/benchmarks.json;
+# BENCH_REPS=n and BENCH_ONLY=spawn1000,log narrow it (go run ./bench/run -h).
+bench: build
+	$(GO) run ./bench/run
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -1,0 +1,679 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// sample is one run's measurements, by metric key.
+type sample map[string]float64
+
+type metric struct {
+	key, label, unit string
+	lower            bool // lower is better
+}
+
+// scenario is one thing measured on both daemons.
+type scenario struct {
+	name, title string
+	metrics     []metric
+	run         func(b *bench, s side) (sample, error)
+	// extra, when set, runs once per repetition without a daemon (the
+	// physical limit a scenario is compared with), reported as its own rows.
+	extraTitle   string
+	extraMetrics []metric
+	extra        func(b *bench) (sample, error)
+}
+
+// bench runs scenarios.
+type bench struct {
+	opts options
+	out  io.Writer
+	log  io.Writer
+}
+
+func (b *bench) selected(name string) bool {
+	if len(b.opts.only) == 0 {
+		return true
+	}
+	for _, p := range b.opts.only {
+		if p = strings.TrimSpace(p); p != "" && strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// runAll runs the selected scenarios, ours and the reference taking turns.
+func (b *bench) runAll() *report {
+	rep := newReport(b.opts)
+	for _, sc := range scenarios {
+		if !b.selected(sc.name) {
+			continue
+		}
+		fmt.Fprintf(b.log, "== %s: %s\n", sc.name, sc.title)
+		samples := map[side][]sample{}
+		var extra []sample
+		for i := range b.opts.reps {
+			order := []side{ours, reference}
+			if i%2 == 1 {
+				order = []side{reference, ours}
+			}
+			for _, s := range order {
+				if s == reference && b.opts.ref == "" {
+					continue
+				}
+				start := time.Now()
+				smp, err := sc.run(b, s)
+				if err != nil {
+					rep.fail("%s, %s, run %d: %v", sc.name, s, i+1, err)
+					fmt.Fprintf(b.log, "   %-9s FAILED: %v\n", s, err)
+					continue
+				}
+				samples[s] = append(samples[s], smp)
+				fmt.Fprintf(b.log, "   %-9s %s  (%.1fs)\n", s, smp.String(sc.metrics), time.Since(start).Seconds())
+			}
+			if sc.extra != nil {
+				smp, err := sc.extra(b)
+				if err != nil {
+					rep.fail("%s, %s, run %d: %v", sc.name, sc.extraTitle, i+1, err)
+					fmt.Fprintf(b.log, "   %-9s FAILED: %v\n", "cat", err)
+					continue
+				}
+				extra = append(extra, smp)
+				fmt.Fprintf(b.log, "   %-9s %s\n", "cat", smp.String(sc.extraMetrics))
+			}
+		}
+		rep.add(sc, samples, extra)
+	}
+	rep.Machine.LoadAfter = loadAvg()
+	rep.evaluate()
+	return rep
+}
+
+func (s sample) String(ms []metric) string {
+	var parts []string
+	for _, m := range ms {
+		if v, ok := s[m.key]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%s", m.key, fmtVal(v)))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func mb(bytes int64) float64 { return float64(bytes) / (1 << 20) }
+
+// sleepers is a [program] of n processes of `sleep 86400`.
+func sleepers(name string, n, startsecs int, logs string) string {
+	text := fmt.Sprintf(`[program:%s]
+command=/bin/sleep 86400
+process_name=%%(program_name)s_%%(process_num)d
+numprocs=%d
+startsecs=%d
+`, name, n, startsecs)
+	if logs == "NONE" {
+		text += "stdout_logfile=NONE\nstderr_logfile=NONE\n"
+	}
+	return text + "\n"
+}
+
+// spawnTimeout is how long n processes may take to come up, for either
+// daemon, before the run counts as failed.
+func spawnTimeout(n int) time.Duration { return 60*time.Second + time.Duration(n)*40*time.Millisecond }
+
+// ---- spawn N -------------------------------------------------------------
+
+func spawnScenario(n, startsecs int) *scenario {
+	return &scenario{
+		name:  fmt.Sprintf("spawn%d-s%d", n, startsecs),
+		title: fmt.Sprintf("spawn %d (startsecs=%d)", n, startsecs),
+		metrics: []metric{
+			{"wall", "seconds from exec to all RUNNING", "s", true},
+			{"cpu", "daemon CPU until then", "CPU-s", true},
+			{"rss", "daemon RSS then", "MB", true},
+			{"peak", "daemon peak RSS", "MB", true},
+			{"anon", "daemon anonymous RSS then", "MB", true},
+		},
+		run: func(b *bench, s side) (sample, error) {
+			d, err := b.launch(s, n*3+200, sleepers("s", n, startsecs, "NONE"))
+			if err != nil {
+				return nil, err
+			}
+			defer d.kill()
+			d.profile(b.opts.pprofDir, fmt.Sprintf("spawn%d-s%d", n, startsecs), b.opts.pprofSecs)
+			at, cpu, mem, err := d.waitRunning(n, spawnTimeout(n))
+			if err != nil {
+				return nil, err
+			}
+			return sample{"wall": at.Sub(d.started).Seconds(), "cpu": cpu.Seconds(),
+				"rss": mb(mem.RSS), "peak": mb(mem.Peak), "anon": mb(mem.Anon)}, nil
+		},
+	}
+}
+
+// ---- idle ----------------------------------------------------------------
+
+const idleWindow = 10 * time.Second
+
+var idleScenario = &scenario{
+	name:  "idle",
+	title: "idle, 100 running children",
+	metrics: []metric{
+		{"cpu", "daemon CPU over 10 s of quiet", "CPU-ms", true},
+		{"csw", "daemon context switches over 10 s", "", true},
+		{"wakeups", "daemon wakeups over 10 s (bursts of activity, 20 ms apart)", "", true},
+		{"due", "TICK_5 events due in those 10 s", "", true},
+		{"rss", "daemon RSS", "MB", true},
+	},
+	run: func(b *bench, s side) (sample, error) {
+		d, err := b.launch(s, 100*5+200, sleepers("s", 100, 0, "AUTO"))
+		if err != nil {
+			return nil, err
+		}
+		defer d.kill()
+		if _, _, _, err := d.waitRunning(100, spawnTimeout(100)); err != nil {
+			return nil, err
+		}
+		time.Sleep(2 * time.Second) // let startup's after-effects (GC, log flushes) pass
+		d.profile(b.opts.pprofDir, "idle", idleWindow)
+		c0, w0, t0 := d.cpu(), d.ctxSwitches(), time.Now()
+		// A wakeup is a run of 20 ms polls that saw the daemon switch
+		// context; a quiet daemon has one per timer it keeps (TICK_5).
+		wakeups, busy, last := 0, false, w0
+		for time.Since(t0) < idleWindow {
+			time.Sleep(20 * time.Millisecond)
+			w := d.ctxSwitches()
+			if w != last && !busy {
+				wakeups++
+			}
+			busy, last = w != last, w
+		}
+		c1, w1, t1 := d.cpu(), d.ctxSwitches(), time.Now()
+		// TICK_5 fires when the wall clock passes a multiple of 5 s.
+		due := t1.Unix()/5 - t0.Unix()/5
+		return sample{"cpu": float64((c1 - c0).Microseconds()) / 1000, "csw": float64(w1 - w0),
+			"wakeups": float64(wakeups), "due": float64(due), "rss": mb(d.mem().RSS)}, nil
+	},
+}
+
+// ---- log capture ---------------------------------------------------------
+
+const logBytes = 200_000_000 // a multiple of lineLen
+
+type logVariant struct {
+	name, title string
+	write       int   // bytes per write(2)
+	maxBytes    int64 // stdout_logfile_maxbytes; 0 never rotates
+	backups     int
+}
+
+func logScenario(v logVariant) *scenario {
+	sc := &scenario{
+		name:  v.name,
+		title: v.title,
+		metrics: []metric{
+			{"mbps", "MB/s until every byte is on disk", "MB/s", false},
+			{"cpu", "daemon CPU per 100 MB", "CPU-s", true},
+			{"lost", "bytes lost", "B", true},
+		},
+		run: func(b *bench, s side) (sample, error) { return b.logRun(s, v) },
+	}
+	if v.maxBytes == 0 {
+		sc.extraTitle = v.title + ": `cat > file` (physical limit)"
+		sc.extraMetrics = []metric{
+			{"cat_mbps", "MB/s", "MB/s", false},
+			{"cat_cpu", "cat's CPU per 100 MB", "CPU-s", true},
+		}
+		sc.extra = func(b *bench) (sample, error) { return b.catRun(v) }
+	}
+	return sc
+}
+
+func (b *bench) logRun(s side, v logVariant) (sample, error) {
+	body := fmt.Sprintf(`[program:w]
+command={self} writer -bytes %d -write %d -go {dir}/go
+startsecs=0
+autorestart=false
+stdout_logfile={dir}/w.log
+stdout_logfile_maxbytes=%d
+stdout_logfile_backups=%d
+stderr_logfile={dir}/w.err
+`, logBytes, v.write, v.maxBytes, v.backups)
+	d, err := b.launch(s, 1024, body)
+	if err != nil {
+		return nil, err
+	}
+	defer d.kill()
+	if _, _, _, err := d.waitRunning(1, spawnTimeout(1)); err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(d.dir, "w.log")
+	last := appendLine(nil, logBytes/lineLen-1)
+	d.profile(b.opts.pprofDir, v.name, b.opts.pprofSecs)
+	c0 := d.cpu()
+	t0 := time.Now()
+	if err := os.WriteFile(filepath.Join(d.dir, "go"), nil, 0o644); err != nil {
+		return nil, err
+	}
+	if err := waitFileEnds(logPath, last, 10*time.Minute); err != nil {
+		return nil, fmt.Errorf("%s: %w", s, err)
+	}
+	el := time.Since(t0)
+	c1 := d.cpu()
+	files := []string{}
+	for i := v.backups; i >= 1; i-- {
+		if p := fmt.Sprintf("%s.%d", logPath, i); exists(p) {
+			files = append(files, p)
+		}
+	}
+	files = append(files, logPath)
+	lost, err := verifyStream(files, logBytes, v.maxBytes > 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: checking the log: %w", s, err)
+	}
+	return sample{"mbps": logBytes / 1e6 / el.Seconds(), "cpu": (c1 - c0).Seconds() / (logBytes / 1e8), "lost": float64(lost)}, nil
+}
+
+// catRun is the same copy done by `writer | cat > file`.
+func (b *bench) catRun(v logVariant) (sample, error) {
+	dir, err := os.MkdirTemp("", "bench-cat-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "w.log")
+	out, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
+	w := exec.Command(b.opts.self, "writer", "-bytes", fmt.Sprint(logBytes), "-write", fmt.Sprint(v.write))
+	c := exec.Command("cat")
+	pipe, err := w.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	c.Stdin, c.Stdout = pipe, out
+	start := time.Now()
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	if err := w.Start(); err != nil {
+		c.Process.Kill()
+		c.Wait()
+		return nil, err
+	}
+	werr := w.Wait()
+	cerr := c.Wait()
+	el := time.Since(start)
+	if werr != nil || cerr != nil {
+		return nil, fmt.Errorf("writer | cat: %v, %v", werr, cerr)
+	}
+	cpu := c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+	lost, err := verifyStream([]string{path}, logBytes, false)
+	if err != nil || lost != 0 {
+		return nil, fmt.Errorf("cat lost %d bytes: %v", lost, err)
+	}
+	return sample{"cat_mbps": logBytes / 1e6 / el.Seconds(), "cat_cpu": cpu.Seconds() / (logBytes / 1e8)}, nil
+}
+
+// waitFileEnds polls path until its last bytes are tail.
+func waitFileEnds(path string, tail []byte, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	buf := make([]byte, len(tail))
+	var lastSize int64 = -1
+	for time.Now().Before(deadline) {
+		if st, err := os.Stat(path); err == nil && st.Size() != lastSize && st.Size() >= int64(len(tail)) {
+			lastSize = st.Size()
+			if f, err := os.Open(path); err == nil {
+				_, err := f.ReadAt(buf, st.Size()-int64(len(tail)))
+				f.Close()
+				if err == nil && string(buf) == string(tail) {
+					return nil
+				}
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return fmt.Errorf("%s does not end with the stream's last line after %v: %w", path, within, errTimeout)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// ---- RPC -----------------------------------------------------------------
+
+var rpcScenario = &scenario{
+	name:  "rpc",
+	title: "RPC, 1000 processes",
+	metrics: []metric{
+		{"gapi_med", "getAllProcessInfo median", "ms", true},
+		{"gapi_p99", "getAllProcessInfo p99", "ms", true},
+		{"gs1", "getState calls/s, 1 client", "calls/s", false},
+		{"gs8", "getState calls/s, 8 clients", "calls/s", false},
+	},
+	run: func(b *bench, s side) (sample, error) {
+		const n = 1000
+		d, err := b.launch(s, n*3+200, sleepers("s", n, 0, "NONE"))
+		if err != nil {
+			return nil, err
+		}
+		defer d.kill()
+		if _, _, _, err := d.waitRunning(n, spawnTimeout(n)); err != nil {
+			return nil, err
+		}
+		d.profile(b.opts.pprofDir, "rpc", b.opts.pprofSecs)
+		// As many calls as fit in 10 s, between 5 and 200.
+		var lat []float64
+		start := time.Now()
+		for len(lat) < 200 && (len(lat) < 5 || time.Since(start) < 10*time.Second) {
+			t := time.Now()
+			if err := d.callRaw("supervisor.getAllProcessInfo"); err != nil {
+				return nil, err
+			}
+			lat = append(lat, float64(time.Since(t).Microseconds())/1000)
+		}
+		sort.Float64s(lat)
+		p99 := lat[min(len(lat)-1, int(math.Ceil(0.99*float64(len(lat))))-1)]
+		smp := sample{"gapi_med": newStat(lat).Median, "gapi_p99": p99}
+		for _, clients := range []int{1, 8} {
+			rate, err := getStateRate(d, clients, 3*time.Second)
+			if err != nil {
+				return nil, err
+			}
+			smp[fmt.Sprintf("gs%d", clients)] = rate
+		}
+		return smp, nil
+	},
+}
+
+// getStateRate is getState calls per second from clients concurrent
+// clients, each waiting for its answer before the next call.
+func getStateRate(d *daemon, clients int, dur time.Duration) (float64, error) {
+	var (
+		n       atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		failure error
+	)
+	deadline := time.Now().Add(dur)
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if err := d.callRaw("supervisor.getState"); err != nil {
+					errOnce.Do(func() { failure = err })
+					return
+				}
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds(), failure
+}
+
+// ---- restart storm -------------------------------------------------------
+
+const stormWindow = 10 * time.Second
+
+var restartScenario = &scenario{
+	name:  "restart",
+	title: "restart storm, 100 programs exiting after 0.1 s",
+	metrics: []metric{
+		{"rate", "restarts/s sustained", "/s", false},
+		{"cpu", "daemon CPU, share of one core", "%", true},
+		{"per", "daemon CPU per restart", "CPU-ms", true},
+	},
+	run: func(b *bench, s side) (sample, error) {
+		body := `[program:s]
+command=/bin/sleep 0.1
+process_name=%(program_name)s_%(process_num)d
+numprocs=100
+startsecs=0
+autorestart=true
+stdout_logfile=NONE
+stderr_logfile=NONE
+`
+		d, err := b.launch(s, 100*3+200, body)
+		if err != nil {
+			return nil, err
+		}
+		defer d.kill()
+		if _, err := d.waitLog("spawned:", 100, spawnTimeout(100)); err != nil {
+			return nil, err
+		}
+		time.Sleep(2 * time.Second) // into the steady state
+		d.profile(b.opts.pprofDir, "restart", stormWindow)
+		n0, c0, t0 := d.countLog("spawned:"), d.cpu(), time.Now()
+		time.Sleep(stormWindow)
+		n1, c1, t1 := d.countLog("spawned:"), d.cpu(), time.Now()
+		el := t1.Sub(t0).Seconds()
+		restarts := float64(n1 - n0)
+		return sample{"rate": restarts / el, "cpu": 100 * (c1 - c0).Seconds() / el,
+			"per": 1000 * (c1 - c0).Seconds() / max(restarts, 1)}, nil
+	},
+}
+
+// ---- stop all ------------------------------------------------------------
+
+var stopScenario = &scenario{
+	name:  "stop",
+	title: "stop all, 500 running children",
+	metrics: []metric{
+		{"stopall", "stopAllProcesses (wait) seconds", "s", true},
+		{"sigterm", "SIGTERM shutdown seconds", "s", true},
+	},
+	run: func(b *bench, s side) (sample, error) {
+		const n = 500
+		smp := sample{}
+		for _, how := range []string{"stopall", "sigterm"} {
+			d, err := b.launch(s, n*3+200, sleepers("s", n, 0, "NONE"))
+			if err != nil {
+				return nil, err
+			}
+			if _, _, _, err := d.waitRunning(n, spawnTimeout(n)); err != nil {
+				d.kill()
+				return nil, err
+			}
+			d.profile(b.opts.pprofDir, "stop-"+how, b.opts.pprofSecs)
+			start := time.Now()
+			switch how {
+			case "stopall":
+				v, err := d.call("supervisor.stopAllProcesses", true)
+				smp[how] = time.Since(start).Seconds()
+				if err != nil {
+					d.kill()
+					return nil, err
+				}
+				if list, _ := v.([]any); len(list) != n {
+					d.kill()
+					return nil, fmt.Errorf("stopAllProcesses answered %d results, want %d", len(list), n)
+				}
+				st, err := d.states()
+				if err != nil || st["STOPPED"] != n {
+					d.kill()
+					return nil, fmt.Errorf("after stopAllProcesses: %v %v", st, err)
+				}
+			case "sigterm":
+				el, err := d.term(5 * time.Minute)
+				if err != nil {
+					d.kill()
+					return nil, err
+				}
+				smp[how] = el.Seconds()
+			}
+			d.kill()
+		}
+		return smp, nil
+	},
+}
+
+// ---- events --------------------------------------------------------------
+
+// readSink reads the sink's report, zero until it wrote one.
+func readSink(path string) sinkReport {
+	var r sinkReport
+	if b, err := os.ReadFile(path); err == nil {
+		json.Unmarshal(b, &r)
+	}
+	return r
+}
+
+// waitSink polls the sink's report until it counted n events, or its count
+// stood still for quiet (events were lost), or within passed.
+func waitSink(path string, n int, quiet, within time.Duration) sinkReport {
+	deadline := time.Now().Add(within)
+	var last sinkReport
+	still := time.Now()
+	for time.Now().Before(deadline) {
+		r := readSink(path)
+		if r.Count >= n {
+			return r
+		}
+		if r.Count != last.Count {
+			still = time.Now()
+		} else if r.Count > 0 && time.Since(still) > quiet {
+			return r
+		}
+		last = r
+		time.Sleep(20 * time.Millisecond)
+	}
+	return readSink(path)
+}
+
+var stateEventsScenario = &scenario{
+	name:  "events-state",
+	title: "events: PROCESS_STATE of 500 starting programs",
+	metrics: []metric{
+		{"wall", "seconds from exec until the listener has all 1000", "s", true},
+		{"lost", "events lost", "", true},
+	},
+	run: func(b *bench, s side) (sample, error) {
+		const n = 500
+		body := sleepers("s", n, 0, "NONE") + `[eventlistener:sink]
+command={self} sink -mode state -group s -n 1000 -out {dir}/sink.json
+events=PROCESS_STATE
+buffer_size=5000
+startsecs=0
+stderr_logfile={dir}/sink.err
+`
+		d, err := b.launch(s, n*3+200, body)
+		if err != nil {
+			return nil, err
+		}
+		defer d.kill()
+		d.profile(b.opts.pprofDir, "events-state", b.opts.pprofSecs)
+		r := waitSink(filepath.Join(d.dir, "sink.json"), 2*n, 5*time.Second, spawnTimeout(n))
+		smp := sample{"lost": float64(2*n - r.Count)}
+		if r.Done != 0 {
+			smp["wall"] = time.Unix(0, r.Done).Sub(d.started).Seconds()
+		}
+		return smp, nil
+	},
+}
+
+const commEvents = 20000
+
+var commEventsScenario = &scenario{
+	name:  "events-comm",
+	title: fmt.Sprintf("events: %d PROCESS_COMMUNICATION blocks from one program, 100 per write", commEvents),
+	metrics: []metric{
+		{"rate", "events/s delivered", "/s", false},
+		{"lost", "events lost", "", true},
+	},
+	run: func(b *bench, s side) (sample, error) {
+		body := fmt.Sprintf(`[program:chatty]
+command={self} chatty -n %[1]d -burst 100 -go {dir}/go
+startsecs=0
+autorestart=false
+stdout_capture_maxbytes=1MB
+stdout_logfile={dir}/chatty.log
+stderr_logfile={dir}/chatty.err
+
+[eventlistener:sink]
+command={self} sink -mode comm -n %[1]d -out {dir}/sink.json
+events=PROCESS_COMMUNICATION
+buffer_size=%[2]d
+startsecs=0
+stderr_logfile={dir}/sink.err
+`, commEvents, commEvents+100)
+		d, err := b.launch(s, 1024, body)
+		if err != nil {
+			return nil, err
+		}
+		defer d.kill()
+		if _, _, _, err := d.waitRunning(2, spawnTimeout(2)); err != nil {
+			return nil, err
+		}
+		time.Sleep(200 * time.Millisecond) // the sink says READY
+		d.profile(b.opts.pprofDir, "events-comm", b.opts.pprofSecs)
+		t0 := time.Now()
+		if err := os.WriteFile(filepath.Join(d.dir, "go"), nil, 0o644); err != nil {
+			return nil, err
+		}
+		r := waitSink(filepath.Join(d.dir, "sink.json"), commEvents, 5*time.Second, 5*time.Minute)
+		smp := sample{"lost": float64(commEvents - r.Count)}
+		if r.Count > 0 {
+			smp["rate"] = float64(r.Count) / time.Unix(0, r.Last).Sub(t0).Seconds()
+		}
+		return smp, nil
+	},
+}
+
+// scenarios is every scenario, in the order they run.
+var scenarios = slices.Concat(
+	[]*scenario{
+		spawnScenario(100, 0), spawnScenario(100, 1),
+		spawnScenario(1000, 0), spawnScenario(1000, 1),
+		spawnScenario(5000, 0), spawnScenario(5000, 1),
+		idleScenario,
+		logScenario(logVariant{name: "log-big", title: "log capture, 1 MiB writes", write: 1 << 20}),
+		logScenario(logVariant{name: "log-lines", title: "log capture, 80-byte lines", write: lineLen}),
+		logScenario(logVariant{name: "log-rotate", title: "log capture, 1 MiB writes, rotation at 10 MB × 3", write: 1 << 20, maxBytes: 10 << 20, backups: 3}),
+		rpcScenario,
+		restartScenario,
+		stopScenario,
+		stateEventsScenario,
+		commEventsScenario,
+	},
+)
+
+// targets are the issue's, judged on each run.
+var targets = []target{
+	atLeast("spawn1000-s0/wall", 20, "spawn 1000: ≥ 20× faster to all RUNNING"),
+	atLeast("spawn1000-s0/cpu", 10, "spawn 1000: ≥ 10× less daemon CPU"),
+	atLeast("spawn1000-s0/peak", 2, "spawn 1000: peak RSS ≤ ½ of the reference's"),
+	atLeast("idle/cpu", 1, "idle: no more CPU than the reference"),
+	wakesOnlyWhenDue("idle/wakeups", "idle/due", "idle: no periodic wakeups beyond what is due (TICK_5 timers)"),
+	atLeast("log-big/mbps", 1.5, "log capture, big writes: ≥ 1.5× the reference's MB/s"),
+	withinOf("log-big/mbps", "log-big/cat_mbps", 1.5, "log capture, big writes: within 1.5× of `cat > file`"),
+	atLeast("log-lines/cpu", 4, "log capture, 80-byte lines: ≤ ¼ of the reference's CPU per 100 MB"),
+	oursAtMost("log-big/lost", 0, "log capture, big writes: 0 bytes lost"),
+	oursAtMost("log-lines/lost", 0, "log capture, 80-byte lines: 0 bytes lost"),
+	oursAtMost("log-rotate/lost", 0, "log capture with rotation: 0 bytes lost"),
+	atLeast("rpc/gapi_med", 20, "RPC: getAllProcessInfo with 1000 processes ≥ 20× faster"),
+	atLeast("rpc/gs1", 10, "RPC: getState ≥ 10× the calls per second, 1 client"),
+	atLeast("rpc/gs8", 10, "RPC: getState ≥ 10× the calls per second, 8 clients"),
+	atLeast("restart/rate", 3, "restart storm: ≥ 3× the reference's restarts per second"),
+	atLeast("stop/stopall", 5, "stop all 500: stopAllProcesses ≥ 5× faster"),
+	atLeast("stop/sigterm", 5, "stop all 500: SIGTERM shutdown ≥ 5× faster"),
+	atLeast("events-state/wall", 10, "events: all state events of 500 spawning programs ≥ 10× faster"),
+	oursAtMost("events-state/lost", 0, "events: no state event lost"),
+	oursAtMost("events-comm/lost", 0, "events: no PROCESS_COMMUNICATION event lost, bursts included"),
+}
