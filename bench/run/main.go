@@ -56,6 +56,7 @@ func newCLI(out, err io.Writer) *cli { return &cli{out: out, err: err} }
 type options struct {
 	ours, ref  string        // daemon binaries; ref "" skips the reference
 	reps       int           // repetitions of each scenario per daemon
+	repsSet    bool          // reps was asked for (BENCH_REPS or -reps), so no scenario caps it
 	only       []string      // scenario name prefixes to run; empty runs all
 	jsonPath   string        // where the results go as JSON ("" for nowhere)
 	mdPath     string        // the markdown file whose generated part is rewritten
@@ -72,7 +73,7 @@ func (c *cli) run(args []string) int {
 	var o options
 	fs.StringVar(&o.ours, "ours", envOr("BENCH_OURS", "bin/supervisord"), "our daemon `binary` (BENCH_OURS)")
 	fs.StringVar(&o.ref, "ref", envOr("BENCH_REF", "/usr/bin/supervisord"), "the reference daemon `binary` (BENCH_REF); skipped when missing or \"none\"")
-	fs.IntVar(&o.reps, "reps", envInt("BENCH_REPS", 3), "repetitions per scenario and daemon (BENCH_REPS)")
+	fs.IntVar(&o.reps, "reps", envInt("BENCH_REPS", 3), "repetitions per scenario and daemon (BENCH_REPS); spawn 5000 does 2 unless this is set")
 	only := fs.String("only", os.Getenv("BENCH_ONLY"), "comma-separated scenario name prefixes (BENCH_ONLY), e.g. spawn1000,log")
 	fs.StringVar(&o.jsonPath, "json", envOr("BENCH_JSON", "docs/benchmarks.json"), "write the results here as JSON (BENCH_JSON; \"\" for none)")
 	fs.StringVar(&o.mdPath, "md", envOr("BENCH_MD", "docs/benchmarks.md"), "rewrite the generated part of this markdown file (BENCH_MD; \"\" for none)")
@@ -83,6 +84,8 @@ func (c *cli) run(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	fs.Visit(func(f *flag.Flag) { o.repsSet = o.repsSet || f.Name == "reps" })
+	o.repsSet = o.repsSet || os.Getenv("BENCH_REPS") != ""
 	if *list {
 		for _, s := range scenarios {
 			fmt.Fprintf(c.out, "%-16s %s\n", s.name, s.title)
@@ -110,6 +113,12 @@ func (c *cli) run(args []string) int {
 	}
 	if o.ref == "none" {
 		o.ref = ""
+	}
+	if o.ref != "" {
+		if o.ref, err = filepath.Abs(o.ref); err != nil {
+			fmt.Fprintln(c.err, "bench:", err)
+			return 1
+		}
 	}
 	if o.ref != "" {
 		if _, err := os.Stat(o.ref); err != nil {

@@ -28,7 +28,10 @@ type metric struct {
 type scenario struct {
 	name, title string
 	metrics     []metric
-	run         func(b *bench, s side) (sample, error)
+	// maxReps, when set, caps the repetitions: spawning 5000 takes the
+	// reference a minute or more a run.
+	maxReps int
+	run     func(b *bench, s side) (sample, error)
 	// extra, when set, runs once per repetition without a daemon (the
 	// physical limit a scenario is compared with), reported as its own rows.
 	extraTitle   string
@@ -65,7 +68,11 @@ func (b *bench) runAll() *report {
 		fmt.Fprintf(b.log, "== %s: %s\n", sc.name, sc.title)
 		samples := map[side][]sample{}
 		var extra []sample
-		for i := range b.opts.reps {
+		reps := b.opts.reps
+		if sc.maxReps > 0 && !b.opts.repsSet {
+			reps = min(reps, sc.maxReps)
+		}
+		for i := range reps {
 			order := []side{ours, reference}
 			if i%2 == 1 {
 				order = []side{reference, ours}
@@ -112,6 +119,13 @@ func (s sample) String(ms []metric) string {
 	return strings.Join(parts, " ")
 }
 
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
+}
+
 func mb(bytes int64) float64 { return float64(bytes) / (1 << 20) }
 
 // sleepers is a [program] of n processes of `sleep 86400`.
@@ -135,9 +149,14 @@ func spawnTimeout(n int) time.Duration { return 60*time.Second + time.Duration(n
 // ---- spawn N -------------------------------------------------------------
 
 func spawnScenario(n, startsecs int) *scenario {
+	maxReps := 0
+	if n >= 5000 {
+		maxReps = 2
+	}
 	return &scenario{
-		name:  fmt.Sprintf("spawn%d-s%d", n, startsecs),
-		title: fmt.Sprintf("spawn %d (startsecs=%d)", n, startsecs),
+		maxReps: maxReps,
+		name:    fmt.Sprintf("spawn%d-s%d", n, startsecs),
+		title:   fmt.Sprintf("spawn %d (startsecs=%d)", n, startsecs),
 		metrics: []metric{
 			{"wall", "seconds from exec to all RUNNING", "s", true},
 			{"cpu", "daemon CPU until then", "CPU-s", true},
@@ -166,6 +185,8 @@ func spawnScenario(n, startsecs int) *scenario {
 
 const idleWindow = 10 * time.Second
 
+var idlePoll = envDuration("BENCH_IDLE_POLL", 20*time.Millisecond)
+
 var idleScenario = &scenario{
 	name:  "idle",
 	title: "idle, 100 running children",
@@ -192,7 +213,7 @@ var idleScenario = &scenario{
 		// context; a quiet daemon has one per timer it keeps (TICK_5).
 		wakeups, busy, last := 0, false, w0
 		for time.Since(t0) < idleWindow {
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(idlePoll)
 			w := d.ctxSwitches()
 			if w != last && !busy {
 				wakeups++
