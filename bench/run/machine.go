@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -83,6 +84,11 @@ func loadAvg() string {
 // describeOurs names our binary and the commit it was built from.
 func describeOurs(bin string) string {
 	desc := bin
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, bin); err == nil && !strings.HasPrefix(rel, "..") {
+			desc = rel
+		}
+	}
 	if out, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
 		desc += " at " + strings.TrimSpace(string(out))
 	}
