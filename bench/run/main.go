@@ -81,6 +81,7 @@ func (c *cli) run(args []string) int {
 	fs.StringVar(&o.pprofDir, "pprof", os.Getenv("BENCH_PPROF"), "build ours with -tags pprof and save CPU and heap profiles of each of its runs in `dir` (BENCH_PPROF)")
 	fs.DurationVar(&o.pprofSecs, "pprof-for", 5*time.Second, "length of each CPU profile")
 	list := fs.Bool("list", false, "list the scenarios and exit")
+	render := fs.Bool("render", false, "run nothing: judge the targets again on the -json results and rewrite -md from them")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -90,6 +91,21 @@ func (c *cli) run(args []string) int {
 		for _, s := range scenarios {
 			fmt.Fprintf(c.out, "%-16s %s\n", s.name, s.title)
 		}
+		return 0
+	}
+	if *render {
+		rep, err := readReport(o.jsonPath)
+		if err == nil {
+			rep.evaluate()
+			if err = rep.writeJSON(o.jsonPath); err == nil {
+				err = rep.writeMarkdown(o.mdPath)
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(c.err, "bench:", err)
+			return 1
+		}
+		rep.printTable(c.out)
 		return 0
 	}
 	if *only != "" {
