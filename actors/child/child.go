@@ -213,7 +213,6 @@ func sweep() {
 	}
 	var exits []exit
 	reaping.forks.Lock()
-	defer reaping.forks.Unlock()
 	reaping.mu.Lock()
 	for {
 		var ws syscall.WaitStatus
@@ -235,6 +234,7 @@ func sweep() {
 		exits = append(exits, exit{notify, ExitStatus{ws}})
 	}
 	reaping.mu.Unlock()
+	reaping.forks.Unlock()
 	for _, e := range exits {
 		e.notify(e.st)
 	}
