@@ -104,8 +104,8 @@ func (p *process) Receive(c actor.Context) {
 		p.startLoggers(c)
 		// A restarted incarnation starts over in STOPPED; let both know.
 		sc := &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: p.state, to: p.state, expected: true}
+		c.Send(p.rt.supervisor, sc) // first: see to()
 		c.Send(c.Parent(), sc)
-		c.Send(p.rt.supervisor, sc)
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
 		if p.stdin != nil {
@@ -195,8 +195,11 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 	// The supervisor hears it first-hand, before any waiter is answered, so
 	// a request that follows an answered wait finds the state current there.
 	m := &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected}
-	c.Send(c.Parent(), m)
+	// The supervisor first: once the group has seen a process stop, a
+	// removeGroup its answer leads to must find the supervisor's view as
+	// current.
 	c.Send(p.rt.supervisor, m)
+	c.Send(c.Parent(), m)
 	c.Send(p.rt.bus, &publish{ev: events.ProcessState{State: next.String(), Process: p.cfg.Name, Group: p.cfg.Group,
 		From: from.String(), PID: p.pid, Tries: p.backoff, Expected: expected}})
 	switch next {
