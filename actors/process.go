@@ -470,7 +470,6 @@ func (p *process) spawn(c actor.Context) error {
 	p.gen, p.proc = gen, proc
 	p.rt.log.Info(fmt.Sprintf("spawned: '%s' with pid %d", p.cfg.Name, proc.Pid))
 	p.pid = proc.Pid
-	out := p.stdout
 	if p.pool != nil {
 		// A listener's stdout speaks the protocol; its stdin carries events.
 		p.stdin = newStdinWriter(proc.Stdin)
@@ -481,9 +480,12 @@ func (p *process) spawn(c actor.Context) error {
 		if err != nil {
 			panic(err) // generations are unique
 		}
-		out = p.listener
 	}
-	go pump(root, proc.Stdout, out, proc.Pid, p.gone)
+	if p.listener != nil {
+		go pumpDirect(root, proc.Stdout, p.listener, proc.Pid, p.gone)
+	} else {
+		go pump(root, proc.Stdout, p.stdout, proc.Pid, p.gone)
+	}
 	if proc.Stderr != nil {
 		go pump(root, proc.Stderr, p.stderr, proc.Pid, p.gone)
 	}

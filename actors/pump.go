@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -47,17 +46,15 @@ var (
 )
 
 // pump copies one child output pipe to a logger (or listener) actor until
-// EOF and then closes it. With no logger, or once the process actor is gone
-// (gone is closed), output is read and dropped so the child never blocks on
-// a full pipe. Output for a logger, or for nobody, goes through the output
-// hub and pump returns at once; a listener's stdout (or any pipe, should
-// the hub not start) is read by pump itself, as its caller runs it in a
-// goroutine of its own.
+// EOF and then closes it. With no logger (to is nil), or once the process
+// actor is gone (gone is closed), output is read and dropped so the child
+// never blocks on a full pipe. It goes through the output hub and returns at
+// once; should the hub not start, it reads the pipe itself, so its caller
+// runs it in a goroutine of its own. A listener's protocol stream, which
+// must never wait, is read by pumpDirect.
 func pump(root *actor.RootContext, f *os.File, to *actor.PID, pid int, gone <-chan struct{}) {
-	if to == nil || isLogger(to) {
-		if h, err := outputs(); err == nil && h.add(root, f, to, pid, gone) == nil {
-			return
-		}
+	if h, err := outputs(); err == nil && h.add(root, f, to, pid, gone) == nil {
+		return
 	}
 	pumpDirect(root, f, to, pid, gone)
 }
@@ -178,7 +175,7 @@ func (h *outputHub) add(root *actor.RootContext, f *os.File, to *actor.PID, pid 
 		}
 		return err
 	}
-	s := &stream{fd: int32(fd), closeFd: closeFd, root: root, to: to, pid: pid, gone: gone, logged: isLogger(to), listening: true}
+	s := &stream{fd: int32(fd), closeFd: closeFd, root: root, to: to, pid: pid, gone: gone, logged: to != nil, listening: true}
 	h.mu.Lock()
 	h.streams[s.fd] = s
 	err = syscall.EpollCtl(h.epfd, syscall.EPOLL_CTL_ADD, fd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: s.fd})
@@ -198,12 +195,6 @@ func (h *outputHub) add(root *actor.RootContext, f *os.File, to *actor.PID, pid 
 		f.Close()
 	}
 	return nil
-}
-
-// isLogger tells a logger actor (a process's "stdout" or "stderr" child)
-// from a listener's protocol actor, whose reads must never wait.
-func isLogger(pid *actor.PID) bool {
-	return pid != nil && (strings.HasSuffix(pid.Id, "/stdout") || strings.HasSuffix(pid.Id, "/stderr"))
 }
 
 func dupCloexec(fd int) (int, error) {

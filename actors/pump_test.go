@@ -86,9 +86,6 @@ func TestPumpBatchesSmallWritesInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !isLogger(to) {
-		t.Fatalf("%s is not taken for a logger", to.Id)
-	}
 	go pump(sys.Root, r, to, 42, make(chan struct{}))
 	var want bytes.Buffer
 	const lines = 50000
