@@ -75,7 +75,7 @@ func (c *cli) run(args []string) int {
 	fs.StringVar(&o.ref, "ref", envOr("BENCH_REF", "/usr/bin/supervisord"), "the reference daemon `binary` (BENCH_REF); skipped when missing or \"none\"")
 	fs.IntVar(&o.reps, "reps", envInt("BENCH_REPS", 3), "repetitions per scenario and daemon (BENCH_REPS); spawn 5000 does 2 unless this is set")
 	only := fs.String("only", os.Getenv("BENCH_ONLY"), "comma-separated scenario name prefixes (BENCH_ONLY), e.g. spawn1000,log")
-	fs.StringVar(&o.jsonPath, "json", envOr("BENCH_JSON", "docs/benchmarks.json"), "write the results here as JSON (BENCH_JSON; \"\" for none)")
+	fs.StringVar(&o.jsonPath, "json", envOr("BENCH_JSON", defaultJSON), "write the results here as JSON (BENCH_JSON; \"\" for none)")
 	fs.StringVar(&o.mdPath, "md", envOr("BENCH_MD", "docs/benchmarks.md"), "rewrite the generated part of this markdown file (BENCH_MD; \"\" for none)")
 	fs.BoolVar(&o.keep, "keep", os.Getenv("BENCH_KEEP") != "", "keep each scenario's temporary directory (BENCH_KEEP)")
 	fs.StringVar(&o.pprofDir, "pprof", os.Getenv("BENCH_PPROF"), "build ours with -tags pprof and save CPU and heap profiles of each of its runs in `dir` (BENCH_PPROF)")
@@ -167,7 +167,9 @@ func (c *cli) run(args []string) int {
 	rep := b.runAll()
 	fmt.Fprintln(c.out)
 	rep.printTable(c.out)
-	if o.jsonPath != "" {
+	// A partial run leaves the published results alone, unless told
+	// where to write.
+	if o.jsonPath != "" && (len(o.only) == 0 || o.jsonPath != defaultJSON) {
 		if err := rep.writeJSON(o.jsonPath); err != nil {
 			fmt.Fprintln(c.err, "bench:", err)
 			return 1
@@ -181,7 +183,7 @@ func (c *cli) run(args []string) int {
 		}
 		fmt.Fprintln(c.out, "wrote", o.mdPath)
 	} else if o.mdPath != "" {
-		fmt.Fprintln(c.out, "(a partial run: BENCH_ONLY leaves", o.mdPath, "alone)")
+		fmt.Fprintln(c.out, "(a partial run: BENCH_ONLY leaves", o.mdPath, "and", defaultJSON, "alone)")
 	}
 	if len(rep.Failures) > 0 {
 		return 1
@@ -233,6 +235,9 @@ func buildProfiled(dir string) (string, error) {
 	}
 	return bin, nil
 }
+
+// defaultJSON is where a full run publishes its results.
+const defaultJSON = "docs/benchmarks.json"
 
 func envOr(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok {
