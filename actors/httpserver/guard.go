@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -103,6 +104,35 @@ func writeError(w http.ResponseWriter, code int) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(code)
 	fmt.Fprint(w, body)
+	lingerClose(w)
+}
+
+// linger bounds how long a closing connection is read for the rest of its
+// request.
+const linger = 2 * time.Second
+
+// lingerClose closes the connection after the response, but first reads
+// what the client still sends for a moment: supervisor's own http_client
+// writes a spare CRLF after its request, and a socket closed under it would
+// cost it a broken pipe instead of the error page (RFC 9112 section 9.6).
+func lingerClose(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	if rc.Flush() != nil {
+		return
+	}
+	conn, buf, err := rc.Hijack()
+	if err != nil {
+		return // HTTP/2 or a test recorder: the server closes as it does
+	}
+	defer conn.Close()
+	if buf.Writer.Flush() != nil {
+		return
+	}
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	conn.SetReadDeadline(time.Now().Add(linger))
+	io.Copy(io.Discard, conn)
 }
 
 // recorder notes the status and body size for the access line.
