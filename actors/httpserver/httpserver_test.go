@@ -425,6 +425,37 @@ func TestAuth(t *testing.T) {
 	}
 }
 
+// After an error page the connection closes, as the reference's does, but
+// only once the client is done: one still sending the end of its request
+// a second later (supervisor's http_client sends a spare CRLF) must not get
+// a broken pipe.
+func TestErrorPageLingers(t *testing.T) {
+	path := filepath.Join(shortDir(t), "s.sock")
+	c := unixServer(path)
+	c.Username, c.Password = "u", "p"
+	mustStart(t, &conf.Config{UnixHTTPServers: []*conf.UnixHTTPServer{c}}, http.NotFoundHandler())
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /logtail/x HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != 401 || !resp.Close {
+		t.Fatalf("status %d, close=%v; want 401 and close", resp.StatusCode, resp.Close)
+	}
+	time.Sleep(time.Second)
+	if _, err := io.WriteString(conn, "\r\n"); err != nil {
+		t.Errorf("the spare CRLF a second later: %v", err)
+	}
+}
+
 func TestBodyLimit(t *testing.T) {
 	set := testSettings()
 	set.maxBody = 1 << 10
