@@ -68,9 +68,14 @@ func (g *group) Receive(c actor.Context) {
 	case *stopGroup:
 		g.stopWaiters = append(g.stopWaiters, c.Sender())
 		for _, pc := range g.cfg.StopOrder() {
+			pid := g.byName[pc.Name]
+			if pid == nil {
+				continue // being replaced by a reshape, and stopped already
+			}
 			g.stopAwaited++
-			c.Request(g.byName[pc.Name], &stopProcess{})
+			c.Request(pid, &stopProcess{})
 		}
+		g.answerStop(c) // when none was asked
 	case *Result:
 		if g.stopAwaited > 0 {
 			g.stopAwaited--
