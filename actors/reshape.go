@@ -93,10 +93,10 @@ func (g *group) reshape(c actor.Context, cfg *conf.Group) {
 	// stopped. The head of the queue has been asked; its answer comes
 	// before anything else from it.
 	if len(g.autostarting) > 1 {
-		g.autostarting = slices.DeleteFunc(g.autostarting[1:], func(pid *actor.PID) bool {
+		rest := slices.DeleteFunc(slices.Clone(g.autostarting[1:]), func(pid *actor.PID) bool {
 			return going[g.nameOf(pid)]
 		})
-		g.autostarting = slices.Insert(g.autostarting, 0, g.autostarting[0])
+		g.autostarting = append(g.autostarting[:1:1], rest...)
 	}
 
 	var stops []*actor.Future
