@@ -35,21 +35,15 @@ func (h *Handler) getReloadStatus(context.Context, []any) (any, error) {
 	if r.Err != nil {
 		errText = r.Err.Error()
 	}
-	list := func(s []string) []string {
-		if s == nil {
-			return []string{}
-		}
-		return s
-	}
 	return xmlrpc.Struct{
 		{Name: "enabled", Value: r.Watching},
-		{Name: "files", Value: list(r.Files)},
+		{Name: "files", Value: nonNil(r.Files)},
 		{Name: "last_read", Value: stamp(r.Read)},
 		{Name: "error", Value: errText},
 		{Name: "last_applied", Value: stamp(r.Applied)},
-		{Name: "added", Value: list(r.Added)},
-		{Name: "changed", Value: list(r.Changed)},
-		{Name: "removed", Value: list(r.Removed)},
+		{Name: "added", Value: nonNil(r.Added)},
+		{Name: "changed", Value: nonNil(r.Changed)},
+		{Name: "removed", Value: nonNil(r.Removed)},
 	}, nil
 }
 

@@ -183,13 +183,7 @@ func (h *Handler) reloadConfig(context.Context, []any) (any, error) {
 	}
 	h.opts.Tree.SetConfig(cfg)
 	added, changed, removed := conf.Diff(&conf.Config{Groups: h.opts.Tree.Groups()}, cfg)
-	list := func(s []string) []string {
-		if s == nil {
-			return []string{}
-		}
-		return s
-	}
-	return []any{[]any{list(added), list(changed), list(removed)}}, nil
+	return []any{[]any{nonNil(added), nonNil(changed), nonNil(removed)}}, nil
 }
 
 func (h *Handler) addProcessGroup(ctx context.Context, params []any) (any, error) {
@@ -211,4 +205,13 @@ func (h *Handler) removeProcessGroup(ctx context.Context, params []any) (any, er
 		return nil, asFault(err, name)
 	}
 	return true, nil
+}
+
+// nonNil is s, or an empty list where s is nil: XML-RPC has no nil, and
+// the reference sends [] for an empty list.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -51,21 +52,9 @@ func checkSpawns(t *testing.T, d *testkit.Daemon, want map[string]int) {
 	for n := range want {
 		names = append(names, n)
 	}
-	if got := spawnCounts(d.Log(), names...); !equalCounts(got, want) {
+	if got := spawnCounts(d.Log(), names...); !maps.Equal(got, want) {
 		t.Errorf("spawns %v, want %v", got, want)
 	}
-}
-
-func equalCounts(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // Edits while the daemon runs, with no ctl call: a new numprocs adds and
