@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -428,19 +429,27 @@ func (h *Handler) stopOne(wait bool) step {
 	}
 }
 
+// round is how long forEach gathers waits that finish together. The
+// reference polls its waits once per pass of its main loop and reports
+// those finished in one pass in process order; processes that reach a state
+// within a few milliseconds of each other are reported the same way here.
+const round = 20 * time.Millisecond
+
 // forEach runs act on every process whose state passes the predicate, one
 // after another, then waits for all of them at once. Results come as the
 // reference orders them: those settled at once first, then the waited ones
-// as they finish.
+// as they finish, those finishing together (within a round) in process
+// order.
 func (h *Handler) forEach(ctx context.Context, ps []*conf.Process, pred func(actors.State) bool, act step) []xmlrpc.Struct {
 	results := []xmlrpc.Struct{}
 	type waited struct {
+		i   int // in ps
 		p   *conf.Process
 		err error
 	}
 	done := make(chan waited)
 	pending := 0
-	for _, p := range ps {
+	for i, p := range ps {
 		in, err := h.opts.Tree.Info(ctx, p.Group, p.Name)
 		if err != nil || !pred(in.State) {
 			continue
@@ -451,11 +460,27 @@ func (h *Handler) forEach(ctx context.Context, ps []*conf.Process, pred func(act
 			continue
 		}
 		pending++
-		go func() { done <- waited{p, wait()} }()
+		go func() { done <- waited{i, p, wait()} }()
 	}
-	for range pending {
-		w := <-done
-		results = append(results, statusOf(w.p, w.err))
+	for pending > 0 {
+		batch := []waited{<-done}
+		pending--
+		timer := time.NewTimer(round)
+	gather:
+		for pending > 0 {
+			select {
+			case w := <-done:
+				batch = append(batch, w)
+				pending--
+			case <-timer.C:
+				break gather
+			}
+		}
+		timer.Stop()
+		slices.SortFunc(batch, func(a, b waited) int { return a.i - b.i })
+		for _, w := range batch {
+			results = append(results, statusOf(w.p, w.err))
+		}
 	}
 	return results
 }
