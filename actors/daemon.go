@@ -9,9 +9,9 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"supervisord/actors/child"
-	"supervisord/actors/logfile"
 	"supervisord/conf"
+	"supervisord/internal/child"
+	"supervisord/internal/logfile"
 )
 
 // Options are what the daemon's main hands the supervision tree.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"supervisord/actors/logfile"
 	"supervisord/conf"
+	"supervisord/internal/logfile"
 	"supervisord/protocol/events"
 )
 

@@ -6,8 +6,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"supervisord/actors/child"
 	"supervisord/conf"
+	"supervisord/internal/child"
 	"supervisord/protocol/events"
 )
 

@@ -15,8 +15,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/scheduler"
 
-	"supervisord/actors/child"
 	"supervisord/conf"
+	"supervisord/internal/child"
 	"supervisord/protocol/events"
 )
 

@@ -13,11 +13,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"supervisord/actors"
-	"supervisord/actors/httpserver"
-	"supervisord/actors/mainlog"
-	"supervisord/actors/rpcinterface"
-	"supervisord/actors/webui"
 	"supervisord/conf"
+	"supervisord/internal/httpserver"
+	"supervisord/internal/mainlog"
+	"supervisord/internal/rpcinterface"
+	"supervisord/internal/webui"
 )
 
 // serve runs the daemon in this process until it is told to exit, starting

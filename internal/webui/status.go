@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"supervisord/actors"
-	"supervisord/actors/rpcinterface"
+	"supervisord/internal/rpcinterface"
 	"supervisord/protocol/xmlrpc"
 )
 

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"supervisord/actors"
-	"supervisord/actors/logfile"
 	"supervisord/conf"
+	"supervisord/internal/logfile"
 	"supervisord/protocol/events"
 	"supervisord/protocol/xmlrpc"
 )

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 
 	"supervisord/actors"
-	"supervisord/actors/mainlog"
 	"supervisord/conf"
+	"supervisord/internal/mainlog"
 	"supervisord/protocol/xmlrpc"
 )
 

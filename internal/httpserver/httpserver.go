@@ -23,8 +23,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"supervisord/actors/mainlog"
 	"supervisord/conf"
+	"supervisord/internal/mainlog"
 )
 
 // inUseText is the reference's refusal when an address is taken, word for

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"supervisord/actors"
-	"supervisord/actors/rpcinterface"
 	"supervisord/conf"
+	"supervisord/internal/rpcinterface"
 )
 
 const testConf = `

@@ -8,8 +8,8 @@ import (
 
 	"github.com/lmittmann/tint"
 
-	"supervisord/actors/logfile"
 	"supervisord/conf"
+	"supervisord/internal/logfile"
 )
 
 // SyslogPath is the logfile value that sends the main log to syslog instead

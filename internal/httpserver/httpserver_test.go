@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"supervisord/actors/mainlog"
 	"supervisord/conf"
+	"supervisord/internal/mainlog"
 )
 
 // captured is a slog handler keeping every record's level and message.

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"supervisord/actors/mainlog"
+	"supervisord/internal/mainlog"
 )
 
 // guard stands in front of the caller's handler on one server: it checks
