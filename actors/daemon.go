@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -26,15 +25,14 @@ type Options struct {
 	Reaper *child.Reaper
 }
 
-// runtime is what every actor of one tree shares. It is read-only after Start.
+// runtime is what every actor of one tree shares. It is read-only after the
+// supervisor has started (which sets supervisor and bus first of all).
 type runtime struct {
-	// spawning orders spawns of actors addressed by name against sends by
-	// name from outside the tree (ready.go).
-	spawning    sync.RWMutex
 	log         *slog.Logger
 	spawner     *child.Reaper
-	supervisor  *actor.PID // set by the supervisor before it spawns anything
-	bus         *actor.PID // the event bus, likewise
+	now         func() time.Time // the clock of every process and the bus
+	supervisor  *actor.PID
+	bus         *actor.PID
 	serverURL   string
 	childLogDir string
 	identifier  string
@@ -47,18 +45,20 @@ func (rt *runtime) autoLogName(proc, stream string) (string, error) {
 	return logfile.AutoName(rt.childLogDir, proc, rt.identifier, stream)
 }
 
-// Daemon is a running supervision tree.
+// Daemon is a running supervision tree, and the typed service API in front
+// of it (service.go). It keeps no state of its own: every question is a
+// request to the supervisor actor, which owns what runs.
+//
+// Only the supervisor is ever addressed from outside, and only once Start
+// has seen it answer. protoactor registers a name a moment before the
+// actor's mailbox can take messages, and a message sent by name in between
+// breaks that mailbox; so no PID is ever made from a name here, and inside
+// the tree an actor is addressed only through the PID its spawn returned.
 type Daemon struct {
 	rt   *runtime
 	sys  *actor.ActorSystem
-	root *actor.PID
+	root *actor.PID // the supervisor
 	done chan struct{}
-
-	mu      sync.RWMutex
-	groups  []*conf.Group // the groups the tree runs; replaced, never mutated
-	config  *conf.Config  // the config last read (reload.go)
-	watcher *actor.PID    // the config watcher, if Watch started one
-	reload  ReloadStatus
 }
 
 // Start spawns the supervision tree for cfg and starts the autostart programs
@@ -72,6 +72,7 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		processMiddleware: processMiddleware,
 		log:               opts.Log,
 		spawner:           opts.Reaper,
+		now:               time.Now,
 		serverURL:         opts.ServerURL,
 		childLogDir:       cfg.Supervisord.ChildLogDir,
 		identifier:        cfg.Supervisord.Identifier,
@@ -87,7 +88,7 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return lib }),
 		actor.WithDeadLetterRequestLogging(false),
 	)
-	d := &Daemon{rt: rt, sys: sys, groups: cfg.Groups, config: cfg, done: make(chan struct{})}
+	d := &Daemon{rt: rt, sys: sys, done: make(chan struct{})}
 	treeDone := make(chan struct{})
 	props := actor.PropsFromProducer(func() actor.Actor { return newSupervisor(cfg, rt, treeDone) },
 		actor.WithGuardian(actor.NewOneForOneStrategy(0, time.Second, actor.DefaultDecider)),
@@ -106,55 +107,100 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		close(d.done)
 	}()
 	// Every group, process and the bus exist before anyone may ask them.
-	if _, err := d.ask(context.Background(), pid, &ping{}, waitTimeout); err != nil {
+	// This first request is the one that may reach the supervisor early:
+	// it is sent by the goroutine that spawned it, after SpawnNamed
+	// returned, when the mailbox is ready.
+	if _, err := d.ask(context.Background(), &ping{}, waitTimeout); err != nil {
 		return nil, fmt.Errorf("supervisor: the supervision tree did not start: %w", err)
 	}
 	return d, nil
 }
 
-// Shutdown begins the stop sequence (every process, reverse priority order) and
-// returns at once; Done is closed when it has finished.
-func (d *Daemon) Shutdown() {
-	d.mu.RLock()
-	w := d.watcher
-	d.mu.RUnlock()
-	if w != nil {
-		d.sys.Root.Stop(w) // no update may start on a tree going down
-	}
-	d.tell(d.root, &shutdown{})
-}
+// Shutdown begins the stop sequence (the config watcher first, then every
+// process in reverse priority order) and returns at once; Done is closed
+// when it has finished.
+func (d *Daemon) Shutdown() { d.tell(&shutdown{}) }
 
 // Done is closed once every process has stopped and the tree is down.
 func (d *Daemon) Done() <-chan struct{} { return d.done }
 
 // ReopenLogs closes and reopens every child log file (SIGUSR2).
-func (d *Daemon) ReopenLogs() { d.tell(d.root, &reopenLogs{}) }
+func (d *Daemon) ReopenLogs() { d.tell(&reopenLogs{}) }
 
-// ProcessInfo returns a snapshot of every process in group priority order,
-// asking all of them at once.
-// A process whose actor does not answer within timeout is reported UNKNOWN.
-func (d *Daemon) ProcessInfo(timeout time.Duration) []ProcessInfo {
-	type ask struct {
-		pc *conf.Process
-		f  *actor.Future
+// askTimeout bounds a request that an actor answers at once.
+const askTimeout = 10 * time.Second
+
+// waitTimeout bounds a wait for a state; a start or stop always ends (in
+// RUNNING, a failure, or SIGKILL), so this is only a backstop.
+const waitTimeout = 24 * time.Hour
+
+// ask sends msg to the supervisor and waits for the answer, for ctx or
+// timeout, whichever ends first. A *Result answer is returned with its
+// error.
+func (d *Daemon) ask(ctx context.Context, msg message, timeout time.Duration) (any, error) {
+	f := d.sys.Root.RequestFuture(d.root, msg, timeout)
+	type answer struct {
+		v   any
+		err error
 	}
-	var asks []ask
-	for _, g := range d.Groups() {
-		for _, pc := range g.Processes {
-			pid := d.sys.NewLocalPID(d.root.Id + "/" + g.Name + "/" + pc.Name)
-			asks = append(asks, ask{pc, d.request(pid, &getInfo{}, timeout)})
+	ch := make(chan answer, 1)
+	go func() {
+		v, err := f.Result()
+		ch <- answer{v, err}
+	}()
+	select {
+	case a := <-ch:
+		if a.err != nil {
+			return nil, d.downOr(errorf(Failed, "the supervisor did not answer: %v", a.err))
+		}
+		if r, ok := a.v.(*Result); ok {
+			return r, r.Err
+		}
+		return a.v, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-d.done: // nothing answers any more
+		return nil, ErrShuttingDown
+	}
+}
+
+// tell sends msg to the supervisor, wanting no answer.
+func (d *Daemon) tell(msg message) { d.sys.Root.Send(d.root, msg) }
+
+// downOr is ErrShuttingDown once the tree is down (nothing answers then),
+// else err.
+func (d *Daemon) downOr(err error) error {
+	select {
+	case <-d.done:
+		return ErrShuttingDown
+	default:
+		return err
+	}
+}
+
+// awaitAll runs then on the actor once every future (nil ones aside) has
+// completed, whatever its outcome.
+func awaitAll(c actor.Context, fs []*actor.Future, then func()) {
+	left := 0
+	for _, f := range fs {
+		if f != nil {
+			left++
 		}
 	}
-	out := make([]ProcessInfo, 0, len(asks))
-	for _, a := range asks {
-		res, err := a.f.Result()
-		if in, ok := res.(*ProcessInfo); ok && err == nil {
-			out = append(out, *in)
+	if left == 0 {
+		then()
+		return
+	}
+	for _, f := range fs {
+		if f == nil {
 			continue
 		}
-		out = append(out, ProcessInfo{Name: a.pc.Name, Group: a.pc.Group, State: Unknown, Now: time.Now()})
+		c.ReenterAfter(f, func(any, error) {
+			if left--; left == 0 {
+				then()
+			}
+		})
 	}
-	return out
 }
 
 // atLeast passes on records from min up, so the actor library's start-up

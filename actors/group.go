@@ -8,27 +8,25 @@ import (
 	"supervisord/conf"
 )
 
-// group is the actor for one process group ([program:x], [group:x], …).
+// group is the actor for one process group ([program:x], [group:x], …): the
+// parent of its process actors. It keeps their PIDs, not their states (the
+// supervisor owns those), and runs what concerns the group as a whole:
+// autostart in priority order, stopping all in reverse order, reshaping.
 //
 // Accepts: *startGroup (answered with *groupStarted when autostarting),
-// *reshapeGroup (see reshape.go),
-// *stopGroup (answered with *groupStopped once every
-// process is in a stopped state), *shutdownBegun and *reopenLogs (passed on
-// to every process), *stateChanged and *Result
-// from its processes. Children:
-// one process actor per instance, named by process name. Parent: the
-// supervisor. Failure policy for its children: restart a crashed process actor
-// (its Restarting handler kills the OS process first) up to 10 times in 10 s,
-// then stop it.
+// *stopGroup (answered with *groupStopped once every process is in a
+// stopped state), *groupStatus (answered with *statusList), *toProcess
+// (carried to the process, which answers the asker), *reshapeGroup (see
+// reshape.go), *ping, *shutdownBegun and *reopenLogs (passed on to every
+// process), *autostarted from its processes. Children: one process actor per
+// instance, named by process name. Parent: the supervisor. Failure policy
+// for its children: restart a crashed process actor (its Restarting handler
+// kills the OS process first) up to 10 times in 10 s, then stop it.
 type group struct {
 	cfg    *conf.Group
 	rt     *runtime
 	procs  []*actor.PID // in start order
 	byName map[string]*actor.PID
-	state  map[string]State
-
-	stopAwaited int          // stop replies still expected from processes
-	stopWaiters []*actor.PID // who asked for stopGroup
 
 	autostarting []*actor.PID // processes still to autostart, in order
 	autostarter  *actor.PID   // who to answer with *groupStarted
@@ -37,7 +35,7 @@ type group struct {
 }
 
 func newGroup(cfg *conf.Group, rt *runtime) *group {
-	return &group{cfg: cfg, rt: rt, state: make(map[string]State, len(cfg.Processes)), byName: make(map[string]*actor.PID)}
+	return &group{cfg: cfg, rt: rt, byName: make(map[string]*actor.PID)}
 }
 
 var processSupervision = actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider)
@@ -48,6 +46,15 @@ func (g *group) Receive(c actor.Context) {
 		for _, pc := range g.cfg.Processes {
 			g.procs = append(g.procs, g.spawnProcess(c, pc))
 		}
+	case *toProcess:
+		pid := g.byName[m.name]
+		if pid == nil { // being replaced by a reshape
+			c.Respond(&Result{ErrBadName})
+			return
+		}
+		c.RequestWithCustomSender(pid, m.msg, c.Sender())
+	case *groupStatus:
+		g.status(c)
 	case *reshapeGroup:
 		g.reshape(c, m.cfg)
 	case *ping:
@@ -57,33 +64,12 @@ func (g *group) Receive(c actor.Context) {
 			g.autostarter = c.Sender()
 			g.autostarting = append([]*actor.PID(nil), g.procs...)
 			g.autostartNext(c)
-			return
-		}
-		for _, pid := range g.procs {
-			c.Send(pid, &startProcess{})
 		}
 	case *autostarted:
 		g.autostarting = g.autostarting[1:]
 		g.autostartNext(c)
 	case *stopGroup:
-		g.stopWaiters = append(g.stopWaiters, c.Sender())
-		for _, pc := range g.cfg.StopOrder() {
-			pid := g.byName[pc.Name]
-			if pid == nil {
-				continue // being replaced by a reshape, and stopped already
-			}
-			g.stopAwaited++
-			c.Request(pid, &stopProcess{})
-		}
-		g.answerStop(c) // when none was asked
-	case *Result:
-		if g.stopAwaited > 0 {
-			g.stopAwaited--
-			g.answerStop(c)
-		}
-	case *stateChanged:
-		g.state[m.name] = m.to
-		g.answerStop(c)
+		g.stop(c)
 	case *actor.Stopping:
 		g.shuttingDown = true
 	case *shutdownBegun, *reopenLogs:
@@ -105,12 +91,11 @@ func (g *group) spawnProcess(c actor.Context, pc *conf.Process) *actor.PID {
 	}
 	props := actor.PropsFromProducer(func() actor.Actor { return newProcess(pc, g.rt, pool) },
 		actor.WithReceiverMiddleware(mw...))
-	pid, err := g.rt.spawnNamed(c, props, pc.Name)
+	pid, err := c.SpawnNamed(props, pc.Name)
 	if err != nil {
 		panic(err) // names are unique within a group once conf accepted them, and free once stopped
 	}
 	g.byName[pc.Name] = pid
-	g.state[pc.Name] = Stopped
 	return pid
 }
 
@@ -127,20 +112,47 @@ func (g *group) autostartNext(c actor.Context) {
 	}
 }
 
-// answerStop answers every pending stopGroup once all stop requests have been
-// acknowledged and no process is left in a running state. Replies from a
-// process come after its own state changes, so the states seen here are current.
-func (g *group) answerStop(c actor.Context) {
-	if len(g.stopWaiters) == 0 || g.stopAwaited > 0 {
-		return
+// stop asks every process to stop, in reverse priority order, and answers
+// with *groupStopped once each is in a stopped state. A process handles a
+// stop before the wait sent after it, so the wait is never too early.
+func (g *group) stop(c actor.Context) {
+	replyTo := c.Sender()
+	var waits []*actor.Future
+	for _, pc := range g.cfg.StopOrder() {
+		pid := g.byName[pc.Name]
+		if pid == nil {
+			continue // being replaced by a reshape, and stopped already
+		}
+		c.RequestFuture(pid, &stopProcess{}, askTimeout) // NOT_RUNNING is fine
+		waits = append(waits, c.RequestFuture(pid, &awaitStopped{}, waitTimeout))
 	}
-	for _, s := range g.state {
-		if !s.IsStopped() {
-			return
+	awaitAll(c, waits, func() { c.Send(replyTo, &groupStopped{name: g.cfg.Name}) })
+}
+
+// status asks every process for its info at once and answers with all of
+// them in process order; one that does not answer is UNKNOWN.
+func (g *group) status(c actor.Context) {
+	procs := g.cfg.Processes
+	fs := make([]*actor.Future, len(procs))
+	for i, pc := range procs {
+		if pid := g.byName[pc.Name]; pid != nil {
+			fs[i] = c.RequestFuture(pid, &getInfo{}, askTimeout)
 		}
 	}
-	for _, w := range g.stopWaiters {
-		c.Send(w, &groupStopped{name: g.cfg.Name})
-	}
-	g.stopWaiters = nil
+	replyTo := c.Sender()
+	awaitAll(c, fs, func() {
+		infos := make([]ProcessInfo, len(procs))
+		for i, pc := range procs {
+			infos[i] = ProcessInfo{Name: pc.Name, Group: pc.Group, State: Unknown, Now: g.rt.now()}
+			if fs[i] == nil {
+				continue
+			}
+			if res, err := fs[i].Result(); err == nil {
+				if in, ok := res.(*ProcessInfo); ok {
+					infos[i] = *in
+				}
+			}
+		}
+		c.Send(replyTo, &statusList{infos: infos})
+	})
 }

@@ -55,7 +55,7 @@ func (l *logger) Receive(c actor.Context) {
 		var err error
 		if l.file != nil {
 			if err = l.file.Clear(); err != nil {
-				err = fmt.Errorf("%w: %v", ErrFailed, err)
+				err = errorf(Failed, "%v", err)
 			}
 		}
 		c.Respond(&Result{err})

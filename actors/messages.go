@@ -70,7 +70,8 @@ const (
 	stopwaitTimer                   // STOPPING: escalate to SIGKILL
 )
 
-// stateChanged goes from a process to its group on every transition.
+// stateChanged goes from a process to the supervisor, the one owner of
+// process states, on every transition.
 type stateChanged struct {
 	group    string
 	name     string
@@ -92,9 +93,22 @@ type (
 	// groupStarted answers startGroup{autostartOnly: true} once every
 	// process has been tried, so the next group in priority order may go.
 	groupStarted struct{}
+	// groupStatus asks a group for its processes' info, answered with
+	// *statusList in process order; a process that does not answer is
+	// UNKNOWN.
+	groupStatus struct{}
+	// reshapeGroup asks a group actor to become cfg (reshape.go), answered
+	// with *Result once the old processes are gone and the new ones exist
+	// (before they have autostarted).
+	reshapeGroup struct{ cfg *conf.Group }
+	// ping is answered with *Result once its receiver has started: a
+	// group once its processes exist, the supervisor once the bus and
+	// every group do.
+	ping struct{}
 )
 
-// Supervisor requests.
+// Supervisor requests: everything from outside the tree goes to the
+// supervisor, which owns the registry of groups and processes.
 type (
 	// addGroup spawns a group actor for a group from a re-read config and
 	// autostarts it; answered with *Result (ErrAlreadyAdded).
@@ -106,6 +120,56 @@ type (
 	shutdown struct{}
 	// shutdownReport is the supervisor's own timer: log who is still running.
 	shutdownReport struct{}
+	// toProcess carries msg to one process, whose answer goes straight
+	// to the asker; ErrBadName when there is no such process.
+	toProcess struct {
+		group, name string
+		msg         message
+	}
+	// toGroup carries msg to one group actor, likewise.
+	toGroup struct {
+		name string
+		msg  message
+	}
+	// toBus carries msg to the event bus, likewise.
+	toBus struct{ msg message }
+	// listGroups is answered with *groupList: the groups running, in
+	// start order.
+	listGroups struct{}
+	groupList  struct{ groups []*conf.Group }
+	// resolve is answered with *resolved: the group and processes a
+	// namespec names, or ErrBadName.
+	resolve  struct{ spec string }
+	resolved struct {
+		group *conf.Group
+		proc  *conf.Process // nil for the whole group
+	}
+	// getStatus is answered with *statusList: every process's info, in
+	// start order.
+	getStatus  struct{}
+	statusList struct{ infos []ProcessInfo }
+	// diffConfig is answered with *configDiff: how cfg differs from what
+	// runs, as `supervisorctl reread` reports it.
+	diffConfig struct{ cfg *conf.Config }
+	configDiff struct{ added, changed, removed []string }
+	// getConfig is answered with *configIs: the config last read;
+	// setConfig records one (answered with *Result).
+	getConfig struct{}
+	configIs  struct{ cfg *conf.Config }
+	setConfig struct{ cfg *conf.Config }
+	// updateGroup applies a changed group config process by process
+	// (reshape.go); answered with *Result, errReplace when the group's own
+	// settings changed and it must be replaced whole.
+	updateGroup struct{ cfg *conf.Group }
+	// getReloadStatus is answered with *reloadIs by the config watcher,
+	// or by the supervisor when there is none.
+	getReloadStatus struct{}
+	// startWatcher starts the config watcher (watcher.go); answered with
+	// *Result once it watches.
+	startWatcher struct {
+		opts WatchOptions
+		d    *Daemon
+	}
 )
 
 // Event bus and pool messages.
@@ -124,6 +188,22 @@ type (
 	tick struct {
 		period time.Duration
 		at     time.Time
+	}
+	// observe registers an observer actor for events of these types (and
+	// their subtypes); the bus answers with *Result once it is in place.
+	// An observer is not a subscriber in the reference's sense: see
+	// Daemon.Subscribe.
+	observe struct {
+		pid   *actor.PID
+		types []events.Type
+	}
+	// unobserve drops an observer.
+	unobserve struct{ pid *actor.PID }
+	// observed is an event the bus hands an observer; serial is the one
+	// eventlisteners saw it with, -1 when no listener took it.
+	observed struct {
+		serial int64
+		ev     events.Event
 	}
 	// poolEvent is an event the bus hands a subscribed pool.
 	poolEvent struct {
@@ -150,6 +230,15 @@ type (
 	}
 	// deliver gives a listener's protocol actor an event to send.
 	deliver struct{ ev *queuedEvent }
+	// listenerRunning tells a pool whether one of its listener processes
+	// is RUNNING: only a RUNNING listener that said READY gets events, as
+	// with the reference. The process sends it before it publishes the
+	// state event, so the pool may hand a RUNNING listener the event it
+	// holds before that event takes room in the buffer.
+	listenerRunning struct {
+		name    string
+		running bool
+	}
 )
 
 // queuedEvent is an event in a pool's buffer, with its serials.
@@ -157,6 +246,20 @@ type queuedEvent struct {
 	serial, poolSerial int64
 	ev                 events.Event
 }
+
+// Config watcher messages.
+type (
+	// watchSettled is the watcher's own timer: the files have been quiet
+	// for settle.
+	watchSettled struct{}
+	// watchApplied is the outcome of a reread and update, from the
+	// goroutine that ran it: the config applied (nil when none was) and
+	// the reload status to record.
+	watchApplied struct {
+		cfg    *conf.Config
+		status ReloadStatus
+	}
+)
 
 // logChunk is a piece of child output on its way to a logger. release hands
 // the buffer back to the reader once written.
@@ -169,53 +272,73 @@ type logChunk struct {
 // Result answers a request that can fail.
 type Result struct{ Err error }
 
-// ProcessInfo is a process's state as the API reports it.
-type ProcessInfo struct {
-	Name, Group   string
-	State         State
-	Start, Stop   time.Time // zero when never started / never stopped
-	Now           time.Time
-	PID           int
-	ExitStatus    int
-	SpawnErr      string
-	StdoutLogfile string
-	StderrLogfile string
-}
+// Answers of supervisor and group requests.
+type (
+	// reloadIs answers getReloadStatus.
+	reloadIs struct{ status ReloadStatus }
+)
 
-func (*startProcess) isMessage()   {}
-func (*stopProcess) isMessage()    {}
-func (*getInfo) isMessage()        {}
-func (*awaitStarted) isMessage()   {}
-func (*awaitStopped) isMessage()   {}
-func (*signalProcess) isMessage()  {}
-func (*writeStdin) isMessage()     {}
-func (*clearLog) isMessage()       {}
-func (*autostart) isMessage()      {}
-func (*autostarted) isMessage()    {}
-func (*groupStarted) isMessage()   {}
-func (*reopenLogs) isMessage()     {}
-func (*shutdownBegun) isMessage()  {}
-func (*exited) isMessage()         {}
-func (*timerFired) isMessage()     {}
-func (*stateChanged) isMessage()   {}
-func (*startGroup) isMessage()     {}
-func (*stopGroup) isMessage()      {}
-func (*groupStopped) isMessage()   {}
-func (*shutdown) isMessage()       {}
-func (*addGroup) isMessage()       {}
-func (*removeGroup) isMessage()    {}
-func (*shutdownReport) isMessage() {}
-func (*logChunk) isMessage()       {}
-func (*publish) isMessage()        {}
-func (*subscribe) isMessage()      {}
-func (*unsubscribe) isMessage()    {}
-func (*tick) isMessage()           {}
-func (*poolEvent) isMessage()      {}
-func (*listenerReady) isMessage()  {}
-func (*listenerResult) isMessage() {}
-func (*listenerGone) isMessage()   {}
-func (*deliver) isMessage()        {}
-func (*Result) isMessage()         {}
+func (*startProcess) isMessage()    {}
+func (*stopProcess) isMessage()     {}
+func (*getInfo) isMessage()         {}
+func (*awaitStarted) isMessage()    {}
+func (*awaitStopped) isMessage()    {}
+func (*signalProcess) isMessage()   {}
+func (*writeStdin) isMessage()      {}
+func (*clearLog) isMessage()        {}
+func (*autostart) isMessage()       {}
+func (*autostarted) isMessage()     {}
+func (*groupStarted) isMessage()    {}
+func (*reopenLogs) isMessage()      {}
+func (*shutdownBegun) isMessage()   {}
+func (*exited) isMessage()          {}
+func (*timerFired) isMessage()      {}
+func (*stateChanged) isMessage()    {}
+func (*startGroup) isMessage()      {}
+func (*stopGroup) isMessage()       {}
+func (*groupStopped) isMessage()    {}
+func (*shutdown) isMessage()        {}
+func (*addGroup) isMessage()        {}
+func (*removeGroup) isMessage()     {}
+func (*shutdownReport) isMessage()  {}
+func (*logChunk) isMessage()        {}
+func (*publish) isMessage()         {}
+func (*subscribe) isMessage()       {}
+func (*unsubscribe) isMessage()     {}
+func (*tick) isMessage()            {}
+func (*poolEvent) isMessage()       {}
+func (*listenerReady) isMessage()   {}
+func (*listenerResult) isMessage()  {}
+func (*listenerGone) isMessage()    {}
+func (*deliver) isMessage()         {}
+func (*Result) isMessage()          {}
+func (*toProcess) isMessage()       {}
+func (*toGroup) isMessage()         {}
+func (*toBus) isMessage()           {}
+func (*listGroups) isMessage()      {}
+func (*groupList) isMessage()       {}
+func (*resolve) isMessage()         {}
+func (*resolved) isMessage()        {}
+func (*getStatus) isMessage()       {}
+func (*statusList) isMessage()      {}
+func (*groupStatus) isMessage()     {}
+func (*diffConfig) isMessage()      {}
+func (*configDiff) isMessage()      {}
+func (*getConfig) isMessage()       {}
+func (*configIs) isMessage()        {}
+func (*setConfig) isMessage()       {}
+func (*updateGroup) isMessage()     {}
+func (*reloadIs) isMessage()        {}
+func (*listenerRunning) isMessage() {}
+func (*getReloadStatus) isMessage() {}
+func (*startWatcher) isMessage()    {}
+func (*reshapeGroup) isMessage()    {}
+func (*ping) isMessage()            {}
+func (*observe) isMessage()         {}
+func (*unobserve) isMessage()       {}
+func (*observed) isMessage()        {}
+func (*watchSettled) isMessage()    {}
+func (*watchApplied) isMessage()    {}
 
 // Late-by-design messages: an exit or a timer may outlive its actor.
 func (*exited) IgnoreDeadLetterLogging()         {}
@@ -224,3 +347,9 @@ func (*logChunk) IgnoreDeadLetterLogging()       {}
 func (*shutdownReport) IgnoreDeadLetterLogging() {}
 func (*publish) IgnoreDeadLetterLogging()        {}
 func (*tick) IgnoreDeadLetterLogging()           {}
+
+// An observer may be gone a moment before the bus hears of it, and the bus
+// may be gone (the tree is down) when an observer leaves.
+func (*observed) IgnoreDeadLetterLogging()  {}
+func (*unobserve) IgnoreDeadLetterLogging() {}
+func (*toBus) IgnoreDeadLetterLogging()     {}

@@ -10,7 +10,8 @@ import (
 // are listeners, plus the buffer of events they have not yet taken.
 //
 // Accepts what a group does, and *poolEvent (from the bus), *listenerReady,
-// *listenerResult and *listenerGone (from its listeners' protocol actors).
+// *listenerResult and *listenerGone (from its listeners' protocol actors),
+// *listenerRunning (from its listener processes).
 // Emits *deliver to a READY listener's protocol actor, oldest event first,
 // one event per listener at a time. An event a listener refuses (FAIL) or
 // was busy with when it died goes back to the head of the buffer; when the
@@ -21,13 +22,14 @@ type pool struct {
 	poolSerial int64
 	buffer     []*queuedEvent
 	ready      map[string]*actor.PID // READY listeners' protocol actors
+	running    map[string]bool       // RUNNING listener processes
 	// sent holds each listener's event until it answers: if it dies first,
 	// even before the event reached it, the event goes back to the buffer.
 	sent map[string]*queuedEvent // by protocol actor id
 }
 
 func newPool(g *group) actor.Actor {
-	return &pool{group: g, ready: map[string]*actor.PID{}, sent: map[string]*queuedEvent{}}
+	return &pool{group: g, ready: map[string]*actor.PID{}, running: map[string]bool{}, sent: map[string]*queuedEvent{}}
 }
 
 func (p *pool) Receive(c actor.Context) {
@@ -46,22 +48,26 @@ func (p *pool) Receive(c actor.Context) {
 			p.rebuffer(ev)
 		}
 		p.dispatch(c)
+	case *listenerRunning:
+		p.running[m.name] = m.running
+		p.dispatch(c)
 	case *listenerGone:
-		if r, ok := p.ready[m.name]; ok && r.Equal(m.proto) {
-			delete(p.ready, m.name)
-		}
+		p.unready(m.name, m.proto)
 		if ev := p.sent[m.proto.Id]; ev != nil {
 			delete(p.sent, m.proto.Id)
 			p.rebuffer(ev)
 		}
 		p.dispatch(c)
-	case *stateChanged:
-		p.group.Receive(c)
-		if m.to == Running {
-			p.dispatch(c)
-		}
 	default:
 		p.group.Receive(c)
+	}
+}
+
+// unready takes a listener out of the READY set, unless a newer run of it
+// is the one in there.
+func (p *pool) unready(name string, proto *actor.PID) {
+	if r, ok := p.ready[name]; ok && r.Equal(proto) {
+		delete(p.ready, name)
 	}
 }
 
@@ -105,7 +111,7 @@ func (p *pool) dispatch(c actor.Context) {
 
 func (p *pool) readyListener() (string, *actor.PID) {
 	for _, pc := range p.cfg.Processes {
-		if proto, ok := p.ready[pc.Name]; ok && p.state[pc.Name] == Running {
+		if proto, ok := p.ready[pc.Name]; ok && p.running[pc.Name] {
 			return pc.Name, proto
 		}
 	}

@@ -20,21 +20,6 @@ import (
 	"supervisord/protocol/events"
 )
 
-// Outcomes of process requests that callers (the RPC layer) branch on.
-var (
-	ErrAlreadyStarted = errors.New("supervisor: already started")
-	ErrNotRunning     = errors.New("supervisor: not running")
-	ErrBadName        = errors.New("supervisor: no such process or group")
-	ErrNoFile         = errors.New("supervisor: no such file")
-	ErrNotExecutable  = errors.New("supervisor: not executable")
-	ErrSpawn          = errors.New("supervisor: spawn error")
-	ErrAbnormal       = errors.New("supervisor: abnormal termination")
-	ErrFailed         = errors.New("supervisor: failed")
-	ErrStillRunning   = errors.New("supervisor: group still running")
-	ErrAlreadyAdded   = errors.New("supervisor: group already added")
-	ErrShuttingDown   = errors.New("supervisor: shutting down")
-)
-
 // generations numbers OS-process incarnations daemon-wide, so that a restarted
 // actor can never mistake a stale exit or timer for its own.
 var generations atomic.Uint64
@@ -43,9 +28,11 @@ var generations atomic.Uint64
 // walks the documented state machine.
 //
 // Accepts: *startProcess, *stopProcess, *autostart, *awaitStarted,
-// *awaitStopped, *signalProcess, *writeStdin, *getInfo, *reopenLogs,
+// *awaitStopped, *signalProcess, *writeStdin, *clearLog (carried to its
+// loggers), *getInfo, *reopenLogs,
 // *shutdownBegun, and its own *exited and *timerFired. Emits *stateChanged
-// to its parent (the group) and to the supervisor on every transition.
+// to the supervisor on every transition, PROCESS_STATE events to the bus,
+// and, for an eventlistener, *listenerRunning to its pool.
 // Children: a logger per captured stream, named "stdout" and "stderr".
 // Failure policy: set by the group; on Stopping and Restarting the OS
 // process is killed so a crash never leaves one orphaned.
@@ -102,10 +89,11 @@ func (p *process) Receive(c actor.Context) {
 		p.gone = make(chan struct{})
 		p.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
 		p.startLoggers(c)
-		// A restarted incarnation starts over in STOPPED; let both know.
-		sc := &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: p.state, to: p.state, expected: true}
-		c.Send(p.rt.supervisor, sc) // first: see to()
-		c.Send(c.Parent(), sc)
+		// A restarted incarnation starts over in STOPPED.
+		c.Send(p.rt.supervisor, &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: p.state, to: p.state, expected: true})
+		if p.pool != nil {
+			c.Send(p.pool, &listenerRunning{name: p.cfg.Name, running: false})
+		}
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
 		if p.stdin != nil {
@@ -126,6 +114,31 @@ func (p *process) Receive(c actor.Context) {
 		c.Respond(&Result{p.signal(m.sig)})
 	case *writeStdin:
 		c.Respond(&Result{p.writeStdin(m.data)})
+	case *clearLog:
+		var fs []*actor.Future
+		for _, l := range []*actor.PID{p.stdout, p.stderr} {
+			if l != nil {
+				fs = append(fs, c.RequestFuture(l, m, askTimeout))
+			}
+		}
+		replyTo := c.Sender()
+		awaitAll(c, fs, func() {
+			var errs []error
+			for _, f := range fs {
+				res, err := f.Result()
+				if r, ok := res.(*Result); ok && err == nil {
+					err = r.Err
+				}
+				if err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if len(errs) > 0 {
+				c.Send(replyTo, &Result{errorf(Failed, "%v", errors.Join(errs...))})
+				return
+			}
+			c.Send(replyTo, &Result{})
+		})
 	case *autostart:
 		if p.state == Stopped && !p.noStart && p.start.IsZero() && p.cfg.AutoStart {
 			p.spawn(c)
@@ -141,7 +154,7 @@ func (p *process) Receive(c actor.Context) {
 		p.noStart = true
 		if p.state == Backoff {
 			p.cancelTimer()
-			p.to(c, Fatal, p.fatal, true)
+			p.to(c, Fatal, p.stopped, true)
 		}
 	default:
 		p.beh.Receive(c)
@@ -167,7 +180,7 @@ func (p *process) startLoggers(c actor.Context) {
 			return nil, ""
 		}
 		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg, name, path, lc, p.rt) })
-		pid, err := p.rt.spawnNamed(c, props, name)
+		pid, err := c.SpawnNamed(props, name)
 		if err != nil {
 			p.rt.log.Error(fmt.Sprintf("cannot start %s logger for '%s': %v", name, p.cfg.Name, err))
 			return nil, ""
@@ -192,14 +205,13 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 		p.backoff++
 	}
 	p.beh.Become(recv)
-	// The supervisor hears it first-hand, before any waiter is answered, so
-	// a request that follows an answered wait finds the state current there.
-	m := &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected}
-	// The supervisor first: once the group has seen a process stop, a
-	// removeGroup its answer leads to must find the supervisor's view as
-	// current.
-	c.Send(p.rt.supervisor, m)
-	c.Send(c.Parent(), m)
+	// The supervisor owns process states. It hears of this one before any
+	// waiter is answered, so a request that follows an answered wait (a
+	// removeGroup after a stopGroup) finds the state current there.
+	c.Send(p.rt.supervisor, &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected})
+	if p.pool != nil && (from == Running || next == Running) {
+		c.Send(p.pool, &listenerRunning{name: p.cfg.Name, running: next == Running})
+	}
 	c.Send(p.rt.bus, &publish{ev: events.ProcessState{State: next.String(), Process: p.cfg.Name, Group: p.cfg.Group,
 		From: from.String(), PID: p.pid, Tries: p.backoff, Expected: expected}})
 	switch next {
@@ -247,7 +259,7 @@ func (p *process) signal(sig syscall.Signal) error {
 	}
 	p.rt.log.Debug(fmt.Sprintf("sending %s (pid %d) sig %s", p.cfg.Name, p.proc.Pid, conf.SignalName(sig)))
 	if err := p.proc.Signal(sig); err != nil {
-		return fmt.Errorf("%w: %v", ErrFailed, err)
+		return errorf(Failed, "%v", err)
 	}
 	return nil
 }
@@ -265,6 +277,8 @@ func (p *process) writeStdin(data []byte) error {
 
 // Behaviours, one per state. Each handles what can happen in that state.
 
+// stopped is the behaviour of every state without an OS process that a
+// start may leave: STOPPED, EXITED and FATAL.
 func (p *process) stopped(c actor.Context) {
 	switch c.Message().(type) {
 	case *startProcess:
@@ -272,19 +286,6 @@ func (p *process) stopped(c actor.Context) {
 	case *stopProcess:
 		c.Respond(&Result{ErrNotRunning})
 	}
-}
-
-func (p *process) exited(c actor.Context) {
-	switch c.Message().(type) {
-	case *startProcess:
-		c.Respond(&Result{p.requestedStart(c)})
-	case *stopProcess:
-		c.Respond(&Result{ErrNotRunning})
-	}
-}
-
-func (p *process) fatal(c actor.Context) {
-	p.exited(c)
 }
 
 func (p *process) starting(c actor.Context) {
@@ -365,13 +366,15 @@ func (p *process) stopping(c actor.Context) {
 		p.reaped(c, m.status)
 		p.killing = false
 		expected := p.isExpected(m.status)
-		p.to(c, Stopped, p.stopped, expected)
+		// Logged before the transition answers waiters, so the main log
+		// tells what happened in the order it happened.
 		msg := fmt.Sprintf("stopped: %s (%s)", p.cfg.Name, m.status)
 		if expected {
 			p.rt.log.Info(msg)
 		} else {
 			p.rt.log.Warn(msg)
 		}
+		p.to(c, Stopped, p.stopped, expected)
 	}
 }
 
@@ -404,16 +407,16 @@ func (p *process) alreadyStarted() error {
 // missing file as NO_FILE and anything else as NOT_EXECUTABLE.
 func (p *process) checkCommand() error {
 	if len(p.cfg.Argv) == 0 {
-		return fmt.Errorf("%w: %s", ErrNotExecutable, p.unparsable())
+		return &Error{Kind: NotExecutable, Detail: p.unparsable()}
 	}
 	_, err := child.Resolve(p.cfg.Argv[0], p.environ())
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, child.ErrNotFound):
-		return fmt.Errorf("%w: %s", ErrNoFile, err.Error())
+		return &Error{Kind: NoFile, Detail: err.Error()}
 	default:
-		return fmt.Errorf("%w: %s", ErrNotExecutable, err.Error())
+		return &Error{Kind: NotExecutable, Detail: err.Error()}
 	}
 }
 
@@ -505,8 +508,8 @@ func (p *process) enterBackoff(c actor.Context) {
 	p.to(c, Backoff, p.backoffState, true)
 	if p.backoff > p.cfg.StartRetries || p.noStart {
 		p.backoff = 0
-		p.to(c, Fatal, p.fatal, true)
 		p.rt.log.Info(fmt.Sprintf("gave up: %s entered FATAL state, too many start retries too quickly", p.cfg.Name))
+		p.to(c, Fatal, p.stopped, true)
 		return
 	}
 	p.gen = generations.Add(1) // the backoff timer's own token
@@ -515,9 +518,9 @@ func (p *process) enterBackoff(c actor.Context) {
 
 func (p *process) becomeRunning(c actor.Context) {
 	p.backoff = 0
-	p.to(c, Running, p.running, true)
 	p.rt.log.Info(fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)",
 		p.cfg.Name, int(p.cfg.StartSecs/time.Second)))
+	p.to(c, Running, p.running, true)
 }
 
 // exitedWhileRunning is RUNNING → EXITED, then the autorestart decision.
@@ -525,13 +528,12 @@ func (p *process) exitedWhileRunning(c actor.Context, st child.ExitStatus) {
 	p.backoff = 0
 	expected := p.isExpected(st)
 	if expected {
-		p.to(c, Exited, p.exited, true)
 		p.rt.log.Info(fmt.Sprintf("exited: %s (%s; expected)", p.cfg.Name, st))
 	} else {
 		p.spawnErr = fmt.Sprintf("Bad exit code %d", st.ExitCode())
-		p.to(c, Exited, p.exited, false)
 		p.rt.log.Warn(fmt.Sprintf("exited: %s (%s; not expected)", p.cfg.Name, st))
 	}
+	p.to(c, Exited, p.stopped, expected)
 	if p.noStart {
 		return
 	}

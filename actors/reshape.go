@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,17 +18,9 @@ import (
 // removed, and every other process keeps running untouched. The reference
 // restarts the whole group instead (its issues 1154 and 177).
 
-type (
-	// reshapeGroup asks a group actor to become cfg, answered with *Result
-	// once the old processes are gone and the new ones exist (before they
-	// have autostarted).
-	reshapeGroup struct{ cfg *conf.Group }
-	// groupReshaped tells the supervisor which processes a group now has.
-	groupReshaped struct{ cfg *conf.Group }
-)
-
-func (*reshapeGroup) isMessage()  {}
-func (*groupReshaped) isMessage() {}
+// errReplace answers an updateGroup whose group changed in its own settings
+// (see conf.Reshapable): it is stopped, removed and added again instead.
+var errReplace = errors.New("supervisor: the group must be replaced")
 
 // UpdateGroup replaces a running group's config with g, a changed config of
 // the same name from a reread, touching only what changed: processes whose
@@ -36,46 +29,71 @@ func (*groupReshaped) isMessage() {}
 // conf.Reshapable) it is stopped, removed and added again, as the reference's
 // update does.
 func (d *Daemon) UpdateGroup(ctx context.Context, g *conf.Group) error {
-	var old *conf.Group
-	for _, o := range d.Groups() {
-		if o.Name == g.Name {
-			old = o
+	_, err := d.ask(ctx, &updateGroup{cfg: g}, waitTimeout)
+	if !errors.Is(err, errReplace) {
+		if err != nil && !errors.Is(err, ErrBadName) {
+			return fmt.Errorf("updating %s: %w", g.Name, err)
 		}
+		return err
 	}
-	if old == nil {
-		return ErrBadName
+	if err := d.stopWholeGroup(ctx, g.Name); err != nil {
+		return fmt.Errorf("stopping %s: %w", g.Name, err)
 	}
-	if !conf.Reshapable(old, g) {
-		if err := d.StopGroup(ctx, g.Name); err != nil {
-			return fmt.Errorf("stopping %s: %w", g.Name, err)
-		}
-		if err := d.RemoveGroup(ctx, g.Name); err != nil {
-			return fmt.Errorf("removing %s: %w", g.Name, err)
-		}
-		if err := d.AddGroup(ctx, g); err != nil {
-			return fmt.Errorf("adding %s: %w", g.Name, err)
-		}
-		return nil
+	if err := d.RemoveGroup(ctx, g.Name); err != nil {
+		return fmt.Errorf("removing %s: %w", g.Name, err)
+	}
+	if err := d.AddGroup(ctx, g); err != nil {
+		return fmt.Errorf("adding %s: %w", g.Name, err)
+	}
+	return nil
+}
+
+// update asks a group to reshape itself into cfg and, once it has, records
+// the group's new processes.
+func (s *supervisor) update(c actor.Context, cfg *conf.Group) {
+	e := s.group(cfg.Name)
+	switch {
+	case s.stopping:
+		c.Respond(&Result{ErrShuttingDown})
+		return
+	case e == nil:
+		c.Respond(&Result{ErrBadName})
+		return
+	case !conf.Reshapable(e.cfg, cfg):
+		c.Respond(&Result{errReplace})
+		return
 	}
 	// Stops are answered once done (SIGKILL after stopwaitsecs at the
 	// latest); the timeout is only a backstop.
 	timeout := askTimeout
-	for _, p := range old.Processes {
+	for _, p := range e.cfg.Processes {
 		timeout = max(timeout, p.StopWaitSecs+askTimeout)
 	}
-	if _, err := d.ask(ctx, d.sys.NewLocalPID(d.root.Id+"/"+g.Name), &reshapeGroup{cfg: g}, timeout); err != nil {
-		return fmt.Errorf("updating %s: %w", g.Name, err)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	groups := slices.Clone(d.groups)
-	for i, o := range groups {
-		if o.Name == g.Name {
-			groups[i] = g
+	replyTo := c.Sender()
+	c.ReenterAfter(c.RequestFuture(e.pid, &reshapeGroup{cfg: cfg}, timeout), func(res any, err error) {
+		if err != nil {
+			c.Send(replyTo, &Result{errorf(Failed, "group %s did not answer: %v", cfg.Name, err)})
+			return
 		}
+		r, _ := res.(*Result)
+		if r == nil {
+			r = &Result{errorf(Failed, "group %s answered %T", cfg.Name, res)}
+		}
+		if r.Err == nil && s.group(cfg.Name) == e {
+			e.reshaped(cfg)
+		}
+		c.Send(replyTo, r)
+	})
+}
+
+// reshaped records a reshaped group's processes: those it kept keep their
+// state, new ones start STOPPED.
+func (e *groupEntry) reshaped(cfg *conf.Group) {
+	state := make(map[string]State, len(cfg.Processes))
+	for _, p := range cfg.Processes {
+		state[p.Name] = e.state[p.Name] // zero: Stopped
 	}
-	d.groups = groups
-	return nil
+	e.cfg, e.state = cfg, state
 }
 
 // reshape runs a reshapeGroup request in three steps, without blocking the
@@ -114,7 +132,6 @@ func (g *group) reshape(c actor.Context, cfg *conf.Group) {
 		for name := range going {
 			pid := g.byName[name]
 			delete(g.byName, name)
-			delete(g.state, name)
 			g.procs = slices.DeleteFunc(g.procs, pid.Equal)
 			ends = append(ends, c.StopFuture(pid))
 		}
@@ -138,7 +155,6 @@ func (g *group) reshape(c actor.Context, cfg *conf.Group) {
 				}
 				g.procs = append(g.procs, g.byName[pc.Name])
 			}
-			c.Send(g.rt.supervisor, &groupReshaped{cfg: cfg})
 			c.Send(replyTo, &Result{})
 			g.rt.log.Info(fmt.Sprintf("updated process group %s in place (changed: %s; added: %s; removed: %s)",
 				cfg.Name, orNone(changed), orNone(added), orNone(removed)))
@@ -163,27 +179,4 @@ func orNone(names []string) string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
-}
-
-// reshaped records a reshaped group's processes for the shutdown report.
-func (s *supervisor) reshaped(cfg *conf.Group) {
-	at := slices.IndexFunc(s.procs, func(p *conf.Process) bool { return p.Group == cfg.Name })
-	if at < 0 {
-		at = len(s.procs)
-	}
-	keep := slices.DeleteFunc(slices.Clone(s.procs), func(p *conf.Process) bool { return p.Group == cfg.Name })
-	s.procs = slices.Concat(keep[:at], cfg.Processes, keep[at:])
-	is := map[string]bool{}
-	for _, p := range cfg.Processes {
-		key := p.Group + ":" + p.Name
-		is[key] = true
-		if _, ok := s.state[key]; !ok {
-			s.state[key] = Stopped
-		}
-	}
-	for key := range s.state {
-		if strings.HasPrefix(key, cfg.Name+":") && !is[key] {
-			delete(s.state, key)
-		}
-	}
 }

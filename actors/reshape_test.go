@@ -30,7 +30,11 @@ func numbered(name string, n int, change ...func(*conf.Process)) *conf.Group {
 func (tr *tree) pids(t *testing.T) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, in := range tr.ProcessInfo(5 * time.Second) {
+	infos, err := tr.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range infos {
 		if in.State == Running {
 			out[in.Name] = in.PID
 		}
@@ -99,7 +103,11 @@ func TestUpdateReshapesGroupInPlace(t *testing.T) {
 		}
 	}
 	var names []string
-	for _, g := range tr.Groups() {
+	groups, err := tr.Groups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range groups {
 		for _, p := range g.Processes {
 			names = append(names, p.Name)
 		}

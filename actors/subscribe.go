@@ -14,34 +14,6 @@ import (
 // not a subscriber in the reference's sense: an event only an observer takes
 // gets no serial, so watching the tree never changes what eventlisteners see.
 
-// Bus messages for observers (the closed set is in messages.go; these are
-// kept next to their only user).
-type (
-	// observe registers an observer actor for events of these types (and
-	// their subtypes); the bus answers with *Result once it is in place.
-	observe struct {
-		pid   *actor.PID
-		types []events.Type
-	}
-	// unobserve drops an observer.
-	unobserve struct{ pid *actor.PID }
-	// observed is an event the bus hands an observer; serial is the one
-	// eventlisteners saw it with, -1 when no listener took it.
-	observed struct {
-		serial int64
-		ev     events.Event
-	}
-)
-
-func (*observe) isMessage()   {}
-func (*unobserve) isMessage() {}
-func (*observed) isMessage()  {}
-
-// An observer may be gone a moment before the bus hears of it, and the bus
-// may be gone (the tree is down) when an observer leaves.
-func (*observed) IgnoreDeadLetterLogging()  {}
-func (*unobserve) IgnoreDeadLetterLogging() {}
-
 // notify hands ev to every observer of its type.
 func (b *bus) notify(c actor.Context, serial int64, ev events.Event) {
 	for _, o := range b.observers {
@@ -67,28 +39,16 @@ func (d *Daemon) Subscribe(ctx context.Context, types []events.Type, fn func(ser
 			fn(m.serial, m.ev)
 		}
 	}))
-	bus := d.sys.NewLocalPID(d.root.Id + "/" + busName)
 	stop := func() { _ = d.sys.Root.StopFuture(pid).Wait() }
-	if _, err := d.ask(ctx, bus, &observe{pid: pid, types: types}, askTimeout); err != nil {
+	if _, err := d.ask(ctx, &toBus{msg: &observe{pid: pid, types: types}}, askTimeout); err != nil {
 		stop()
 		return nil, d.downOr(err)
 	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			d.tell(bus, &unobserve{pid: pid})
+			d.tell(&toBus{msg: &unobserve{pid: pid}})
 			stop()
 		})
 	}, nil
-}
-
-// downOr is ErrShuttingDown once the tree is down (nothing answers then),
-// else err.
-func (d *Daemon) downOr(err error) error {
-	select {
-	case <-d.done:
-		return ErrShuttingDown
-	default:
-		return err
-	}
 }

@@ -113,7 +113,7 @@ func TestSubscribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.StartProcess(context.Background(), "late", "late"); err != nil {
+	if err := tr.Start(context.Background(), "late", "late", false); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"STARTING", "RUNNING"} {
@@ -128,7 +128,7 @@ func TestSubscribe(t *testing.T) {
 	}
 	cancel()
 	cancel() // twice is fine
-	if err := tr.StopProcess(context.Background(), "late", "late"); err != nil {
+	if err := tr.Stop(context.Background(), "late", "late", false); err != nil {
 		t.Fatal(err)
 	}
 	tr.waitState(t, "late", Stopped, 5*time.Second)

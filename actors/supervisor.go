@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,28 +15,37 @@ import (
 	"supervisord/protocol/events"
 )
 
-// supervisor is the root of the tree: it owns one group actor per process
-// group, starts them in priority order and runs the stop sequence.
+// supervisor is the root of the tree and the one owner of what runs: which
+// groups and processes exist, in which order, and what state each is in.
+// Everything from outside the tree (the service API in service.go) is a
+// request to it; it answers from its registry or carries the request on to
+// the one actor that can.
 //
-// Accepts: *actor.Started (spawn groups, autostart them one group at a
-// time), *ping, *groupStarted, *addGroup, *removeGroup, *groupReshaped, *actor.Terminated (of a
-// removed group), *shutdown,
-// *reopenLogs, *groupStopped, *stateChanged (from every process), its own
-// *shutdownReport timer. Emits *stopGroup to one group at a time, highest
-// priority number first, as the reference does, and stops itself once the
-// last one has stopped; its Stopped handler closes the daemon's done channel.
+// Accepts: *actor.Started (spawn the bus and the groups, autostart them one
+// group at a time), *ping, *listGroups, *resolve, *getStatus, *diffConfig,
+// *getConfig, *setConfig, *getReloadStatus, *toProcess, *toGroup, *toBus,
+// *addGroup, *removeGroup, *updateGroup, *startWatcher, *shutdown,
+// *reopenLogs, and from its children *groupStarted, *groupStopped,
+// *stateChanged (every process transition) and *actor.Terminated (a
+// removed group), its own *shutdownReport timer.
+// Emits *stopGroup to one group at a time, highest priority number first,
+// as the reference does, and stops itself once the last one has stopped;
+// its Stopped handler closes the daemon's done channel.
+// Children: the bus, one actor per group (a pool for eventlisteners), the
+// config watcher when there is one.
 // Failure policy: its guardian stops it on the first panic, which takes the
 // whole tree (and every OS process) down and ends the daemon.
 type supervisor struct {
-	cfg    *conf.Config
-	rt     *runtime
-	done   chan struct{}
-	groups []*actor.PID // in start order
+	cfg     *conf.Config // the config the tree started with
+	rt      *runtime
+	done    chan struct{}
+	groups  []*groupEntry // in start order
+	watcher *actor.PID    // the config watcher; nil when there is none
 
-	// procs lists every process in config order with its last known state
-	// (keyed group:name), for the shutdown report.
-	procs []*conf.Process
-	state map[string]State
+	// lastRead is the config last read (by reloadConfig or the watcher);
+	// addProcessGroup and getAllConfigInfo use it, as the reference uses
+	// its last reread.
+	lastRead *conf.Config
 
 	// startQueue holds the groups still to autostart at startup, in
 	// priority order; the first is being started.
@@ -49,8 +59,30 @@ type supervisor struct {
 	timers      *scheduler.TimerScheduler
 }
 
+// groupEntry is what the supervisor knows of one group: its config, its
+// actor, and the last state of each of its processes (by name).
+type groupEntry struct {
+	cfg   *conf.Group
+	pid   *actor.PID
+	state map[string]State
+}
+
+func newGroupEntry(cfg *conf.Group, pid *actor.PID) *groupEntry {
+	e := &groupEntry{cfg: cfg, pid: pid, state: make(map[string]State, len(cfg.Processes))}
+	for _, p := range cfg.Processes {
+		e.state[p.Name] = Stopped
+	}
+	return e
+}
+
+// pendingAdd is an add waiting for the old actor of its name to go.
+type pendingAdd struct {
+	cfg     *conf.Group
+	replyTo *actor.PID
+}
+
 func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}) actor.Actor {
-	return &supervisor{cfg: cfg, rt: rt, done: done, state: map[string]State{},
+	return &supervisor{cfg: cfg, rt: rt, done: done, lastRead: cfg,
 		leaving: map[string]bool{}, waitingAdds: map[string][]pendingAdd{}}
 }
 
@@ -59,21 +91,72 @@ func (s *supervisor) Receive(c actor.Context) {
 	case *actor.Started:
 		s.rt.supervisor = c.Self()
 		s.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
-		bus, err := s.rt.spawnNamed(c, actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }), busName)
+		bus, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newBus(s.rt.now) }), busName)
 		if err != nil {
 			panic(err)
 		}
 		s.rt.bus = bus
 		for _, gc := range s.cfg.Groups {
-			pid, err := s.spawnGroup(c, gc)
+			e, err := s.spawnGroup(c, gc)
 			if err != nil {
 				panic(err) // conf made the names unique; nothing else holds them yet
 			}
-			s.groups = append(s.groups, pid)
+			s.groups = append(s.groups, e)
 		}
 		c.Send(s.rt.bus, &publish{ev: events.SupervisorRunning{}})
-		s.startQueue = append([]*actor.PID(nil), s.groups...)
+		for _, e := range s.groups {
+			s.startQueue = append(s.startQueue, e.pid)
+		}
 		s.startNext(c)
+	case *ping:
+		var fs []*actor.Future
+		for _, e := range s.groups {
+			fs = append(fs, c.RequestFuture(e.pid, &ping{}, askTimeout))
+		}
+		replyTo := c.Sender()
+		awaitAll(c, fs, func() { c.Send(replyTo, &Result{}) })
+
+	// Reads of the registry.
+	case *listGroups:
+		c.Respond(&groupList{groups: s.configs()})
+	case *resolve:
+		c.Respond(s.resolve(m.spec))
+	case *getStatus:
+		s.status(c)
+	case *diffConfig:
+		added, changed, removed := conf.Diff(&conf.Config{Groups: s.configs()}, m.cfg)
+		c.Respond(&configDiff{added: added, changed: changed, removed: removed})
+	case *getConfig:
+		c.Respond(&configIs{cfg: s.lastRead})
+	case *setConfig:
+		s.lastRead = m.cfg
+		c.Respond(&Result{})
+	case *getReloadStatus:
+		if s.watcher == nil {
+			c.Respond(&reloadIs{})
+			return
+		}
+		c.RequestWithCustomSender(s.watcher, m, c.Sender())
+
+	// Requests carried on to the one actor that answers them.
+	case *toProcess:
+		e := s.group(m.group)
+		if e == nil || e.cfg.Process(m.name) == nil {
+			c.Respond(&Result{ErrBadName})
+			return
+		}
+		c.RequestWithCustomSender(e.pid, m, c.Sender())
+	case *toGroup:
+		e := s.group(m.name)
+		if e == nil {
+			c.Respond(&Result{ErrBadName})
+			return
+		}
+		c.RequestWithCustomSender(e.pid, m.msg, c.Sender())
+	case *toBus:
+		c.RequestWithCustomSender(s.rt.bus, m.msg, c.Sender())
+
+	// Changes to what runs.
 	case *addGroup:
 		if s.leaving[m.cfg.Name] {
 			// Its old actor is still stopping and holds the name: add it
@@ -82,13 +165,6 @@ func (s *supervisor) Receive(c actor.Context) {
 			return
 		}
 		s.add(c, m.cfg, c.Sender())
-	case *ping:
-		var fs []*actor.Future
-		for _, g := range s.groups {
-			fs = append(fs, c.RequestFuture(g, &ping{}, askTimeout))
-		}
-		replyTo := c.Sender()
-		awaitAll(c, fs, func() { c.Send(replyTo, &Result{}) })
 	case *actor.Terminated:
 		name := strings.TrimPrefix(m.Who.Id, c.Self().Id+"/")
 		delete(s.leaving, name)
@@ -103,33 +179,44 @@ func (s *supervisor) Receive(c actor.Context) {
 		}
 	case *removeGroup:
 		c.Respond(&Result{s.remove(c, m.name)})
+	case *updateGroup:
+		s.update(c, m.cfg)
+	case *startWatcher:
+		s.startWatcher(c, m)
 	case *groupStarted:
 		s.startQueue = s.startQueue[1:]
 		s.startNext(c)
+	case *stateChanged:
+		if e := s.group(m.group); e != nil {
+			if _, ok := e.state[m.name]; ok {
+				e.state[m.name] = m.to
+			}
+		}
+
+	// The stop sequence.
 	case *shutdown:
 		if s.stopping {
 			return
 		}
 		s.stopping = true
-		c.Send(s.rt.bus, &publish{ev: events.SupervisorStopping{}})
-		for _, pid := range s.groups {
-			c.Send(pid, &shutdownBegun{})
+		if s.watcher != nil {
+			c.Stop(s.watcher) // no update may start on a tree going down
 		}
-		s.toStop = append([]*actor.PID(nil), s.groups...)
+		c.Send(s.rt.bus, &publish{ev: events.SupervisorStopping{}})
+		for _, e := range s.groups {
+			c.Send(e.pid, &shutdownBegun{})
+			s.toStop = append(s.toStop, e.pid)
+		}
 		s.stopNext(c)
 		s.report(c)
 	case *shutdownReport:
 		s.report(c)
-	case *stateChanged:
-		s.state[m.group+":"+m.name] = m.to
-	case *groupReshaped:
-		s.reshaped(m.cfg)
 	case *groupStopped:
 		s.toStop = s.toStop[:len(s.toStop)-1]
 		s.stopNext(c)
 	case *reopenLogs:
-		for _, pid := range s.groups {
-			c.Send(pid, m)
+		for _, e := range s.groups {
+			c.Send(e.pid, m)
 		}
 	case *actor.Stopped:
 		close(s.done)
@@ -140,15 +227,70 @@ func (s *supervisor) Receive(c actor.Context) {
 // hold a colon).
 const busName = "events:bus"
 
+func (s *supervisor) group(name string) *groupEntry {
+	for _, e := range s.groups {
+		if e.cfg.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// configs is the running groups' configs, in start order.
+func (s *supervisor) configs() []*conf.Group {
+	out := make([]*conf.Group, len(s.groups))
+	for i, e := range s.groups {
+		out[i] = e.cfg
+	}
+	return out
+}
+
+// resolve finds what a namespec names: "name" (a group of one), "group:name",
+// "group:*" or "group:".
+func (s *supervisor) resolve(spec string) message {
+	gname, pname := conf.SplitNamespec(spec)
+	e := s.group(gname)
+	if e == nil {
+		return &Result{ErrBadName}
+	}
+	if pname == "" {
+		return &resolved{group: e.cfg}
+	}
+	if p := e.cfg.Process(pname); p != nil {
+		return &resolved{group: e.cfg, proc: p}
+	}
+	return &Result{ErrBadName}
+}
+
+// status asks every group for its processes' info at once and answers with
+// all of them, in start order.
+func (s *supervisor) status(c actor.Context) {
+	fs := make([]*actor.Future, len(s.groups))
+	for i, e := range s.groups {
+		fs[i] = c.RequestFuture(e.pid, &groupStatus{}, askTimeout)
+	}
+	groups := s.configs()
+	replyTo := c.Sender()
+	awaitAll(c, fs, func() {
+		var infos []ProcessInfo
+		for i, f := range fs {
+			res, err := f.Result() // done: awaitAll ran
+			if l, ok := res.(*statusList); ok && err == nil {
+				infos = append(infos, l.infos...)
+				continue
+			}
+			for _, p := range groups[i].Processes {
+				infos = append(infos, ProcessInfo{Name: p.Name, Group: p.Group, State: Unknown, Now: s.rt.now()})
+			}
+		}
+		c.Send(replyTo, &statusList{infos: infos})
+	})
+}
+
 // spawnGroup starts a group's actor (a pool for eventlisteners, subscribed
 // at once) and announces it with PROCESS_GROUP_ADDED, as the reference
 // does for every group it adds, at startup too.
-type pendingAdd struct {
-	cfg     *conf.Group
-	replyTo *actor.PID
-}
-
-func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) (*actor.PID, error) {
+func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) (*groupEntry, error) {
 	produce := func() actor.Actor { return newGroup(gc, s.rt) }
 	if gc.Kind == conf.KindEventListener {
 		produce = func() actor.Actor { return newPool(newGroup(gc, s.rt)) }
@@ -156,13 +298,9 @@ func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) (*actor.PID, er
 	props := actor.PropsFromProducer(produce,
 		actor.WithSupervisor(processSupervision),
 		actor.WithReceiverMiddleware(panicStacks(s.rt.log)))
-	pid, err := s.rt.spawnNamed(c, props, gc.Name)
+	pid, err := c.SpawnNamed(props, gc.Name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: cannot start group %s: %v", ErrFailed, gc.Name, err)
-	}
-	for _, p := range gc.Processes {
-		s.procs = append(s.procs, p)
-		s.state[p.Group+":"+p.Name] = Stopped
+		return nil, errorf(Failed, "cannot start group %s: %v", gc.Name, err)
 	}
 	if gc.Kind == conf.KindEventListener {
 		var types []events.Type
@@ -174,7 +312,7 @@ func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) (*actor.PID, er
 		c.Send(s.rt.bus, &subscribe{pool: pid, types: types})
 	}
 	c.Send(s.rt.bus, &publish{ev: events.ProcessGroupAdded{Group: gc.Name}})
-	return pid, nil
+	return newGroupEntry(gc, pid), nil
 }
 
 // add brings in a group from a re-read config, autostarting its programs,
@@ -185,22 +323,20 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
 		answer(ErrShuttingDown)
 		return
 	}
-	for _, pid := range s.groups {
-		if pid.Id == c.Self().Id+"/"+gc.Name {
-			answer(ErrAlreadyAdded)
-			return
-		}
+	if s.group(gc.Name) != nil {
+		answer(ErrAlreadyAdded)
+		return
 	}
-	pid, err := s.spawnGroup(c, gc)
+	e, err := s.spawnGroup(c, gc)
 	if err != nil {
 		answer(err)
 		return
 	}
-	s.groups = append(s.groups, pid)
-	c.Send(pid, &startGroup{autostartOnly: true}) // no sender: no answer wanted
+	s.groups = append(s.groups, e)
+	c.Send(e.pid, &startGroup{autostartOnly: true}) // no sender: no answer wanted
 
 	s.rt.log.Info(fmt.Sprintf("added process group %s", gc.Name))
-	awaitAll(c, []*actor.Future{c.RequestFuture(pid, &ping{}, askTimeout)}, func() { answer(nil) })
+	awaitAll(c, []*actor.Future{c.RequestFuture(e.pid, &ping{}, askTimeout)}, func() { answer(nil) })
 }
 
 // remove drops a group whose processes are all stopped.
@@ -208,45 +344,26 @@ func (s *supervisor) remove(c actor.Context, name string) error {
 	if s.stopping {
 		return ErrShuttingDown
 	}
-	at := -1
-	for i, pid := range s.groups {
-		if pid.Id == c.Self().Id+"/"+name {
-			at = i
-		}
-	}
+	at := slices.IndexFunc(s.groups, func(e *groupEntry) bool { return e.cfg.Name == name })
 	if at < 0 {
 		return ErrBadName
 	}
-	var keep []*conf.Process
-	for _, p := range s.procs {
-		if p.Group != name {
-			keep = append(keep, p)
-			continue
-		}
-		if !s.state[p.Group+":"+p.Name].IsStopped() {
+	e := s.groups[at]
+	for _, st := range e.state {
+		if !st.IsStopped() {
 			return ErrStillRunning
 		}
 	}
-	for _, p := range s.procs {
-		if p.Group == name {
-			delete(s.state, p.Group+":"+p.Name)
-		}
-	}
-	s.procs = keep
-	pid := s.groups[at]
-	c.Send(s.rt.bus, &unsubscribe{pool: pid})
+	c.Send(s.rt.bus, &unsubscribe{pool: e.pid})
 	s.leaving[name] = true
-	c.Watch(pid)
-	c.Stop(pid)
+	c.Watch(e.pid)
+	c.Stop(e.pid)
 	c.Send(s.rt.bus, &publish{ev: events.ProcessGroupRemoved{Group: name}})
-	s.groups = append(s.groups[:at], s.groups[at+1:]...)
-	for i, q := range s.startQueue {
-		if q.Equal(pid) {
-			s.startQueue = append(s.startQueue[:i], s.startQueue[i+1:]...)
-			if i == 0 {
-				s.startNext(c)
-			}
-			break
+	s.groups = slices.Delete(s.groups, at, at+1)
+	if i := slices.IndexFunc(s.startQueue, e.pid.Equal); i >= 0 {
+		s.startQueue = slices.Delete(s.startQueue, i, i+1)
+		if i == 0 {
+			s.startNext(c)
 		}
 	}
 	s.rt.log.Info(fmt.Sprintf("removed process group %s", name))
@@ -275,9 +392,11 @@ func (s *supervisor) stopNext(c actor.Context) {
 // like the reference, as long as there are any.
 func (s *supervisor) report(c actor.Context) {
 	var names []string
-	for _, p := range s.procs {
-		if !s.state[p.Group+":"+p.Name].IsStopped() {
-			names = append(names, p.Name)
+	for _, e := range s.groups {
+		for _, p := range e.cfg.Processes {
+			if !e.state[p.Name].IsStopped() {
+				names = append(names, p.Name)
+			}
 		}
 	}
 	if len(names) == 0 {

@@ -103,7 +103,11 @@ func startTree(t *testing.T, groups []*conf.Group, mw ...actor.ReceiverMiddlewar
 
 func (tr *tree) info(t *testing.T, name string) ProcessInfo {
 	t.Helper()
-	for _, in := range tr.ProcessInfo(5 * time.Second) {
+	infos, err := tr.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range infos {
 		if in.Name == name {
 			return in
 		}
@@ -129,12 +133,8 @@ func (tr *tree) waitState(t *testing.T, name string, want State, within time.Dur
 
 func (tr *tree) ask(t *testing.T, name string, msg any) error {
 	t.Helper()
-	pid := tr.sys.NewLocalPID(tr.root.Id + "/" + name + "/" + name)
-	res, err := tr.sys.Root.RequestFuture(pid, msg, 5*time.Second).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.(*Result).Err
+	_, err := tr.askProcess(context.Background(), name, name, msg.(message), 5*time.Second)
+	return err
 }
 
 func TestStartsecsThenRunning(t *testing.T) {
@@ -360,6 +360,8 @@ func TestShutdownStopsGroupsInReversePriority(t *testing.T) {
 // middleware the test installs).
 type crash struct{}
 
+func (*crash) isMessage() {}
+
 func TestCrashedProcessActorKillsItsProcessAndRecovers(t *testing.T) {
 	inject := func(next actor.ReceiverFunc) actor.ReceiverFunc {
 		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
@@ -375,7 +377,7 @@ func TestCrashedProcessActorKillsItsProcessAndRecovers(t *testing.T) {
 	}, inject)
 	victim := tr.waitState(t, "victim", Running, 3*time.Second)
 	bystander := tr.waitState(t, "bystander", Running, 3*time.Second)
-	tr.sys.Root.Send(tr.sys.NewLocalPID(tr.root.Id+"/victim/victim"), &crash{})
+	tr.tell(&toProcess{group: "victim", name: "victim", msg: &crash{}})
 	// The restarted actor killed its OS process and starts over in STOPPED.
 	tr.waitState(t, "victim", Stopped, 3*time.Second)
 	deadline := time.Now().Add(3 * time.Second)

@@ -2,11 +2,11 @@ package actors
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,46 +22,76 @@ import (
 // rename over), and one update should follow one edit.
 const settle = 500 * time.Millisecond
 
-// Watch starts the config watcher: when the config file, an included file,
-// or a new file matching an [include] pattern changes, it reads the config
-// again with reread and applies it as `supervisorctl update` would. An
-// invalid config is logged and not applied; changes that only a restart
-// can apply ([supervisord], the servers) are logged as such. Shutdown
-// stops the watcher first.
-func (d *Daemon) Watch(running *conf.Config, reread func() (*conf.Config, error), log *slog.Logger) error {
-	fw, err := fsnotify.NewWatcher()
-	if err != nil {
-		return fmt.Errorf("supervisor: cannot watch the config: %w", err)
-	}
-	w := &watcher{d: d, fw: fw, running: running, reread: reread, log: log}
-	// Watching starts before Watch returns, so no edit made after it is
-	// missed while the actor starts.
-	w.watch(running)
-	props := actor.PropsFromProducer(func() actor.Actor { return w })
-	pid, err := d.sys.Root.SpawnNamed(props, "config:watcher")
-	if err != nil {
-		fw.Close()
-		return err
-	}
-	d.mu.Lock()
-	d.watcher = pid
-	d.reload = ReloadStatus{Watching: true, Files: running.Files}
-	d.mu.Unlock()
-	return nil
+// ReloadStatus is what the config watcher has done: whether it runs, what
+// it watches, and how the last change it read ended.
+type ReloadStatus struct {
+	Watching bool
+	Files    []string  // the config files watched
+	Read     time.Time // when a change was last read; zero when none was
+	// Err is why the change last read was not applied (naming the file,
+	// line and option); nil when it was applied.
+	Err error
+	// Applied is when a change was last applied, with the groups it
+	// added, changed and removed.
+	Applied                 time.Time
+	Added, Changed, Removed []string
 }
 
-// watcher is the actor behind Watch.
-//
-// Accepts: *fsnotify.Event (from its reader goroutine), its own
-// *watchSettled timer and *watchApplied (from the goroutine that rereads
-// and updates, blocking work kept off the mailbox). Parent: the root.
-type watcher struct {
-	d       *Daemon
-	fw      *fsnotify.Watcher
-	running *conf.Config
-	reread  func() (*conf.Config, error)
-	log     *slog.Logger
+// WatchOptions are what the config watcher needs.
+type WatchOptions struct {
+	Running *conf.Config                 // the config the tree runs
+	Reread  func() (*conf.Config, error) // reads the config files again
+	Log     *slog.Logger
+}
 
+// Watch starts the config watcher: when the config file, an included file,
+// or a new file matching an [include] pattern changes, it reads the config
+// again and applies it as `supervisorctl update` would. An invalid config
+// is logged and not applied; changes that only a restart can apply
+// ([supervisord], the servers) are logged as such. Watching has begun when
+// Watch returns; Shutdown stops the watcher first.
+func (d *Daemon) Watch(ctx context.Context, opts WatchOptions) error {
+	_, err := d.ask(ctx, &startWatcher{opts: opts, d: d}, askTimeout)
+	return err
+}
+
+// startWatcher spawns the watcher as the supervisor's child and lets it
+// answer the request once it watches.
+func (s *supervisor) startWatcher(c actor.Context, m *startWatcher) {
+	if s.watcher != nil || s.stopping {
+		c.Respond(&Result{errorf(Failed, "the config watcher cannot start now")})
+		return
+	}
+	props := actor.PropsFromProducer(func() actor.Actor { return newWatcher(m.d, m.opts) },
+		actor.WithReceiverMiddleware(panicStacks(s.rt.log)))
+	pid, err := c.SpawnNamed(props, "config:watcher")
+	if err != nil {
+		c.Respond(&Result{errorf(Failed, "cannot start the config watcher: %v", err)})
+		return
+	}
+	s.watcher = pid
+	c.RequestWithCustomSender(pid, &ping{}, c.Sender())
+}
+
+// watcher is the config watcher: it owns the fsnotify watch and the reload
+// status.
+//
+// Accepts: *ping (answered once it watches, or with why it cannot),
+// *fsnotify.Event (from its reader goroutine), its own *watchSettled timer,
+// *watchApplied (from the goroutine that rereads and updates, blocking work
+// kept off the mailbox), *getReloadStatus (answered with *reloadIs).
+// Parent: the supervisor, which stops it first on shutdown. Failure policy:
+// the supervisor's default (restart); each incarnation is a fresh watcher
+// that watches again from the config it was started with.
+type watcher struct {
+	d    *Daemon
+	opts WatchOptions
+	log  *slog.Logger
+
+	fw       *fsnotify.Watcher
+	err      error        // why it could not watch
+	running  *conf.Config // the config last applied
+	status   ReloadStatus
 	timers   *scheduler.TimerScheduler
 	cancel   scheduler.CancelFunc
 	changed  string // a file that changed, for the log
@@ -70,31 +100,44 @@ type watcher struct {
 	dirs     map[string]bool
 }
 
-type (
-	watchSettled struct{}
-	watchApplied struct{ cfg *conf.Config }
-)
-
-func (*watchSettled) isMessage() {}
-func (*watchApplied) isMessage() {}
+func newWatcher(d *Daemon, opts WatchOptions) actor.Actor {
+	return &watcher{d: d, opts: opts, log: opts.Log, running: opts.Running,
+		status: ReloadStatus{Watching: true, Files: opts.Running.Files}}
+}
 
 func (w *watcher) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *actor.Started:
+		fw, err := fsnotify.NewWatcher()
+		if err != nil {
+			w.err = errorf(Failed, "cannot watch the config: %v", err)
+			w.status.Watching = false
+			return
+		}
+		w.fw = fw
+		w.watch(w.running)
 		w.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
-		self, root := c.Self(), c.ActorSystem().Root
+		self, root, log := c.Self(), c.ActorSystem().Root, w.log
 		go func() {
-			for ev := range w.fw.Events {
+			for ev := range fw.Events {
 				root.Send(self, &ev)
 			}
 		}()
 		go func() {
-			for err := range w.fw.Errors {
-				w.log.Warn("autoreload: watching the config: " + err.Error())
+			for err := range fw.Errors {
+				log.Warn("autoreload: watching the config: " + err.Error())
 			}
 		}()
-	case *actor.Stopping:
-		w.fw.Close()
+	case *actor.Stopping, *actor.Restarting:
+		if w.fw != nil {
+			w.fw.Close() // ends both goroutines
+		}
+	case *ping:
+		c.Respond(&Result{w.err})
+	case *getReloadStatus:
+		st := w.status
+		st.Files = slices.Clone(st.Files)
+		c.Respond(&reloadIs{status: st})
 	case *fsnotify.Event:
 		if !w.relevant(m.Name) {
 			return
@@ -112,9 +155,11 @@ func (w *watcher) Receive(c actor.Context) {
 		w.applying = true
 		w.log.Info("autoreload: " + w.changed + " changed, reading the config again")
 		root, self := c.ActorSystem().Root, c.Self()
-		go func() { root.Send(self, &watchApplied{cfg: w.apply()}) }()
+		d, opts, running, status := w.d, w.opts, w.running, w.status
+		go func() { root.Send(self, apply(d, opts, running, status)) }()
 	case *watchApplied:
 		w.applying = false
+		w.status = m.status
 		if m.cfg != nil {
 			w.running = m.cfg
 			w.watch(m.cfg)
@@ -126,42 +171,44 @@ func (w *watcher) Receive(c actor.Context) {
 	}
 }
 
-// apply rereads and updates; it runs outside the actor and reads only what
-// the actor does not change while it runs. It returns the config applied,
-// nil when none was.
-func (w *watcher) apply() *conf.Config {
-	cfg, err := w.reread()
+// apply rereads and updates; it runs outside the actor on what it is
+// handed. It reports the config applied (nil when none was) and the new
+// reload status.
+func apply(d *Daemon, opts WatchOptions, running *conf.Config, status ReloadStatus) *watchApplied {
+	log := opts.Log
+	ctx := context.Background()
+	cfg, err := opts.Reread()
 	read := time.Now()
 	if err != nil {
 		// conf's errors name the file, line, section and option.
-		w.log.Error("autoreload: the changed config is not applied: " + err.Error())
-		w.d.recordReload(func(r *ReloadStatus) { r.Read, r.Err = read, err })
-		return nil
+		log.Error("autoreload: the changed config is not applied: " + err.Error())
+		status.Read, status.Err = read, err
+		return &watchApplied{status: status}
 	}
-	w.d.SetConfig(cfg)
-	if !reflect.DeepEqual(cfg.Supervisord, w.running.Supervisord) ||
-		!reflect.DeepEqual(cfg.UnixHTTPServers, w.running.UnixHTTPServers) ||
-		!reflect.DeepEqual(cfg.InetHTTPServers, w.running.InetHTTPServers) {
-		w.log.Warn("autoreload: [supervisord] or server settings changed; they apply on restart (SIGHUP)")
+	if err := d.SetConfig(ctx, cfg); err != nil {
+		status.Read, status.Err = read, err
+		return &watchApplied{status: status}
 	}
-	added, changed, removed, err := w.d.Update(context.Background(), cfg)
+	if !reflect.DeepEqual(cfg.Supervisord, running.Supervisord) ||
+		!reflect.DeepEqual(cfg.UnixHTTPServers, running.UnixHTTPServers) ||
+		!reflect.DeepEqual(cfg.InetHTTPServers, running.InetHTTPServers) {
+		log.Warn("autoreload: [supervisord] or server settings changed; they apply on restart (SIGHUP)")
+	}
+	added, changed, removed, err := d.Update(ctx, cfg)
 	for _, g := range removed {
-		w.log.Info("autoreload: removed process group " + g)
+		log.Info("autoreload: removed process group " + g)
 	}
 	for _, g := range changed {
-		w.log.Info("autoreload: updated process group " + g)
+		log.Info("autoreload: updated process group " + g)
 	}
 	for _, g := range added {
-		w.log.Info("autoreload: added process group " + g)
+		log.Info("autoreload: added process group " + g)
 	}
 	if err != nil {
-		w.log.Error("autoreload: " + err.Error())
+		log.Error("autoreload: " + err.Error())
 	}
-	w.d.recordReload(func(r *ReloadStatus) {
-		*r = ReloadStatus{Watching: true, Files: cfg.Files, Read: read, Err: err,
-			Applied: time.Now(), Added: added, Changed: changed, Removed: removed}
-	})
-	return cfg
+	return &watchApplied{cfg: cfg, status: ReloadStatus{Watching: true, Files: cfg.Files, Read: read, Err: err,
+		Applied: time.Now(), Added: added, Changed: changed, Removed: removed}}
 }
 
 // watch watches the directories of the config's files and include

@@ -152,7 +152,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		return c.fail(err), false
 	}
 	if s.AutoReload {
-		if err := d.Watch(cfg, reread, log); err != nil {
+		if err := d.Watch(context.Background(), actors.WatchOptions{Running: cfg, Reread: reread, Log: log}); err != nil {
 			log.Warn(err.Error())
 		}
 	}
@@ -173,7 +173,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		Reread: reread,
 	})
 	api.Store(h)
-	if page, err := webui.New(context.Background(), webui.Options{Tree: d, API: h, Log: log,
+	if page, err := webui.New(context.Background(), webui.Options{Tree: d, Log: log,
 		Identifier: s.Identifier}); err != nil {
 		log.Warn("no web interface: " + err.Error())
 	} else {

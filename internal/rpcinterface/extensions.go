@@ -23,8 +23,11 @@ func (h *Handler) extensions(m map[string]method) {
 		[]string{"boolean", "string"}, "name")
 }
 
-func (h *Handler) getReloadStatus(context.Context, []any) (any, error) {
-	r := h.opts.Tree.ReloadStatus()
+func (h *Handler) getReloadStatus(ctx context.Context, _ []any) (any, error) {
+	r, err := h.opts.Tree.ReloadStatus(ctx)
+	if err != nil {
+		return nil, asFault(err, "")
+	}
 	stamp := func(t time.Time) int {
 		if t.IsZero() {
 			return 0
@@ -49,13 +52,12 @@ func (h *Handler) getReloadStatus(context.Context, []any) (any, error) {
 
 func (h *Handler) updateProcessGroup(ctx context.Context, params []any) (any, error) {
 	name, _ := str(params[0])
-	for _, g := range h.opts.Tree.Config().Groups {
-		if g.Name == name {
-			if err := h.opts.Tree.UpdateGroup(ctx, g); err != nil {
-				return nil, asFault(err, name)
-			}
-			return true, nil
-		}
+	g, err := h.lastRead(ctx, name)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fault(xmlrpc.FaultBadName, name)
+	if err := h.opts.Tree.UpdateGroup(ctx, g); err != nil {
+		return nil, asFault(err, name)
+	}
+	return true, nil
 }

@@ -65,25 +65,25 @@ func pyStr(v any) string {
 	return fmt.Sprint(v)
 }
 
-// sentinels maps the tree's outcomes to fault codes.
-var sentinels = []struct {
-	err  error
-	code int
-}{
-	{actors.ErrBadName, xmlrpc.FaultBadName},
-	{actors.ErrAlreadyStarted, xmlrpc.FaultAlreadyStarted},
-	{actors.ErrNotRunning, xmlrpc.FaultNotRunning},
-	{actors.ErrSpawn, xmlrpc.FaultSpawnError},
-	{actors.ErrAbnormal, xmlrpc.FaultAbnormalTermination},
-	{actors.ErrNoFile, xmlrpc.FaultNoFile},
-	{actors.ErrNotExecutable, xmlrpc.FaultNotExecutable},
-	{actors.ErrShuttingDown, xmlrpc.FaultShutdownState},
-	{actors.ErrStillRunning, xmlrpc.FaultStillRunning},
-	{actors.ErrAlreadyAdded, xmlrpc.FaultAlreadyAdded},
+// codes maps each kind of failure the tree reports to its fault code.
+var codes = map[actors.Kind]int{
+	actors.Failed:         xmlrpc.FaultFailed,
+	actors.BadName:        xmlrpc.FaultBadName,
+	actors.BadArguments:   xmlrpc.FaultBadArguments,
+	actors.AlreadyStarted: xmlrpc.FaultAlreadyStarted,
+	actors.NotRunning:     xmlrpc.FaultNotRunning,
+	actors.BadSignal:      xmlrpc.FaultBadSignal,
+	actors.NoFile:         xmlrpc.FaultNoFile,
+	actors.NotExecutable:  xmlrpc.FaultNotExecutable,
+	actors.SpawnError:     xmlrpc.FaultSpawnError,
+	actors.Abnormal:       xmlrpc.FaultAbnormalTermination,
+	actors.StillRunning:   xmlrpc.FaultStillRunning,
+	actors.AlreadyAdded:   xmlrpc.FaultAlreadyAdded,
+	actors.ShuttingDown:   xmlrpc.FaultShutdownState,
 }
 
 // asFault words an error from the tree about name. Errors that carry their
-// own detail (a spawn check's message) keep it; the rest name the process.
+// own detail (a spawn check's message) keep it; the rest name the subject.
 func asFault(err error, name string) *Fault {
 	var f *Fault
 	if errors.As(err, &f) {
@@ -93,25 +93,21 @@ func asFault(err error, name string) *Fault {
 	if errors.As(err, &ie) {
 		return fault(xmlrpc.FaultFailed, ie.msg)
 	}
-	for _, s := range sentinels {
-		if errors.Is(err, s.err) {
-			if d := detail(err, s.err); d != "" {
-				return fault(s.code, d)
-			}
-			return fault(s.code, name)
+	var e *actors.Error
+	if errors.As(err, &e) {
+		// A bad signal is worded with the signal as given, even "".
+		if e.Detail != "" || e.Kind == actors.BadSignal {
+			return fault(codes[e.Kind], e.Detail)
 		}
-	}
-	if d := detail(err, actors.ErrFailed); d != "" {
-		return fault(xmlrpc.FaultFailed, d)
+		return fault(codes[e.Kind], name)
 	}
 	return fault(xmlrpc.FaultFailed, err.Error())
 }
 
-// detail is what an error wrapped as "%w: detail" adds to its sentinel.
-func detail(err, sentinel error) string {
-	prefix := sentinel.Error() + ": "
-	if msg := err.Error(); len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
-		return msg[len(prefix):]
-	}
-	return ""
+// FaultOf is the fault code and text the API answers err with, about the
+// process or group name: the web page words failures the way the
+// reference's page, an XML-RPC client of its own daemon, shows them.
+func FaultOf(err error, name string) (code int, text string) {
+	f := asFault(err, name)
+	return f.Code, f.Text
 }

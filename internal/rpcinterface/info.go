@@ -3,7 +3,6 @@ package rpcinterface
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -38,44 +37,8 @@ func infoStruct(in actors.ProcessInfo) xmlrpc.Struct {
 		{Name: "stdout_logfile", Value: in.StdoutLogfile},
 		{Name: "stderr_logfile", Value: in.StderrLogfile},
 		{Name: "pid", Value: in.PID},
-		{Name: "description", Value: Description(in)},
+		{Name: "description", Value: in.Description()},
 	}
-}
-
-// Description is the reference's one-line summary of a process state:
-// "pid 123, uptime 0:01:02", the spawn error, the stop time or "Not started".
-func Description(in actors.ProcessInfo) string {
-	switch in.State {
-	case actors.Running:
-		up := in.Now.Truncate(time.Second).Sub(in.Start.Truncate(time.Second))
-		return fmt.Sprintf("pid %d, uptime %s", in.PID, pyTimedelta(max(up, 0)))
-	case actors.Fatal, actors.Backoff:
-		if in.SpawnErr != "" {
-			return in.SpawnErr
-		}
-		return fmt.Sprintf(`unknown error (try "tail %s")`, in.Name)
-	case actors.Stopped, actors.Exited:
-		if in.Start.IsZero() {
-			return "Not started"
-		}
-		return in.Stop.Local().Format("Jan 02 03:04 PM")
-	}
-	return ""
-}
-
-// pyTimedelta prints whole seconds like str(datetime.timedelta):
-// "0:01:02", "1 day, 2:03:04", "3 days, 0:00:00".
-func pyTimedelta(d time.Duration) string {
-	s := int64(d / time.Second)
-	days, s := s/86400, s%86400
-	hms := fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	switch days {
-	case 0:
-		return hms
-	case 1:
-		return "1 day, " + hms
-	}
-	return fmt.Sprintf("%d days, %s", days, hms)
 }
 
 // logValue is a log option as the reference sends it: "none", "auto" or
@@ -94,11 +57,20 @@ func logValue(path string, resolved string) any {
 }
 
 func (h *Handler) getAllConfigInfo(ctx context.Context, _ []any) (any, error) {
-	active := map[string]bool{}
-	for _, g := range h.opts.Tree.Groups() {
-		active[g.Name] = true
+	infos, err := h.opts.Tree.Status(ctx)
+	if err != nil {
+		return nil, asFault(err, "")
 	}
-	cfg := h.opts.Tree.Config()
+	running := map[string]actors.ProcessInfo{} // by group:name
+	active := map[string]bool{}
+	for _, in := range infos {
+		running[in.Group+":"+in.Name] = in
+		active[in.Group] = true
+	}
+	cfg, err := h.opts.Tree.Config(ctx)
+	if err != nil {
+		return nil, asFault(err, "")
+	}
 	type entry struct {
 		name string
 		s    xmlrpc.Struct
@@ -106,11 +78,7 @@ func (h *Handler) getAllConfigInfo(ctx context.Context, _ []any) (any, error) {
 	var entries []entry
 	for _, g := range cfg.Groups {
 		for _, p := range g.Processes {
-			var in actors.ProcessInfo
-			if active[g.Name] {
-				in, _ = h.opts.Tree.Info(ctx, p.Group, p.Name)
-			}
-			entries = append(entries, entry{p.Name, configStruct(g, p, active[g.Name], in)})
+			entries = append(entries, entry{p.Name, configStruct(g, p, active[g.Name], running[p.Group+":"+p.Name])})
 		}
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
@@ -171,7 +139,7 @@ func configStruct(g *conf.Group, p *conf.Process, inuse bool, in actors.ProcessI
 	}
 }
 
-func (h *Handler) reloadConfig(context.Context, []any) (any, error) {
+func (h *Handler) reloadConfig(ctx context.Context, _ []any) (any, error) {
 	cfg, err := h.opts.Reread()
 	if err != nil {
 		msg := err.Error()
@@ -181,22 +149,40 @@ func (h *Handler) reloadConfig(context.Context, []any) (any, error) {
 		}
 		return nil, fault(xmlrpc.FaultCantReread, msg)
 	}
-	h.opts.Tree.SetConfig(cfg)
-	added, changed, removed := conf.Diff(&conf.Config{Groups: h.opts.Tree.Groups()}, cfg)
+	if err := h.opts.Tree.SetConfig(ctx, cfg); err != nil {
+		return nil, asFault(err, "")
+	}
+	added, changed, removed, err := h.opts.Tree.Diff(ctx, cfg)
+	if err != nil {
+		return nil, asFault(err, "")
+	}
 	return []any{[]any{nonNil(added), nonNil(changed), nonNil(removed)}}, nil
+}
+
+// lastRead is the group of that name in the config last read.
+func (h *Handler) lastRead(ctx context.Context, name string) (*conf.Group, error) {
+	cfg, err := h.opts.Tree.Config(ctx)
+	if err != nil {
+		return nil, asFault(err, name)
+	}
+	for _, g := range cfg.Groups {
+		if g.Name == name {
+			return g, nil
+		}
+	}
+	return nil, fault(xmlrpc.FaultBadName, name)
 }
 
 func (h *Handler) addProcessGroup(ctx context.Context, params []any) (any, error) {
 	name, _ := str(params[0])
-	for _, g := range h.opts.Tree.Config().Groups {
-		if g.Name == name {
-			if err := h.opts.Tree.AddGroup(ctx, g); err != nil {
-				return nil, asFault(err, name)
-			}
-			return true, nil
-		}
+	g, err := h.lastRead(ctx, name)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fault(xmlrpc.FaultBadName, name)
+	if err := h.opts.Tree.AddGroup(ctx, g); err != nil {
+		return nil, asFault(err, name)
+	}
+	return true, nil
 }
 
 func (h *Handler) removeProcessGroup(ctx context.Context, params []any) (any, error) {

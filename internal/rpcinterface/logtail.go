@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"supervisord/actors"
 )
 
 // LogTail serves GET /logtail/<name>[/<stdout|stderr>], the stream behind
@@ -26,7 +28,12 @@ func (h *Handler) LogTail(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	path, err := h.logPath(r.Context(), []any{name}, channel)
+	p, _, err := h.lookupProcess(r.Context(), []any{name})
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	path, err := h.opts.Tree.LogPath(r.Context(), p.Group, p.Name, actors.Stream(channel))
 	if err != nil {
 		http.NotFound(w, r)
 		return

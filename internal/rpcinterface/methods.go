@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"os"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"supervisord/actors"
 	"supervisord/conf"
-	"supervisord/internal/logfile"
 	"supervisord/protocol/events"
 	"supervisord/protocol/xmlrpc"
 )
@@ -56,21 +52,21 @@ func (h *Handler) table() map[string]method {
 		"supervisor.addProcessGroup":      s(h.addProcessGroup, "Start a group the last reloadConfig found.", []string{"boolean", "string"}, "name"),
 		"supervisor.removeProcessGroup":   s(h.removeProcessGroup, "Remove a stopped group.", []string{"boolean", "string"}, "name"),
 		"supervisor.startProcess":         optionalWait(s(h.startProcess, "Start a process (name, group:name or group:*).", []string{"boolean", "string", "boolean"}, "name", "wait")),
-		"supervisor.startProcessGroup":    optionalWait(s(h.inGroup(notRunning, h.startOne), "Start every process of a group.", []string{"array", "string", "boolean"}, "name", "wait")),
-		"supervisor.startAllProcesses":    optionalWait(s(h.inAll(notRunning, h.startOne), "Start every process.", []string{"array", "boolean"}, "wait")),
+		"supervisor.startProcessGroup":    optionalWait(s(h.startProcessGroup, "Start every process of a group.", []string{"array", "string", "boolean"}, "name", "wait")),
+		"supervisor.startAllProcesses":    optionalWait(s(h.startAllProcesses, "Start every process.", []string{"array", "boolean"}, "wait")),
 		"supervisor.stopProcess":          optionalWait(s(h.stopProcess, "Stop a process (name, group:name or group:*).", []string{"boolean", "string", "boolean"}, "name", "wait")),
-		"supervisor.stopProcessGroup":     optionalWait(s(h.inGroup(running, h.stopOne), "Stop every process of a group.", []string{"array", "string", "boolean"}, "name", "wait")),
-		"supervisor.stopAllProcesses":     optionalWait(s(h.inAll(running, h.stopOne), "Stop every process.", []string{"array", "boolean"}, "wait")),
+		"supervisor.stopProcessGroup":     optionalWait(s(h.stopProcessGroup, "Stop every process of a group.", []string{"array", "string", "boolean"}, "name", "wait")),
+		"supervisor.stopAllProcesses":     optionalWait(s(h.stopAllProcesses, "Stop every process.", []string{"array", "boolean"}, "wait")),
 		"supervisor.signalProcess":        s(h.signalProcess, "Send a signal (name or number) to a process.", []string{"boolean", "string", "string"}, "name", "signal"),
 		"supervisor.signalProcessGroup":   s(h.signalProcessGroup, "Send a signal to every process of a group.", []string{"array", "string", "string"}, "name", "signal"),
 		"supervisor.signalAllProcesses":   s(h.signalAllProcesses, "Send a signal to every process.", []string{"array", "string"}, "signal"),
 		"supervisor.getAllConfigInfo":     s(h.getAllConfigInfo, "The config of every process.", []string{"array"}),
 		"supervisor.getProcessInfo":       s(h.getProcessInfo, "The state of one process.", []string{"struct", "string"}, "name"),
 		"supervisor.getAllProcessInfo":    s(h.getAllProcessInfo, "The state of every process.", []string{"array"}),
-		"supervisor.readProcessStdoutLog": s(h.readLogOf("stdout"), "Read length bytes of a process's stdout log from offset.", []string{"string", "string", "int", "int"}, "name", "offset", "length"),
-		"supervisor.readProcessStderrLog": s(h.readLogOf("stderr"), "Read length bytes of a process's stderr log from offset.", []string{"string", "string", "int", "int"}, "name", "offset", "length"),
-		"supervisor.tailProcessStdoutLog": s(h.tailLogOf("stdout"), "Tail a process's stdout log: [bytes, offset, overflow].", []string{"array", "string", "int", "int"}, "name", "offset", "length"),
-		"supervisor.tailProcessStderrLog": s(h.tailLogOf("stderr"), "Tail a process's stderr log: [bytes, offset, overflow].", []string{"array", "string", "int", "int"}, "name", "offset", "length"),
+		"supervisor.readProcessStdoutLog": s(h.readLogOf(actors.Stdout), "Read length bytes of a process's stdout log from offset.", []string{"string", "string", "int", "int"}, "name", "offset", "length"),
+		"supervisor.readProcessStderrLog": s(h.readLogOf(actors.Stderr), "Read length bytes of a process's stderr log from offset.", []string{"string", "string", "int", "int"}, "name", "offset", "length"),
+		"supervisor.tailProcessStdoutLog": s(h.tailLogOf(actors.Stdout), "Tail a process's stdout log: [bytes, offset, overflow].", []string{"array", "string", "int", "int"}, "name", "offset", "length"),
+		"supervisor.tailProcessStderrLog": s(h.tailLogOf(actors.Stderr), "Tail a process's stderr log: [bytes, offset, overflow].", []string{"array", "string", "int", "int"}, "name", "offset", "length"),
 		"supervisor.clearProcessLogs":     s(h.clearProcessLogs, "Empty a process's logs.", []string{"boolean", "string"}, "name"),
 		"supervisor.clearAllProcessLogs":  s(h.clearAllProcessLogs, "Empty every process's logs.", []string{"array"}),
 		"supervisor.sendProcessStdin":     s(h.sendProcessStdin, "Write chars to a process's stdin.", []string{"boolean", "string", "string"}, "name", "chars"),
@@ -170,66 +166,30 @@ func waitParam(params []any, i int) bool {
 	return true
 }
 
-// splitNamespec reads "name", "group:name" or "group:*" (process "").
-func splitNamespec(spec string) (group, process string) {
-	if g, p, ok := strings.Cut(spec, ":"); ok {
-		if p == "*" {
-			p = ""
-		}
-		return g, p
+// lookup resolves a namespec against what runs: BAD_NAME naming spec when
+// it names nothing.
+func (h *Handler) lookup(ctx context.Context, spec string) (actors.Target, error) {
+	t, err := h.opts.Tree.Resolve(ctx, spec)
+	if err != nil {
+		return t, asFault(err, spec)
 	}
-	return spec, spec
-}
-
-func namespec(group, process string) string {
-	if group == process {
-		return process
-	}
-	return group + ":" + process
-}
-
-func (h *Handler) group(name string) *conf.Group {
-	for _, g := range h.opts.Tree.Groups() {
-		if g.Name == name {
-			return g
-		}
-	}
-	return nil
-}
-
-// lookup resolves a namespec to its group and process; process is nil for
-// "group:*".
-func (h *Handler) lookup(spec string) (*conf.Group, *conf.Process, error) {
-	gname, pname := splitNamespec(spec)
-	g := h.group(gname)
-	if g == nil {
-		return nil, nil, fault(xmlrpc.FaultBadName, spec)
-	}
-	if pname == "" {
-		return g, nil, nil
-	}
-	for _, p := range g.Processes {
-		if p.Name == pname {
-			return g, p, nil
-		}
-	}
-	return nil, nil, fault(xmlrpc.FaultBadName, spec)
+	return t, nil
 }
 
 // lookupProcess is lookup for methods that need one process.
-func (h *Handler) lookupProcess(params []any) (*conf.Process, string, error) {
+func (h *Handler) lookupProcess(ctx context.Context, params []any) (*conf.Process, string, error) {
 	spec, ok := str(params[0])
 	if !ok {
 		return nil, "", internal("a process name must be a string, not %T", params[0])
 	}
-	_, p, err := h.lookup(spec)
+	t, err := h.lookup(ctx, spec)
 	if err != nil {
 		return nil, spec, err
 	}
-	if p == nil {
+	if t.Process == nil {
 		return nil, spec, fault(xmlrpc.FaultBadName, spec)
 	}
-	return p, spec, nil
+	return t.Process, spec, nil
 }
 
 func (h *Handler) getAPIVersion(context.Context, []any) (any, error) { return apiVersion, nil }
@@ -256,15 +216,14 @@ func (h *Handler) mainLogPath() string {
 }
 
 func (h *Handler) readLog(_ context.Context, params []any) (any, error) {
-	path := h.mainLogPath()
-	if _, err := os.Stat(path); path == "" || err != nil {
-		return nil, noFile(path)
-	}
-	return readFile(path, params[0], params[1])
+	return readWith("", params[0], params[1], func(off, n int64) ([]byte, error) {
+		return actors.ReadFile(h.mainLogPath(), off, n)
+	})
 }
 
-// readFile is readLog and readProcess*Log once the file is known.
-func readFile(path string, offset, length any) (any, error) {
+// readWith reads offset and length and runs read with them, wording its
+// failures as the reference's readLog and readProcess*Log do.
+func readWith(spec string, offset, length any, read func(off, n int64) ([]byte, error)) (any, error) {
 	off, err := integer(offset)
 	if err != nil {
 		return nil, err
@@ -273,14 +232,19 @@ func readFile(path string, offset, length any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := logfile.Read(path, off, n)
+	data, err := read(off, n)
+	var e *actors.Error
 	switch {
-	case errors.Is(err, logfile.ErrBadArguments):
-		return nil, fault(xmlrpc.FaultBadArguments)
-	case err != nil:
+	case err == nil:
+		return string(data), nil
+	case errors.As(err, &e) && e.Kind == actors.Failed:
 		return nil, fault(xmlrpc.FaultFailed)
+	case errors.As(err, &e) && e.Kind == actors.NoFile:
+		return nil, noFile(e.Detail)
+	case errors.As(err, &e) && e.Kind == actors.BadArguments:
+		return nil, fault(xmlrpc.FaultBadArguments)
 	}
-	return string(data), nil
+	return nil, asFault(err, spec)
 }
 
 func (h *Handler) clearLog(context.Context, []any) (any, error) {
@@ -313,249 +277,113 @@ func (h *Handler) restart(context.Context, []any) (any, error) {
 }
 
 func (h *Handler) startProcess(ctx context.Context, params []any) (any, error) {
-	return h.one(ctx, params, h.startOne, h.inGroup(notRunning, h.startOne))
+	return h.one(ctx, params, h.opts.Tree.Start, h.startProcessGroup)
 }
 
 func (h *Handler) stopProcess(ctx context.Context, params []any) (any, error) {
-	return h.one(ctx, params, h.stopOne, h.inGroup(running, h.stopOne))
+	return h.one(ctx, params, h.opts.Tree.Stop, h.stopProcessGroup)
 }
 
 // one starts or stops the process params[0] names, waiting if params[1]
 // (default true) says so; "group:*" goes to the group method.
-func (h *Handler) one(ctx context.Context, params []any, act func(wait bool) step,
+func (h *Handler) one(ctx context.Context, params []any, act func(ctx context.Context, group, name string, wait bool) error,
 	group func(context.Context, []any) (any, error)) (any, error) {
 	spec, _ := str(params[0])
-	g, p, err := h.lookup(spec)
+	t, err := h.lookup(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
 	wait := waitParam(params, 1)
-	if p == nil {
-		return group(ctx, []any{g.Name, wait})
+	if t.Process == nil {
+		return group(ctx, []any{t.Group.Name, wait})
 	}
-	w, err := act(wait)(ctx, p)
-	if err == nil && w != nil {
-		err = w()
-	}
-	if err != nil {
+	if err := act(ctx, t.Process.Group, t.Process.Name, wait); err != nil {
 		return nil, asFault(err, spec)
 	}
 	return true, nil
 }
 
-// byPriority is a group's processes in the order the reference acts on
-// them: priority, then name.
-func byPriority(ps []*conf.Process) []*conf.Process {
-	out := append([]*conf.Process(nil), ps...)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Priority != out[j].Priority {
-			return out[i].Priority < out[j].Priority
-		}
-		return out[i].Name < out[j].Name
-	})
-	return out
-}
-
-// allProcesses is every process, groups by priority then name, each
-// group's processes by priority.
-func (h *Handler) allProcesses() []*conf.Process {
-	groups := append([]*conf.Group(nil), h.opts.Tree.Groups()...)
-	sort.SliceStable(groups, func(i, j int) bool {
-		if groups[i].Priority != groups[j].Priority {
-			return groups[i].Priority < groups[j].Priority
-		}
-		return groups[i].Name < groups[j].Name
-	})
-	var out []*conf.Process
-	for _, g := range groups {
-		out = append(out, byPriority(g.Processes)...)
-	}
-	return out
-}
-
-func (h *Handler) groupParam(params []any) (*conf.Group, error) {
-	name, _ := str(params[0])
-	g := h.group(name)
-	if g == nil {
-		return nil, fault(xmlrpc.FaultBadName, name)
-	}
-	return g, nil
-}
-
-// inGroup is a *ProcessGroup method: act on the group params[0] names,
-// waiting if params[1] (default true) says so.
-func (h *Handler) inGroup(pred func(actors.State) bool, act func(wait bool) step) func(context.Context, []any) (any, error) {
-	return func(ctx context.Context, params []any) (any, error) {
-		g, err := h.groupParam(params)
-		if err != nil {
-			return nil, err
-		}
-		return h.forEach(ctx, byPriority(g.Processes), pred, act(waitParam(params, 1))), nil
-	}
-}
-
-// inAll is an *AllProcesses method, waiting if params[0] (default true) says so.
-func (h *Handler) inAll(pred func(actors.State) bool, act func(wait bool) step) func(context.Context, []any) (any, error) {
-	return func(ctx context.Context, params []any) (any, error) {
-		return h.forEach(ctx, h.allProcesses(), pred, act(waitParam(params, 0))), nil
-	}
-}
-
-func notRunning(s actors.State) bool { return !s.IsRunning() }
-func running(s actors.State) bool    { return s.IsRunning() }
-func signallable(s actors.State) bool {
-	return s == actors.Running || s == actors.Starting || s == actors.Stopping
-}
-
-// step acts on one process and returns, when there is more to wait for, a
-// function that waits for it.
-type step func(ctx context.Context, p *conf.Process) (wait func() error, err error)
-
-func (h *Handler) startOne(wait bool) step {
-	return func(ctx context.Context, p *conf.Process) (func() error, error) {
-		if err := h.opts.Tree.StartProcess(ctx, p.Group, p.Name); err != nil || !wait {
-			return nil, err
-		}
-		return func() error { return h.opts.Tree.AwaitStarted(ctx, p.Group, p.Name) }, nil
-	}
-}
-
-func (h *Handler) stopOne(wait bool) step {
-	return func(ctx context.Context, p *conf.Process) (func() error, error) {
-		if err := h.opts.Tree.StopProcess(ctx, p.Group, p.Name); err != nil || !wait {
-			return nil, err
-		}
-		return func() error { return h.opts.Tree.AwaitStopped(ctx, p.Group, p.Name) }, nil
-	}
-}
-
-// round is how long forEach gathers waits that finish together. The
-// reference polls its waits once per pass of its main loop and reports
-// those finished in one pass in process order; processes that reach a state
-// within a few milliseconds of each other are reported the same way here.
-const round = 20 * time.Millisecond
-
-// forEach runs act on every process whose state passes the predicate, one
-// after another, then waits for all of them at once. Results come as the
-// reference orders them: those settled at once first, then the waited ones
-// as they finish, those finishing together (within a round) in process
-// order.
-func (h *Handler) forEach(ctx context.Context, ps []*conf.Process, pred func(actors.State) bool, act step) []xmlrpc.Struct {
-	results := []xmlrpc.Struct{}
-	type waited struct {
-		i   int // in ps
-		p   *conf.Process
-		err error
-	}
-	done := make(chan waited)
-	pending := 0
-	for i, p := range ps {
-		in, err := h.opts.Tree.Info(ctx, p.Group, p.Name)
-		if err != nil || !pred(in.State) {
-			continue
-		}
-		wait, err := act(ctx, p)
-		if err != nil || wait == nil {
-			results = append(results, statusOf(p, err))
-			continue
-		}
-		pending++
-		go func() { done <- waited{i, p, wait()} }()
-	}
-	for pending > 0 {
-		batch := []waited{<-done}
-		pending--
-		timer := time.NewTimer(round)
-	gather:
-		for pending > 0 {
-			select {
-			case w := <-done:
-				batch = append(batch, w)
-				pending--
-			case <-timer.C:
-				break gather
-			}
-		}
-		timer.Stop()
-		slices.SortFunc(batch, func(a, b waited) int { return a.i - b.i })
-		for _, w := range batch {
-			results = append(results, statusOf(w.p, w.err))
-		}
-	}
-	return results
-}
-
-// statusOf is one entry of a group call's result.
-func statusOf(p *conf.Process, err error) xmlrpc.Struct {
-	code, text := xmlrpc.FaultSuccess, "OK"
+// results is a several-process call's answer: a struct per process, with
+// its fault code and text.
+func results(outs []actors.Outcome, err error, name string) (any, error) {
 	if err != nil {
-		f := asFault(err, namespec(p.Group, p.Name))
-		code, text = f.Code, f.Text
+		return nil, asFault(err, name)
 	}
-	return xmlrpc.Struct{{Name: "name", Value: p.Name}, {Name: "group", Value: p.Group},
-		{Name: "status", Value: code}, {Name: "description", Value: text}}
+	list := make([]xmlrpc.Struct, len(outs))
+	for i, o := range outs {
+		code, text := xmlrpc.FaultSuccess, "OK"
+		if o.Err != nil {
+			f := asFault(o.Err, conf.Namespec(o.Group, o.Name))
+			code, text = f.Code, f.Text
+		}
+		list[i] = xmlrpc.Struct{{Name: "name", Value: o.Name}, {Name: "group", Value: o.Group},
+			{Name: "status", Value: code}, {Name: "description", Value: text}}
+	}
+	return list, nil
+}
+
+func (h *Handler) startProcessGroup(ctx context.Context, params []any) (any, error) {
+	name, _ := str(params[0])
+	outs, err := h.opts.Tree.StartGroup(ctx, name, waitParam(params, 1))
+	return results(outs, err, name)
+}
+
+func (h *Handler) stopProcessGroup(ctx context.Context, params []any) (any, error) {
+	name, _ := str(params[0])
+	outs, err := h.opts.Tree.StopGroup(ctx, name, waitParam(params, 1))
+	return results(outs, err, name)
+}
+
+func (h *Handler) startAllProcesses(ctx context.Context, params []any) (any, error) {
+	outs, err := h.opts.Tree.StartAll(ctx, waitParam(params, 0))
+	return results(outs, err, "")
+}
+
+func (h *Handler) stopAllProcesses(ctx context.Context, params []any) (any, error) {
+	outs, err := h.opts.Tree.StopAll(ctx, waitParam(params, 0))
+	return results(outs, err, "")
+}
+
+// signalName is a signal parameter as the tree takes it: a name or a
+// number, written out.
+func signalName(v any) string {
+	switch x := v.(type) {
+	case int:
+		return strconv.Itoa(x)
+	case string:
+		return x
+	}
+	return pyStr(v)
 }
 
 func (h *Handler) signalProcess(ctx context.Context, params []any) (any, error) {
 	spec, _ := str(params[0])
-	g, p, err := h.lookup(spec)
+	t, err := h.lookup(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
-	if p == nil {
-		return h.signalProcessGroup(ctx, []any{g.Name, params[1]})
+	if t.Process == nil {
+		return h.signalProcessGroup(ctx, []any{t.Group.Name, params[1]})
 	}
-	sig, err := signalParam(params[1])
-	if err != nil {
-		return nil, err
-	}
-	if err := h.opts.Tree.SignalProcess(ctx, p.Group, p.Name, sig); err != nil {
+	if err := h.opts.Tree.Signal(ctx, t.Process.Group, t.Process.Name, signalName(params[1])); err != nil {
 		return nil, asFault(err, spec)
 	}
 	return true, nil
 }
 
-func signalParam(v any) (syscall.Signal, error) {
-	var s string
-	switch x := v.(type) {
-	case int:
-		s = strconv.Itoa(x)
-	case string:
-		s = x
-	default:
-		return 0, fault(xmlrpc.FaultBadSignal, pyStr(v))
-	}
-	n, perr := conf.ParseSignal(s)
-	if perr != nil {
-		return 0, fault(xmlrpc.FaultBadSignal, s)
-	}
-	return n, nil
-}
-
-func (h *Handler) signalEach(ctx context.Context, ps []*conf.Process, sigv any) []xmlrpc.Struct {
-	return h.forEach(ctx, ps, signallable, func(ctx context.Context, p *conf.Process) (func() error, error) {
-		sig, err := signalParam(sigv)
-		if err != nil {
-			return nil, err
-		}
-		return nil, h.opts.Tree.SignalProcess(ctx, p.Group, p.Name, sig)
-	})
-}
-
 func (h *Handler) signalProcessGroup(ctx context.Context, params []any) (any, error) {
-	g, err := h.groupParam(params)
-	if err != nil {
-		return nil, err
-	}
-	return h.signalEach(ctx, byPriority(g.Processes), params[1]), nil
+	name, _ := str(params[0])
+	outs, err := h.opts.Tree.SignalGroup(ctx, name, signalName(params[1]))
+	return results(outs, err, name)
 }
 
 func (h *Handler) signalAllProcesses(ctx context.Context, params []any) (any, error) {
-	return h.signalEach(ctx, h.allProcesses(), params[0]), nil
+	outs, err := h.opts.Tree.SignalAll(ctx, signalName(params[0]))
+	return results(outs, err, "")
 }
 
 func (h *Handler) getProcessInfo(ctx context.Context, params []any) (any, error) {
-	p, spec, err := h.lookupProcess(params)
+	p, spec, err := h.lookupProcess(ctx, params)
 	if err != nil {
 		return nil, err
 	}
@@ -567,7 +395,10 @@ func (h *Handler) getProcessInfo(ctx context.Context, params []any) (any, error)
 }
 
 func (h *Handler) getAllProcessInfo(ctx context.Context, _ []any) (any, error) {
-	infos := h.opts.Tree.ProcessInfo(askTimeout)
+	infos, err := h.opts.Tree.Status(ctx)
+	if err != nil {
+		return nil, asFault(err, "")
+	}
 	sort.SliceStable(infos, func(i, j int) bool {
 		if infos[i].Group != infos[j].Group {
 			return infos[i].Group < infos[j].Group
@@ -581,41 +412,21 @@ func (h *Handler) getAllProcessInfo(ctx context.Context, _ []any) (any, error) {
 	return out, nil
 }
 
-const askTimeout = 10 * time.Second
-
-// logPath is the stdout or stderr log file of the process params[0] names,
-// "" when it has none.
-func (h *Handler) logPath(ctx context.Context, params []any, stream string) (string, error) {
-	p, spec, err := h.lookupProcess(params)
-	if err != nil {
-		return "", err
-	}
-	in, err := h.opts.Tree.Info(ctx, p.Group, p.Name)
-	if err != nil {
-		return "", asFault(err, spec)
-	}
-	if stream == "stderr" {
-		return in.StderrLogfile, nil
-	}
-	return in.StdoutLogfile, nil
-}
-
-func (h *Handler) readLogOf(stream string) func(context.Context, []any) (any, error) {
+func (h *Handler) readLogOf(stream actors.Stream) func(context.Context, []any) (any, error) {
 	return func(ctx context.Context, params []any) (any, error) {
-		path, err := h.logPath(ctx, params, stream)
+		p, spec, err := h.lookupProcess(ctx, params)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := os.Stat(path); path == "" || err != nil {
-			return nil, noFile(path)
-		}
-		return readFile(path, params[1], params[2])
+		return readWith(spec, params[1], params[2], func(off, n int64) ([]byte, error) {
+			return h.opts.Tree.ReadLog(ctx, p.Group, p.Name, stream, off, n)
+		})
 	}
 }
 
-func (h *Handler) tailLogOf(stream string) func(context.Context, []any) (any, error) {
+func (h *Handler) tailLogOf(stream actors.Stream) func(context.Context, []any) (any, error) {
 	return func(ctx context.Context, params []any) (any, error) {
-		path, err := h.logPath(ctx, params, stream)
+		p, spec, err := h.lookupProcess(ctx, params)
 		if err != nil {
 			return nil, err
 		}
@@ -627,36 +438,28 @@ func (h *Handler) tailLogOf(stream string) func(context.Context, []any) (any, er
 		if err != nil {
 			return nil, err
 		}
-		if _, err := os.Stat(path); path == "" || err != nil {
-			return []any{"", 0, false}, nil
-		}
-		data, newOff, overflow, err := logfile.Tail(path, off, n)
+		data, next, overflow, err := h.opts.Tree.TailLog(ctx, p.Group, p.Name, stream, off, n)
 		if err != nil {
-			return []any{"", int(off), false}, nil
+			return nil, asFault(err, spec)
 		}
-		return []any{string(data), int(newOff), overflow}, nil
+		return []any{string(data), int(next), overflow}, nil
 	}
 }
 
 func (h *Handler) clearProcessLogs(ctx context.Context, params []any) (any, error) {
-	p, spec, err := h.lookupProcess(params)
+	p, spec, err := h.lookupProcess(ctx, params)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.opts.Tree.ClearProcessLogs(ctx, p.Group, p.Name); err != nil {
+	if err := h.opts.Tree.ClearLogs(ctx, p.Group, p.Name); err != nil {
 		return nil, fault(xmlrpc.FaultFailed, spec)
 	}
 	return true, nil
 }
 
 func (h *Handler) clearAllProcessLogs(ctx context.Context, _ []any) (any, error) {
-	return h.forEach(ctx, h.allProcesses(), func(actors.State) bool { return true },
-		func(ctx context.Context, p *conf.Process) (func() error, error) {
-			if err := h.opts.Tree.ClearProcessLogs(ctx, p.Group, p.Name); err != nil {
-				return nil, fault(xmlrpc.FaultFailed, namespec(p.Group, p.Name))
-			}
-			return nil, nil
-		}), nil
+	outs, err := h.opts.Tree.ClearAllLogs(ctx)
+	return results(outs, err, "")
 }
 
 func (h *Handler) sendProcessStdin(ctx context.Context, params []any) (any, error) {
@@ -664,7 +467,7 @@ func (h *Handler) sendProcessStdin(ctx context.Context, params []any) (any, erro
 	if !ok {
 		return nil, fault(xmlrpc.FaultIncorrectParameters, pyStr(params[1]))
 	}
-	p, spec, err := h.lookupProcess(params)
+	p, spec, err := h.lookupProcess(ctx, params)
 	if err != nil {
 		return nil, err
 	}

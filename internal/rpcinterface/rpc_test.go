@@ -280,23 +280,3 @@ func TestSlowStopBlocksNobodyElse(t *testing.T) {
 		t.Errorf("after stop: %v", got)
 	}
 }
-
-func TestDescription(t *testing.T) {
-	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, tc := range []struct {
-		in   actors.ProcessInfo
-		want string
-	}{
-		{actors.ProcessInfo{State: actors.Running, PID: 7, Start: start, Now: start.Add(62 * time.Second)}, "pid 7, uptime 0:01:02"},
-		{actors.ProcessInfo{State: actors.Running, PID: 7, Start: start, Now: start.Add(26*time.Hour + 3*time.Second)}, "pid 7, uptime 1 day, 2:00:03"},
-		{actors.ProcessInfo{State: actors.Running, PID: 7, Start: start, Now: start.Add(50 * time.Hour)}, "pid 7, uptime 2 days, 2:00:00"},
-		{actors.ProcessInfo{State: actors.Fatal, SpawnErr: "boom"}, "boom"},
-		{actors.ProcessInfo{State: actors.Backoff, Name: "x"}, `unknown error (try "tail x")`},
-		{actors.ProcessInfo{State: actors.Stopped}, "Not started"},
-		{actors.ProcessInfo{State: actors.Starting}, ""},
-	} {
-		if got := Description(tc.in); got != tc.want {
-			t.Errorf("Description(%v) = %q, want %q", tc.in.State, got, tc.want)
-		}
-	}
-}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"supervisord/conf"
 	"supervisord/protocol/events"
 )
 
@@ -188,7 +189,7 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 	if out.retry(retryMillis) != nil {
 		return
 	}
-	names, err := h.sendSnapshot(out, s.stopping)
+	names, err := h.sendSnapshot(ctx, out, s.stopping)
 	if err != nil {
 		return
 	}
@@ -211,7 +212,7 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 		c := h.hub.take(s)
 		// A config update may change a group's processes without
 		// announcing a group: compare the list itself.
-		resync := c.resync || !slices.Equal(names, h.processNames())
+		resync := c.resync || !slices.Equal(names, h.processNames(ctx))
 		for _, p := range c.procs {
 			if resync {
 				break
@@ -225,12 +226,12 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return
 			}
-			if out.send("process", "", map[string]any{"namespec": namespec(p[0], p[1]), "html": html}) != nil {
+			if out.send("process", "", map[string]any{"namespec": conf.Namespec(p[0], p[1]), "html": html}) != nil {
 				return
 			}
 		}
 		if resync {
-			if names, err = h.sendSnapshot(out, c.stopping); err != nil {
+			if names, err = h.sendSnapshot(ctx, out, c.stopping); err != nil {
 				return
 			}
 		} else if c.daemon {
@@ -242,20 +243,21 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // processNames lists the namespecs of the running config, sorted.
-func (h *Handler) processNames() []string {
+func (h *Handler) processNames(ctx context.Context) []string {
 	var names []string
-	for _, g := range h.opts.Tree.Groups() {
+	groups, _ := h.opts.Tree.Groups(ctx) // none: the tree is going down
+	for _, g := range groups {
 		for _, p := range g.Processes {
-			names = append(names, namespec(g.Name, p.Name))
+			names = append(names, conf.Namespec(g.Name, p.Name))
 		}
 	}
 	slices.Sort(names)
 	return names
 }
 
-func (h *Handler) sendSnapshot(out *sse, stopping bool) ([]string, error) {
-	names := h.processNames() // before the table: a change after it resyncs again
-	html, err := renderString("groups", h.table())
+func (h *Handler) sendSnapshot(ctx context.Context, out *sse, stopping bool) ([]string, error) {
+	names := h.processNames(ctx) // before the table: a change after it resyncs again
+	html, err := renderString("groups", h.table(ctx))
 	if err != nil {
 		return nil, err
 	}

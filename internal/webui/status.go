@@ -13,29 +13,9 @@ import (
 	"time"
 
 	"supervisord/actors"
+	"supervisord/conf"
 	"supervisord/internal/rpcinterface"
-	"supervisord/protocol/xmlrpc"
 )
-
-// infoTimeout bounds asking the processes for their state; one that does
-// not answer shows as UNKNOWN.
-const infoTimeout = 5 * time.Second
-
-// namespec is how the reference names a process: "name" when it is alone
-// in its group of the same name, "group:name" otherwise.
-func namespec(group, name string) string {
-	if group == name {
-		return name
-	}
-	return group + ":" + name
-}
-
-func splitNamespec(spec string) (group, name string) {
-	if g, n, ok := strings.Cut(spec, ":"); ok {
-		return g, n
-	}
-	return spec, spec
-}
 
 // row is one process as the table shows it.
 type row struct {
@@ -84,8 +64,8 @@ func epoch(t time.Time) int64 {
 }
 
 func rowOf(in actors.ProcessInfo) row {
-	return row{Namespec: namespec(in.Group, in.Name), Group: in.Group, Name: in.Name,
-		StateName: in.State.String(), Description: rpcinterface.Description(in), PID: in.PID,
+	return row{Namespec: conf.Namespec(in.Group, in.Name), Group: in.Group, Name: in.Name,
+		StateName: in.State.String(), Description: in.Description(), PID: in.PID,
 		Start: epoch(in.Start), Now: epoch(in.Now), Actions: actionsFor(in.State)}
 }
 
@@ -100,8 +80,8 @@ type group struct {
 
 // table is every process, ordered by group then name as the reference
 // orders them.
-func (h *Handler) table() []group {
-	infos := h.opts.Tree.ProcessInfo(infoTimeout)
+func (h *Handler) table(ctx context.Context) []group {
+	infos, _ := h.opts.Tree.Status(ctx) // none: the tree is going down
 	sort.SliceStable(infos, func(i, j int) bool {
 		if infos[i].Group != infos[j].Group {
 			return infos[i].Group < infos[j].Group
@@ -186,7 +166,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := r.Form.Get("message")
-	h.render(w, http.StatusOK, page{Message: msg, MessageIsError: isError(msg), Filter: r.Form.Get("filter")})
+	h.render(w, r, http.StatusOK, page{Message: msg, MessageIsError: isError(msg), Filter: r.Form.Get("filter")})
 }
 
 // refuse answers an action a browser sent from another site: a fetch or
@@ -203,13 +183,13 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
 			confirm.Set(k, v)
 		}
 	}
-	h.render(w, http.StatusForbidden, page{Message: msg + ": confirm it below if you meant it.",
+	h.render(w, r, http.StatusForbidden, page{Message: msg + ": confirm it below if you meant it.",
 		MessageIsError: true, Confirm: confirm})
 }
 
-func (h *Handler) render(w http.ResponseWriter, code int, p page) {
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, p page) {
 	p.Identifier, p.Version = h.opts.Identifier, rpcinterface.Version
-	p.Groups = filtered(h.table(), p.Filter)
+	p.Groups = filtered(h.table(r.Context()), p.Filter)
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, "status.html", p); err != nil {
 		h.opts.Log.Error("web interface error: " + err.Error())
@@ -273,17 +253,17 @@ func (h *Handler) act(ctx context.Context, form url.Values) (msg string, failed 
 	case "refresh":
 		return "Page refreshed at " + ctime(), false, true
 	case "stopall":
-		res, err := h.opts.API.Call(ctx, "supervisor.stopAllProcesses", nil)
-		return withFailures("All stopped at "+ctime(), res, err)
+		outs, err := h.opts.Tree.StopAll(ctx, true)
+		return withFailures("All stopped at "+ctime(), outs, err)
 	case "startall":
-		res, err := h.opts.API.Call(ctx, "supervisor.startAllProcesses", nil)
-		return withFailures("All started at "+ctime(), res, err)
+		outs, err := h.opts.Tree.StartAll(ctx, true)
+		return withFailures("All started at "+ctime(), outs, err)
 	case "restartall":
-		res, err := h.opts.API.Call(ctx, "supervisor.stopAllProcesses", nil)
+		outs, err := h.opts.Tree.StopAll(ctx, true)
 		if err == nil {
-			res, err = h.opts.API.Call(ctx, "supervisor.startAllProcesses", nil)
+			outs, err = h.opts.Tree.StartAll(ctx, true)
 		}
-		return withFailures("All restarted at "+ctime(), res, err)
+		return withFailures("All restarted at "+ctime(), outs, err)
 	case "startgroup", "stopgroup", "restartgroup":
 		return h.groupAction(ctx, strings.TrimSuffix(action, "group"), form.Get("group"))
 	case "start", "stop", "restart", "clearlog":
@@ -293,115 +273,93 @@ func (h *Handler) act(ctx context.Context, form url.Values) (msg string, failed 
 	default:
 		return "", false, false
 	}
-	if !h.exists(spec) {
+	t, err := h.opts.Tree.Resolve(ctx, spec)
+	if err != nil || t.Process == nil {
 		return "No such process named " + spec, true, true
 	}
+	p := t.Process
 	switch action {
 	case "start":
-		msg, failed = h.start(ctx, spec)
+		msg, failed = h.start(ctx, spec, p)
 		return msg, failed, true
 	case "stop":
-		msg, failed = h.stop(ctx, spec)
+		msg, failed = h.stop(ctx, spec, p)
 		return msg, failed, true
 	case "restart":
 		// The reference runs stop then start and reports success whatever
 		// happened; we report a start that failed.
-		if msg, failed := h.stop(ctx, spec); failed && !strings.Contains(msg, "NOT_RUNNING") {
+		if msg, failed := h.stop(ctx, spec, p); failed && !strings.Contains(msg, "NOT_RUNNING") {
 			return msg, true, true
 		}
-		if msg, failed := h.start(ctx, spec); failed {
+		if msg, failed := h.start(ctx, spec, p); failed {
 			return msg, true, true
 		}
 		return "Process " + spec + " restarted", false, true
 	default: // clearlog
-		if _, err := h.opts.API.Call(ctx, "supervisor.clearProcessLogs", []any{spec}); err != nil {
-			return unexpected(err), true, true
+		if err := h.opts.Tree.ClearLogs(ctx, p.Group, p.Name); err != nil {
+			return unexpected(err, spec), true, true
 		}
 		return "Log for " + spec + " cleared", false, true
 	}
 }
 
-// exists reports whether spec names one process (not "group:*").
-func (h *Handler) exists(spec string) bool {
-	gname, pname := splitNamespec(spec)
-	for _, g := range h.opts.Tree.Groups() {
-		if g.Name != gname {
-			continue
-		}
-		for _, p := range g.Processes {
-			if p.Name == pname {
-				return true
-			}
-		}
-	}
-	return false
+// startFailures words a failed start as the reference's page does.
+var startFailures = map[actors.Kind]string{
+	actors.NoFile:         "no such file",
+	actors.NotExecutable:  "file not executable",
+	actors.AlreadyStarted: "already started",
+	actors.SpawnError:     "spawn error",
+	actors.Abnormal:       "abnormal termination",
 }
 
-func (h *Handler) start(ctx context.Context, spec string) (string, bool) {
-	_, err := h.opts.API.Call(ctx, "supervisor.startProcess", []any{spec})
+func (h *Handler) start(ctx context.Context, spec string, p *conf.Process) (string, bool) {
+	err := h.opts.Tree.Start(ctx, p.Group, p.Name, true)
 	if err == nil {
 		return "Process " + spec + " started", false
 	}
-	code, text := faultOf(err)
-	why := map[int]string{
-		xmlrpc.FaultNoFile:              "no such file",
-		xmlrpc.FaultNotExecutable:       "file not executable",
-		xmlrpc.FaultAlreadyStarted:      "already started",
-		xmlrpc.FaultSpawnError:          "spawn error",
-		xmlrpc.FaultAbnormalTermination: "abnormal termination",
-	}[code]
-	if why == "" {
-		why = fmt.Sprintf("unexpected rpc fault [%d] %s", code, text)
+	var e *actors.Error
+	if errors.As(err, &e) && startFailures[e.Kind] != "" {
+		return "ERROR: Process " + spec + ": " + startFailures[e.Kind], true
 	}
-	return "ERROR: Process " + spec + ": " + why, true
+	return "ERROR: Process " + spec + ": " + unexpected(err, spec), true
 }
 
-func (h *Handler) stop(ctx context.Context, spec string) (string, bool) {
-	if _, err := h.opts.API.Call(ctx, "supervisor.stopProcess", []any{spec}); err != nil {
-		return unexpected(err), true
+func (h *Handler) stop(ctx context.Context, spec string, p *conf.Process) (string, bool) {
+	if err := h.opts.Tree.Stop(ctx, p.Group, p.Name, true); err != nil {
+		return unexpected(err, spec), true
 	}
 	return "Process " + spec + " stopped", false
 }
 
 // groupAction starts, stops or restarts every process of a group.
 func (h *Handler) groupAction(ctx context.Context, verb, name string) (string, bool, bool) {
-	found := false
-	for _, g := range h.opts.Tree.Groups() {
-		found = found || g.Name == name
-	}
-	if !found {
+	if t, err := h.opts.Tree.Resolve(ctx, name+":*"); err != nil || t.Process != nil {
 		return "No such group named " + name, true, true
 	}
-	var res any
+	var outs []actors.Outcome
 	var err error
 	if verb == "stop" || verb == "restart" {
-		res, err = h.opts.API.Call(ctx, "supervisor.stopProcessGroup", []any{name})
+		outs, err = h.opts.Tree.StopGroup(ctx, name, true)
 	}
 	if err == nil && (verb == "start" || verb == "restart") {
-		res, err = h.opts.API.Call(ctx, "supervisor.startProcessGroup", []any{name})
+		outs, err = h.opts.Tree.StartGroup(ctx, name, true)
 	}
 	done := map[string]string{"start": "started", "stop": "stopped", "restart": "restarted"}[verb]
-	return withFailures("Group "+name+" "+done, res, err)
+	return withFailures("Group "+name+" "+done, outs, err)
 }
 
-// withFailures is msg, or msg and the processes a group call failed on, or
-// the call's own fault.
-func withFailures(msg string, res any, err error) (string, bool, bool) {
+// withFailures is msg, or msg and the processes a call about several
+// failed on, or the call's own fault.
+func withFailures(msg string, outs []actors.Outcome, err error) (string, bool, bool) {
 	if err != nil {
-		return unexpected(err), true, true
+		return unexpected(err, ""), true, true
 	}
 	var failed []string
-	results, _ := res.([]xmlrpc.Struct)
-	for _, s := range results {
-		m := map[string]any{}
-		for _, f := range s {
-			m[f.Name] = f.Value
-		}
-		if code, _ := m["status"].(int); code != xmlrpc.FaultSuccess {
-			g, _ := m["group"].(string)
-			n, _ := m["name"].(string)
-			d, _ := m["description"].(string)
-			failed = append(failed, namespec(g, n)+": "+d)
+	for _, o := range outs {
+		if o.Err != nil {
+			spec := conf.Namespec(o.Group, o.Name)
+			_, text := rpcinterface.FaultOf(o.Err, spec)
+			failed = append(failed, spec+": "+text)
 		}
 	}
 	if len(failed) > 0 {
@@ -410,16 +368,8 @@ func withFailures(msg string, res any, err error) (string, bool, bool) {
 	return msg, false, true
 }
 
-func faultOf(err error) (int, string) {
-	var f *rpcinterface.Fault
-	if errors.As(err, &f) {
-		return f.Code, f.Text
-	}
-	return xmlrpc.FaultFailed, xmlrpc.FaultName(xmlrpc.FaultFailed) + ": " + err.Error()
-}
-
 // unexpected is the reference's wording of a fault it has no message for.
-func unexpected(err error) string {
-	code, text := faultOf(err)
+func unexpected(err error, spec string) string {
+	code, text := rpcinterface.FaultOf(err, spec)
 	return fmt.Sprintf("unexpected rpc fault [%d] %s", code, text)
 }

@@ -2,7 +2,7 @@ package webui
 
 import (
 	"bytes"
-	"fmt"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"supervisord/protocol/xmlrpc"
+	"supervisord/actors"
 )
 
 // Tail view limits.
@@ -82,32 +82,27 @@ func (h *Handler) tail(w http.ResponseWriter, r *http.Request) {
 // there is a file to follow; a fault is worded as the reference words it
 // (placeholder is then true).
 func (h *Handler) readTail(r *http.Request, spec, channel string, limit int) (text string, size int64, follow, placeholder bool) {
-	method := "supervisor.tailProcessStdoutLog"
-	if channel == "stderr" {
-		method = "supervisor.tailProcessStderrLog"
+	ctx := r.Context()
+	t, err := h.opts.Tree.Resolve(ctx, spec)
+	if err == nil && t.Process == nil {
+		err = actors.ErrBadName
 	}
-	res, err := h.opts.API.Call(r.Context(), method, []any{spec, 0, limit})
 	if err != nil {
-		code, text := faultOf(err)
-		return fmt.Sprintf("ERROR: unexpected rpc fault [%d] %s", code, text), 0, false, true
+		return "ERROR: " + unexpected(err, spec), 0, false, true
 	}
-	if v, _ := res.([]any); len(v) == 3 {
-		text, _ = v[0].(string)
-		n, _ := v[1].(int)
-		size = int64(n)
+	p, stream := t.Process, actors.Stream(channel)
+	data, next, _, err := h.opts.Tree.TailLog(ctx, p.Group, p.Name, stream, 0, int64(limit))
+	if err != nil {
+		return "ERROR: " + unexpected(err, spec), 0, false, true
 	}
-	follow = h.logPath(r, spec, channel) != ""
+	text, size = string(data), next
+	path, _ := h.opts.Tree.LogPath(ctx, p.Group, p.Name, stream)
+	follow = path != ""
 	if text == "" && size == 0 {
 		// A tail says nothing of a missing file; a read does, as the
 		// reference's page shows.
-		read := "supervisor.readProcessStdoutLog"
-		if channel == "stderr" {
-			read = "supervisor.readProcessStderrLog"
-		}
-		if _, err := h.opts.API.Call(r.Context(), read, []any{spec, -limit, 0}); err != nil {
-			if code, _ := faultOf(err); code == xmlrpc.FaultNoFile {
-				return "No file for " + spec, 0, follow, true
-			}
+		if _, err := h.opts.Tree.ReadLog(ctx, p.Group, p.Name, stream, -int64(limit), 0); errors.Is(err, actors.ErrNoFile) {
+			return "No file for " + spec, 0, follow, true
 		}
 	}
 	return text, size, follow, false
@@ -115,15 +110,12 @@ func (h *Handler) readTail(r *http.Request, spec, channel string, limit int) (te
 
 // logPath is the log file of a process, "" when it has none.
 func (h *Handler) logPath(r *http.Request, spec, channel string) string {
-	g, n := splitNamespec(spec)
-	in, err := h.opts.Tree.Info(r.Context(), g, n)
-	if err != nil {
+	t, err := h.opts.Tree.Resolve(r.Context(), spec)
+	if err != nil || t.Process == nil {
 		return ""
 	}
-	if channel == "stderr" {
-		return in.StderrLogfile
-	}
-	return in.StdoutLogfile
+	path, _ := h.opts.Tree.LogPath(r.Context(), t.Process.Group, t.Process.Name, actors.Stream(channel))
+	return path
 }
 
 // tailEvents streams a log from offset= (or the browser's Last-Event-ID

@@ -4,8 +4,10 @@
 // it grows, and the page works without JavaScript (plain forms) and on a
 // phone. Everything it serves is embedded in the binary.
 //
-// Reads go to the tree (Tree); every action goes through the XML-RPC API
-// (API), so the page acts exactly as supervisorctl would, faults included.
+// Reads and actions go to the tree's service API (actors.Daemon), the one
+// the XML-RPC API encodes too; failures are worded with the API's fault
+// codes and texts, as the reference's page, an XML-RPC client of its own
+// daemon, shows them.
 // Authentication is the server's (package httpserver); this package guards
 // against cross-site requests: actions are refused when the browser says
 // they come from another origin (Sec-Fetch-Site, Origin), which leaves
@@ -32,25 +34,29 @@ import (
 	"supervisord/protocol/events"
 )
 
-// Tree is what the page reads from the supervision tree (*actors.Daemon).
+// Tree is the service the page reads and acts through (*actors.Daemon).
 type Tree interface {
-	Groups() []*conf.Group
-	ProcessInfo(timeout time.Duration) []actors.ProcessInfo
+	Groups(ctx context.Context) ([]*conf.Group, error)
+	Status(ctx context.Context) ([]actors.ProcessInfo, error)
 	Info(ctx context.Context, group, name string) (actors.ProcessInfo, error)
+	Resolve(ctx context.Context, spec string) (actors.Target, error)
+	Start(ctx context.Context, group, name string, wait bool) error
+	Stop(ctx context.Context, group, name string, wait bool) error
+	StartGroup(ctx context.Context, name string, wait bool) ([]actors.Outcome, error)
+	StopGroup(ctx context.Context, name string, wait bool) ([]actors.Outcome, error)
+	StartAll(ctx context.Context, wait bool) ([]actors.Outcome, error)
+	StopAll(ctx context.Context, wait bool) ([]actors.Outcome, error)
+	ClearLogs(ctx context.Context, group, name string) error
+	LogPath(ctx context.Context, group, name string, stream actors.Stream) (string, error)
+	ReadLog(ctx context.Context, group, name string, stream actors.Stream, offset, length int64) ([]byte, error)
+	TailLog(ctx context.Context, group, name string, stream actors.Stream, offset, length int64) ([]byte, int64, bool, error)
 	Subscribe(ctx context.Context, types []events.Type, fn func(serial int64, ev events.Event)) (cancel func(), err error)
 	Done() <-chan struct{}
-}
-
-// API runs XML-RPC methods (*rpcinterface.Handler); faults come back as
-// *rpcinterface.Fault errors.
-type API interface {
-	Call(ctx context.Context, method string, params []any) (any, error)
 }
 
 // Options are what the page needs from the daemon.
 type Options struct {
 	Tree       Tree
-	API        API
 	Log        *slog.Logger // the main log
 	Identifier string       // [supervisord] identifier, shown in the header
 }

@@ -78,7 +78,7 @@ func start(t *testing.T) *fixture {
 	}
 	api := rpcinterface.New(rpcinterface.Options{Tree: d, Config: cfg, PID: os.Getpid(), Log: log,
 		Shutdown: func() {}, Restart: func() {}, Reread: func() (*conf.Config, error) { return conf.Load(path) }})
-	page, err := New(context.Background(), Options{Tree: d, API: api, Log: log, Identifier: "test"})
+	page, err := New(context.Background(), Options{Tree: d, Log: log, Identifier: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func start(t *testing.T) *fixture {
 // state is a process's state; the process actors may not be up yet just
 // after the tree started, which reads as "".
 func (f *fixture) state(spec string) string {
-	g, n := splitNamespec(spec)
+	g, n := conf.SplitNamespec(spec)
 	in, err := f.tree.Info(context.Background(), g, n)
 	if err != nil {
 		return ""

@@ -1,0 +1,484 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"syscall"
+	"time"
+
+	"supervisord/conf"
+	"supervisord/internal/logfile"
+	"supervisord/protocol/events"
+)
+
+// The service API: what the control surfaces (the XML-RPC API, the web
+// page, the config watcher) ask of the tree. Every method takes a context
+// and returns Go values and *Error; each is one or a few requests to the
+// supervisor actor, which answers from its registry or carries the request
+// to the one process or group actor that can. A slow request (a stop
+// waiting out stopwaitsecs) holds only its own caller.
+
+// Target is what a namespec names: one process, or a whole group when
+// Process is nil.
+type Target struct {
+	Group   *conf.Group
+	Process *conf.Process
+}
+
+// Outcome is what a request about several processes did to one of them.
+type Outcome struct {
+	Group, Name string
+	Err         error // nil when it succeeded
+}
+
+// Stream names a process's output stream.
+type Stream string
+
+// The streams a process has.
+const (
+	Stdout Stream = "stdout"
+	Stderr Stream = "stderr"
+)
+
+// Groups is the running groups, in start order.
+func (d *Daemon) Groups(ctx context.Context) ([]*conf.Group, error) {
+	v, err := d.ask(ctx, &listGroups{}, askTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return v.(*groupList).groups, nil
+}
+
+// Resolve reads a namespec ("name", "group:name", "group:*", "group:")
+// against what runs: ErrBadName when it names nothing.
+func (d *Daemon) Resolve(ctx context.Context, spec string) (Target, error) {
+	v, err := d.ask(ctx, &resolve{spec: spec}, askTimeout)
+	if err != nil {
+		return Target{}, err
+	}
+	r := v.(*resolved)
+	return Target{Group: r.group, Process: r.proc}, nil
+}
+
+// Status is every process's state, in start order. A process whose actor
+// does not answer in time is reported UNKNOWN.
+func (d *Daemon) Status(ctx context.Context) ([]ProcessInfo, error) {
+	v, err := d.ask(ctx, &getStatus{}, 2*askTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return v.(*statusList).infos, nil
+}
+
+// Info is one process's state.
+func (d *Daemon) Info(ctx context.Context, group, name string) (ProcessInfo, error) {
+	v, err := d.askProcess(ctx, group, name, &getInfo{}, askTimeout)
+	if err != nil {
+		return ProcessInfo{}, err
+	}
+	return *v.(*ProcessInfo), nil
+}
+
+func (d *Daemon) askProcess(ctx context.Context, group, name string, msg message, timeout time.Duration) (any, error) {
+	return d.ask(ctx, &toProcess{group: group, name: name, msg: msg}, timeout)
+}
+
+// Start starts a process that is not running and, with wait, waits until
+// it is RUNNING. It fails with NoFile or NotExecutable when the command
+// cannot run, AlreadyStarted, SpawnError when the spawn fails, and (when
+// waiting) Abnormal when the process does not get to RUNNING.
+func (d *Daemon) Start(ctx context.Context, group, name string, wait bool) error {
+	if _, err := d.askProcess(ctx, group, name, &startProcess{}, askTimeout); err != nil || !wait {
+		return err
+	}
+	_, err := d.askProcess(ctx, group, name, &awaitStarted{}, waitTimeout)
+	return err
+}
+
+// Stop sends a running process its stop signal and, with wait, waits until
+// it is in a stopped state (SIGKILL after stopwaitsecs at the latest);
+// NotRunning when it is not running.
+func (d *Daemon) Stop(ctx context.Context, group, name string, wait bool) error {
+	if _, err := d.askProcess(ctx, group, name, &stopProcess{}, askTimeout); err != nil || !wait {
+		return err
+	}
+	_, err := d.askProcess(ctx, group, name, &awaitStopped{}, waitTimeout)
+	return err
+}
+
+// Signal sends a signal, named ("HUP", "SIGHUP") or numbered ("1"), to a
+// process that is STARTING, RUNNING or STOPPING: BadSignal when there is
+// no such signal, NotRunning when the process is in another state.
+func (d *Daemon) Signal(ctx context.Context, group, name, sig string) error {
+	n, err := parseSignal(sig)
+	if err != nil {
+		return err
+	}
+	_, err = d.askProcess(ctx, group, name, &signalProcess{sig: n}, askTimeout)
+	return err
+}
+
+func parseSignal(sig string) (syscall.Signal, error) {
+	n, err := conf.ParseSignal(sig)
+	if err != nil {
+		return 0, &Error{Kind: BadSignal, Detail: sig}
+	}
+	return n, nil
+}
+
+// SendStdin writes data to a process's stdin: NotRunning when it has no OS
+// process (or is being stopped), NoFile when its stdin is closed.
+func (d *Daemon) SendStdin(ctx context.Context, group, name string, data []byte) error {
+	_, err := d.askProcess(ctx, group, name, &writeStdin{data: data}, askTimeout)
+	return err
+}
+
+// ClearLogs empties a process's stdout and stderr log files.
+func (d *Daemon) ClearLogs(ctx context.Context, group, name string) error {
+	_, err := d.askProcess(ctx, group, name, &clearLog{}, askTimeout)
+	return err
+}
+
+// LogPath is the file a process's stream is logged to, "" when it is not
+// logged to a file.
+func (d *Daemon) LogPath(ctx context.Context, group, name string, stream Stream) (string, error) {
+	in, err := d.Info(ctx, group, name)
+	if err != nil {
+		return "", err
+	}
+	if stream == Stderr {
+		return in.StderrLogfile, nil
+	}
+	return in.StdoutLogfile, nil
+}
+
+// ReadLog reads length bytes of a process's log from offset (a negative
+// offset counts from the end, as the reference's readProcessLog does):
+// NoFile (naming the path, if any) when there is no log file,
+// BadArguments for an offset and length it cannot serve.
+func (d *Daemon) ReadLog(ctx context.Context, group, name string, stream Stream, offset, length int64) ([]byte, error) {
+	path, err := d.LogPath(ctx, group, name, stream)
+	if err != nil {
+		return nil, err
+	}
+	return ReadFile(path, offset, length)
+}
+
+// ReadFile is ReadLog once the file is known; the main log is read with it
+// too.
+func ReadFile(path string, offset, length int64) ([]byte, error) {
+	if _, err := os.Stat(path); path == "" || err != nil {
+		return nil, &Error{Kind: NoFile, Detail: path}
+	}
+	data, err := logfile.Read(path, offset, length)
+	switch {
+	case errors.Is(err, logfile.ErrBadArguments):
+		return nil, ErrBadArguments
+	case err != nil:
+		return nil, errorf(Failed, "%v", err)
+	}
+	return data, nil
+}
+
+// TailLog reads the end of a process's log as the reference's
+// tailProcessLog does: at most length bytes from offset, moved on to the
+// last length bytes when the log has grown past them (overflow). A
+// process without a log file has an empty tail.
+func (d *Daemon) TailLog(ctx context.Context, group, name string, stream Stream, offset, length int64) (data []byte, next int64, overflow bool, err error) {
+	path, err := d.LogPath(ctx, group, name, stream)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if _, err := os.Stat(path); path == "" || err != nil {
+		return []byte{}, 0, false, nil
+	}
+	data, next, overflow, err = logfile.Tail(path, offset, length)
+	if err != nil {
+		return []byte{}, offset, false, nil
+	}
+	return data, next, overflow, nil
+}
+
+// Publish puts an event on the bus (sendRemoteCommEvent's
+// REMOTE_COMMUNICATION).
+func (d *Daemon) Publish(ev events.Event) { d.tell(&toBus{msg: &publish{ev: ev}}) }
+
+// Several processes at once.
+
+// StartGroup starts every process of a group that is not running, in
+// priority order, and with wait waits for all of them; see Start.
+func (d *Daemon) StartGroup(ctx context.Context, name string, wait bool) ([]Outcome, error) {
+	return d.onGroup(ctx, name, canStart, d.starter(wait))
+}
+
+// StopGroup stops every running process of a group, and with wait waits
+// for all of them; see Stop.
+func (d *Daemon) StopGroup(ctx context.Context, name string, wait bool) ([]Outcome, error) {
+	return d.onGroup(ctx, name, canStop, d.stopper(wait))
+}
+
+// SignalGroup signals every process of a group that can take a signal.
+func (d *Daemon) SignalGroup(ctx context.Context, name, sig string) ([]Outcome, error) {
+	return d.onGroup(ctx, name, signallable, d.signaller(sig))
+}
+
+// StartAll is StartGroup for every group, by group priority.
+func (d *Daemon) StartAll(ctx context.Context, wait bool) ([]Outcome, error) {
+	return d.onAll(ctx, canStart, d.starter(wait))
+}
+
+// StopAll is StopGroup for every group, by group priority.
+func (d *Daemon) StopAll(ctx context.Context, wait bool) ([]Outcome, error) {
+	return d.onAll(ctx, canStop, d.stopper(wait))
+}
+
+// SignalAll is SignalGroup for every group, by group priority.
+func (d *Daemon) SignalAll(ctx context.Context, sig string) ([]Outcome, error) {
+	return d.onAll(ctx, signallable, d.signaller(sig))
+}
+
+// ClearAllLogs empties every process's log files.
+func (d *Daemon) ClearAllLogs(ctx context.Context) ([]Outcome, error) {
+	return d.onAll(ctx, func(State) bool { return true }, func(ctx context.Context, p *conf.Process) (func() error, error) {
+		if err := d.ClearLogs(ctx, p.Group, p.Name); err != nil {
+			return nil, ErrFailed
+		}
+		return nil, nil
+	})
+}
+
+func canStart(s State) bool    { return !s.IsRunning() }
+func canStop(s State) bool     { return s.IsRunning() }
+func signallable(s State) bool { return s == Running || s == Starting || s == Stopping }
+
+// step acts on one process and returns, when there is more to wait for, a
+// function that waits for it.
+type step func(ctx context.Context, p *conf.Process) (wait func() error, err error)
+
+func (d *Daemon) starter(wait bool) step {
+	return func(ctx context.Context, p *conf.Process) (func() error, error) {
+		if _, err := d.askProcess(ctx, p.Group, p.Name, &startProcess{}, askTimeout); err != nil || !wait {
+			return nil, err
+		}
+		return func() error {
+			_, err := d.askProcess(ctx, p.Group, p.Name, &awaitStarted{}, waitTimeout)
+			return err
+		}, nil
+	}
+}
+
+func (d *Daemon) stopper(wait bool) step {
+	return func(ctx context.Context, p *conf.Process) (func() error, error) {
+		if _, err := d.askProcess(ctx, p.Group, p.Name, &stopProcess{}, askTimeout); err != nil || !wait {
+			return nil, err
+		}
+		return func() error {
+			_, err := d.askProcess(ctx, p.Group, p.Name, &awaitStopped{}, waitTimeout)
+			return err
+		}, nil
+	}
+}
+
+func (d *Daemon) signaller(sig string) step {
+	return func(ctx context.Context, p *conf.Process) (func() error, error) {
+		return nil, d.Signal(ctx, p.Group, p.Name, sig)
+	}
+}
+
+func (d *Daemon) onGroup(ctx context.Context, name string, pred func(State) bool, act step) ([]Outcome, error) {
+	t, err := d.Resolve(ctx, name+":*")
+	if err != nil {
+		return nil, err
+	}
+	return d.forEach(ctx, byPriority(t.Group.Processes), pred, act), nil
+}
+
+func (d *Daemon) onAll(ctx context.Context, pred func(State) bool, act step) ([]Outcome, error) {
+	groups, err := d.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	groups = slices.Clone(groups)
+	sort.SliceStable(groups, func(i, j int) bool {
+		if groups[i].Priority != groups[j].Priority {
+			return groups[i].Priority < groups[j].Priority
+		}
+		return groups[i].Name < groups[j].Name
+	})
+	var ps []*conf.Process
+	for _, g := range groups {
+		ps = append(ps, byPriority(g.Processes)...)
+	}
+	return d.forEach(ctx, ps, pred, act), nil
+}
+
+// byPriority is a group's processes in the order the reference acts on
+// them: priority, then name.
+func byPriority(ps []*conf.Process) []*conf.Process {
+	out := slices.Clone(ps)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Priority != out[j].Priority {
+			return out[i].Priority < out[j].Priority
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// round is how long forEach gathers waits that finish together. The
+// reference polls its waits once per pass of its main loop and reports
+// those finished in one pass in process order; processes that reach a state
+// within a few milliseconds of each other are reported the same way here.
+const round = 20 * time.Millisecond
+
+// forEach runs act on every process whose state passes the predicate, one
+// after another, then waits for all of them at once. Outcomes come as the
+// reference orders them: those settled at once first, then the waited ones
+// as they finish, those finishing together (within a round) in process
+// order.
+func (d *Daemon) forEach(ctx context.Context, ps []*conf.Process, pred func(State) bool, act step) []Outcome {
+	outcomes := []Outcome{}
+	type waited struct {
+		i   int // in ps
+		p   *conf.Process
+		err error
+	}
+	done := make(chan waited)
+	pending := 0
+	for i, p := range ps {
+		in, err := d.Info(ctx, p.Group, p.Name)
+		if err != nil || !pred(in.State) {
+			continue
+		}
+		wait, err := act(ctx, p)
+		if err != nil || wait == nil {
+			outcomes = append(outcomes, Outcome{Group: p.Group, Name: p.Name, Err: err})
+			continue
+		}
+		pending++
+		go func() { done <- waited{i, p, wait()} }()
+	}
+	for pending > 0 {
+		batch := []waited{<-done}
+		pending--
+		timer := time.NewTimer(round)
+	gather:
+		for pending > 0 {
+			select {
+			case w := <-done:
+				batch = append(batch, w)
+				pending--
+			case <-timer.C:
+				break gather
+			}
+		}
+		timer.Stop()
+		slices.SortFunc(batch, func(a, b waited) int { return a.i - b.i })
+		for _, w := range batch {
+			outcomes = append(outcomes, Outcome{Group: w.p.Group, Name: w.p.Name, Err: w.err})
+		}
+	}
+	return outcomes
+}
+
+// Changes to what runs.
+
+// Config is the config last read: the one the tree started with, or a
+// newer one from SetConfig (reloadConfig) or the watcher. addProcessGroup
+// and getAllConfigInfo use it, as the reference uses its last reread.
+func (d *Daemon) Config(ctx context.Context) (*conf.Config, error) {
+	v, err := d.ask(ctx, &getConfig{}, askTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return v.(*configIs).cfg, nil
+}
+
+// SetConfig records cfg as the config last read.
+func (d *Daemon) SetConfig(ctx context.Context, cfg *conf.Config) error {
+	_, err := d.ask(ctx, &setConfig{cfg: cfg}, askTimeout)
+	return err
+}
+
+// Diff is how cfg differs from what runs: the groups it adds, changes and
+// removes, as `supervisorctl reread` reports them.
+func (d *Daemon) Diff(ctx context.Context, cfg *conf.Config) (added, changed, removed []string, err error) {
+	v, err := d.ask(ctx, &diffConfig{cfg: cfg}, askTimeout)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r := v.(*configDiff)
+	return r.added, r.changed, r.removed, nil
+}
+
+// AddGroup adds a group (from a re-read config) to the running tree and
+// autostarts it: AlreadyAdded if a group of that name runs.
+func (d *Daemon) AddGroup(ctx context.Context, g *conf.Group) error {
+	_, err := d.ask(ctx, &addGroup{cfg: g}, askTimeout)
+	return err
+}
+
+// RemoveGroup removes a group whose processes are all stopped
+// (StillRunning otherwise, BadName when there is none).
+func (d *Daemon) RemoveGroup(ctx context.Context, name string) error {
+	_, err := d.ask(ctx, &removeGroup{name: name}, askTimeout)
+	return err
+}
+
+// stopWholeGroup stops every process of a group and waits until all are in
+// a stopped state.
+func (d *Daemon) stopWholeGroup(ctx context.Context, name string) error {
+	_, err := d.ask(ctx, &toGroup{name: name, msg: &stopGroup{}}, waitTimeout)
+	return err
+}
+
+// Update applies a new config's groups the way `supervisorctl update`
+// does: removed groups are stopped and dropped, changed ones updated with
+// UpdateGroup (only their changed processes restart), new ones added (and
+// autostarted). Unchanged groups are not touched. It returns the group
+// names of each.
+func (d *Daemon) Update(ctx context.Context, cfg *conf.Config) (added, changed, removed []string, err error) {
+	added, changed, removed, err = d.Diff(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	byName := map[string]*conf.Group{}
+	for _, g := range cfg.Groups {
+		byName[g.Name] = g
+	}
+	var errs []error
+	for _, name := range removed {
+		if err := d.stopWholeGroup(ctx, name); err != nil {
+			errs = append(errs, fmt.Errorf("stopping %s: %w", name, err))
+			continue
+		}
+		if err := d.RemoveGroup(ctx, name); err != nil {
+			errs = append(errs, fmt.Errorf("removing %s: %w", name, err))
+		}
+	}
+	for _, name := range changed {
+		if err := d.UpdateGroup(ctx, byName[name]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, name := range added {
+		if err := d.AddGroup(ctx, byName[name]); err != nil {
+			errs = append(errs, fmt.Errorf("adding %s: %w", name, err))
+		}
+	}
+	return added, changed, removed, errors.Join(errs...)
+}
+
+// ReloadStatus is what the config watcher has done; zero when there is
+// no watcher.
+func (d *Daemon) ReloadStatus(ctx context.Context) (ReloadStatus, error) {
+	v, err := d.ask(ctx, &getReloadStatus{}, askTimeout)
+	if err != nil {
+		return ReloadStatus{}, err
+	}
+	return v.(*reloadIs).status, nil
+}
