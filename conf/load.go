@@ -31,7 +31,17 @@ func Load(path string) (*Config, error) {
 // ("KEY=value" entries) as the environment behind %(ENV_X)s. [include] files
 // are still read from disk, relative to path's directory.
 func Parse(data []byte, path string, env []string) (*Config, error) {
-	l := &loader{doc: newDoc(), path: path, env: expansions{}}
+	return parse(data, path, env, (*iniDoc).read)
+}
+
+// iniReader adds one file's sections and options to a document; display is
+// the file name as the reference would print it.
+type iniReader func(d *iniDoc, data, file, display string) *parseError
+
+// parse is Parse with the ini reader as a parameter, so tests can measure
+// other readers against the goldens.
+func parse(data []byte, path string, env []string, read iniReader) (*Config, error) {
+	l := &loader{doc: newDoc(), path: path, env: expansions{}, read: read}
 	for _, kv := range env {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			l.env["ENV_"+k] = v
@@ -52,6 +62,7 @@ func Parse(data []byte, path string, env []string) (*Config, error) {
 
 type loader struct {
 	doc  *iniDoc
+	read iniReader
 	path string // the main file as named by the caller
 	here string
 	host string
@@ -65,7 +76,7 @@ func (l *loader) readFile(data []byte, file, display string) error {
 	if !utf8.Valid(data) {
 		return &Error{File: display, Msg: "'utf-8' codec can't decode the file " + PyRepr(display)}
 	}
-	if perr := l.doc.read(string(data), file, display); perr != nil {
+	if perr := l.read(l.doc, string(data), file, display); perr != nil {
 		return &Error{File: display, Line: perr.line, Msg: perr.text}
 	}
 	return nil
