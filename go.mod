@@ -10,6 +10,7 @@ require (
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/lmittmann/tint v1.2.1
 	golang.org/x/sys v0.19.0
+	gopkg.in/ini.v1 v1.68.0
 )
 
 require (

@@ -1,7 +1,3 @@
-// Package conf reads supervisord.conf files: the ini dialect, the sections and
-// options Supervisor 4.2.5 understands with their datatypes and defaults, the
-// %(name)s expansions, [include] files, and the diff of two configs that
-// reread/update act on. It is pure: nothing here starts processes or actors.
 package conf
 
 import (

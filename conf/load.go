@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -31,7 +30,17 @@ func Load(path string) (*Config, error) {
 // ("KEY=value" entries) as the environment behind %(ENV_X)s. [include] files
 // are still read from disk, relative to path's directory.
 func Parse(data []byte, path string, env []string) (*Config, error) {
-	l := &loader{doc: newDoc(), path: path, env: expansions{}}
+	return parse(data, path, env, (*iniDoc).read)
+}
+
+// iniReader adds one file's sections and options to a document; display is
+// the file name as the reference would print it.
+type iniReader func(d *iniDoc, data, file, display string) *parseError
+
+// parse is Parse with the ini reader as a parameter, so tests can measure
+// other readers against the goldens.
+func parse(data []byte, path string, env []string, read iniReader) (*Config, error) {
+	l := &loader{doc: newDoc(), path: path, env: expansions{}, read: read}
 	for _, kv := range env {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			l.env["ENV_"+k] = v
@@ -52,6 +61,7 @@ func Parse(data []byte, path string, env []string) (*Config, error) {
 
 type loader struct {
 	doc  *iniDoc
+	read iniReader
 	path string // the main file as named by the caller
 	here string
 	host string
@@ -65,7 +75,7 @@ func (l *loader) readFile(data []byte, file, display string) error {
 	if !utf8.Valid(data) {
 		return &Error{File: display, Msg: "'utf-8' codec can't decode the file " + PyRepr(display)}
 	}
-	if perr := l.doc.read(string(data), file, display); perr != nil {
+	if perr := l.read(l.doc, string(data), file, display); perr != nil {
 		return &Error{File: display, Line: perr.line, Msg: perr.text}
 	}
 	return nil
@@ -122,40 +132,14 @@ func (l *loader) str(section, name, def string, extra expansions) (string, error
 	return v, err
 }
 
-func (l *loader) integer(section, name, def string, extra expansions) (int, error) {
-	v, err := l.str(section, name, def, extra)
-	if err != nil {
-		return 0, err
-	}
-	n, err := parseInt(v)
-	if err != nil {
-		return 0, l.fail(section, name, err)
-	}
-	return n, nil
+func (l *loader) integer(section, name, def string, extra expansions) (n int, err error) {
+	err = l.readOptions(section, extra, []option{opt(name, def, &n, parseInt)})
+	return n, err
 }
 
-func (l *loader) boolean(section, name, def string, extra expansions) (bool, error) {
-	v, err := l.str(section, name, def, extra)
-	if err != nil {
-		return false, err
-	}
-	b, err := parseBool(v)
-	if err != nil {
-		return false, l.fail(section, name, err)
-	}
-	return b, nil
-}
-
-func (l *loader) bytes(section, name, def string, extra expansions) (int64, error) {
-	v, err := l.str(section, name, def, extra)
-	if err != nil {
-		return 0, err
-	}
-	n, err := ParseByteSize(v)
-	if err != nil {
-		return 0, l.fail(section, name, err)
-	}
-	return n, nil
+func (l *loader) boolean(section, name, def string, extra expansions) (b bool, err error) {
+	err = l.readOptions(section, extra, []option{opt(name, def, &b, parseBool)})
+	return b, err
 }
 
 func (l *loader) run(data []byte) error {
@@ -286,96 +270,48 @@ func (l *loader) supervisord() error {
 	sv := &l.cfg.Supervisord
 	sv.UID, sv.GID = -1, -1
 	here := expansions{"here": l.here}
-	var err error
+	var envStr string
+	err := l.readOptions(s, here, []option{
+		opt("minfds", "1024", &sv.Minfds, parseCount),
+		opt("minprocs", "200", &sv.Minprocs, parseCount),
+		optIfSet("directory", func(v string) (err error) {
+			sv.Directory, err = existingDirectory(v)
+			return err
+		}),
+		opt("user", "", &sv.User, asIs),
+		opt("umask", "022", &sv.Umask, parseOctal),
+		opt("logfile", "supervisord.log", &sv.Logfile, func(v string) (string, error) {
+			p, err := existingDirpath(v)
+			if err != nil || p == "syslog" {
+				return p, err
+			}
+			return normalizePath(p), nil
+		}),
+		opt("logfile_maxbytes", "50MB", &sv.LogfileMaxBytes, ParseByteSize),
+		opt("logfile_backups", "10", &sv.LogfileBackups, parseInt),
+		opt("loglevel", "info", &sv.LogLevel, ParseLogLevel),
+		opt("pidfile", "supervisord.pid", &sv.Pidfile, func(v string) (string, error) {
+			p, err := existingDirpath(v)
+			if err != nil {
+				return "", err
+			}
+			return normalizePath(p), nil
+		}),
+		opt("identifier", "supervisor", &sv.Identifier, asIs),
+		opt("nodaemon", "false", &sv.Nodaemon, parseBool),
+		opt("silent", "false", &sv.Silent, parseBool),
+		opt("childlogdir", os.TempDir(), &sv.ChildLogDir, existingDirectory),
+		opt("nocleanup", "false", &sv.NoCleanup, parseBool),
+		opt("strip_ansi", "false", &sv.StripANSI, parseBool),
+		opt("autoreload", "true", &sv.AutoReload, parseBool),
+		opt("environment", "", &envStr, asIs),
+	})
+	if err != nil {
+		return err
+	}
 	fail := func(opt string, e error) error { return l.fail(s, opt, e) }
-	minfds, err := l.integer(s, "minfds", "1024", here)
-	if err != nil {
-		return err
-	}
-	minprocs, err := l.integer(s, "minprocs", "200", here)
-	if err != nil {
-		return err
-	}
-	sv.Minfds, sv.Minprocs = uint64(max(minfds, 0)), uint64(max(minprocs, 0))
-	if dir, ok, err := l.get(s, "directory", here); err != nil {
-		return err
-	} else if ok {
-		if sv.Directory, err = existingDirectory(dir); err != nil {
-			return fail("directory", err)
-		}
-	}
-	if sv.User, err = l.str(s, "user", "", here); err != nil {
-		return err
-	}
-	umask, err := l.str(s, "umask", "022", here)
-	if err != nil {
-		return err
-	}
-	if sv.Umask, err = parseOctal(umask); err != nil {
-		return fail("umask", err)
-	}
-	logfile, err := l.str(s, "logfile", "supervisord.log", here)
-	if err != nil {
-		return err
-	}
-	if sv.Logfile, err = existingDirpath(logfile); err != nil {
-		return fail("logfile", err)
-	}
-	if sv.Logfile != "syslog" {
-		sv.Logfile = normalizePath(sv.Logfile)
-	}
-	if sv.LogfileMaxBytes, err = l.bytes(s, "logfile_maxbytes", "50MB", here); err != nil {
-		return err
-	}
-	if sv.LogfileBackups, err = l.integer(s, "logfile_backups", "10", here); err != nil {
-		return err
-	}
-	level, err := l.str(s, "loglevel", "info", here)
-	if err != nil {
-		return err
-	}
-	if sv.LogLevel, err = ParseLogLevel(level); err != nil {
-		return fail("loglevel", err)
-	}
-	pidfile, err := l.str(s, "pidfile", "supervisord.pid", here)
-	if err != nil {
-		return err
-	}
-	if sv.Pidfile, err = existingDirpath(pidfile); err != nil {
-		return fail("pidfile", err)
-	}
-	sv.Pidfile = normalizePath(sv.Pidfile)
-	if sv.Identifier, err = l.str(s, "identifier", "supervisor", here); err != nil {
-		return err
-	}
-	if sv.Nodaemon, err = l.boolean(s, "nodaemon", "false", here); err != nil {
-		return err
-	}
-	if sv.Silent, err = l.boolean(s, "silent", "false", here); err != nil {
-		return err
-	}
-	childlogdir, err := l.str(s, "childlogdir", os.TempDir(), here)
-	if err != nil {
-		return err
-	}
-	if sv.ChildLogDir, err = existingDirectory(childlogdir); err != nil {
-		return fail("childlogdir", err)
-	}
-	if sv.NoCleanup, err = l.boolean(s, "nocleanup", "false", here); err != nil {
-		return err
-	}
-	if sv.StripANSI, err = l.boolean(s, "strip_ansi", "false", here); err != nil {
-		return err
-	}
-	if sv.AutoReload, err = l.boolean(s, "autoreload", "true", here); err != nil {
-		return err
-	}
-	// The reference expands this value twice: once as an option and once
-	// more with host_node_name available.
-	envStr, err := l.str(s, "environment", "", here)
-	if err != nil {
-		return err
-	}
+	// The reference expands environment twice: once as an option (above)
+	// and once more with host_node_name available.
 	names := l.env.clone()
 	names["here"], names["host_node_name"] = l.here, l.host
 	if envStr, err = expand(envStr, names, "environment"); err != nil {
@@ -620,44 +556,40 @@ func (l *loader) fcgiProgram(section string) (*Group, error) {
 		return nil, l.fail(section, "", err)
 	}
 	g := &Group{Name: name, Kind: KindFCGIProgram, SocketOwnerUID: -1, SocketOwnerGID: -1}
-	if g.Priority, err = l.integer(section, "priority", "999", here); err != nil {
-		return nil, err
-	}
 	procUID := -1
-	if u, ok, err := l.get(section, "user", here); err != nil {
+	ownerSet, modeSet := false, false
+	err = l.readOptions(section, here, []option{
+		opt("priority", "999", &g.Priority, parseInt),
+		optIfSet("user", func(u string) (err error) {
+			procUID, _, err = uidFor(u)
+			return err
+		}),
+		optIfSet("socket_backlog", func(v string) (err error) {
+			if g.SocketBacklog, err = parseInt(v); err != nil {
+				return err
+			}
+			if g.SocketBacklog < 1 || g.SocketBacklog > 65535 {
+				return fmt.Errorf("Invalid socket_backlog value %d", g.SocketBacklog)
+			}
+			return nil
+		}),
+		optIfSet("socket_owner", func(v string) (err error) {
+			g.SocketOwner, ownerSet = v, true
+			if g.SocketOwnerUID, g.SocketOwnerGID, err = userGroup(v); err != nil {
+				return fmt.Errorf("Invalid socket_owner value %s", v)
+			}
+			return nil
+		}),
+		optIfSet("socket_mode", func(v string) (err error) {
+			modeSet = true
+			if g.SocketMode, err = parseOctal(v); err != nil {
+				return fmt.Errorf("Invalid socket_mode value %s", v)
+			}
+			return nil
+		}),
+	})
+	if err != nil {
 		return nil, err
-	} else if ok {
-		if procUID, _, err = uidFor(u); err != nil {
-			return nil, l.fail(section, "user", err)
-		}
-	}
-	if v, ok, err := l.get(section, "socket_backlog", here); err != nil {
-		return nil, err
-	} else if ok {
-		if g.SocketBacklog, err = parseInt(v); err != nil {
-			return nil, l.fail(section, "socket_backlog", err)
-		}
-		if g.SocketBacklog < 1 || g.SocketBacklog > 65535 {
-			return nil, l.fail(section, "socket_backlog", fmt.Errorf("Invalid socket_backlog value %d", g.SocketBacklog))
-		}
-	}
-	ownerSet := false
-	if v, ok, err := l.get(section, "socket_owner", here); err != nil {
-		return nil, err
-	} else if ok {
-		g.SocketOwner, ownerSet = v, true
-		if g.SocketOwnerUID, g.SocketOwnerGID, err = userGroup(v); err != nil {
-			return nil, l.fail(section, "socket_owner", fmt.Errorf("Invalid socket_owner value %s", v))
-		}
-	}
-	modeSet := false
-	if v, ok, err := l.get(section, "socket_mode", here); err != nil {
-		return nil, err
-	} else if ok {
-		modeSet = true
-		if g.SocketMode, err = parseOctal(v); err != nil {
-			return nil, l.fail(section, "socket_mode", fmt.Errorf("Invalid socket_mode value %s", v))
-		}
 	}
 	sock, err := l.str(section, "socket", "", expansions{"here": l.here, "program_name": name})
 	if err != nil {
@@ -767,105 +699,52 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 	common := expansions{"here": l.here, "program_name": program, "host_node_name": l.host, "group_name": group}
 	fail := func(opt string, e error) error { return l.fail(section, opt, e) }
 	t := Process{Group: group, Program: program, UID: -1, GID: -1}
-	if t.Priority, err = l.integer(section, "priority", "999", common); err != nil {
-		return nil, err
-	}
-	if t.AutoStart, err = l.boolean(section, "autostart", "true", common); err != nil {
-		return nil, err
-	}
-	ar, err := l.str(section, "autorestart", "unexpected", common)
+	var numprocs, numprocsStart int
+	err = l.readOptions(section, common, []option{
+		opt("priority", "999", &t.Priority, parseInt),
+		opt("autostart", "true", &t.AutoStart, parseBool),
+		opt("autorestart", "unexpected", &t.AutoRestart, parseAutoRestart),
+		opt("startsecs", "1", &t.StartSecs, parseSeconds),
+		opt("startretries", "3", &t.StartRetries, parseInt),
+		opt("stopsignal", "TERM", &t.StopSignal, ParseSignal),
+		opt("stopwaitsecs", "10", &t.StopWaitSecs, parseSeconds),
+		opt("stopasgroup", "false", &t.StopAsGroup, parseBool),
+		withDefault(opt("killasgroup", "", &t.KillAsGroup, parseBool), func() string { return fmt.Sprint(t.StopAsGroup) }),
+		opt("exitcodes", "0", &t.ExitCodes, parseExitCodes),
+		opt("redirect_stderr", "false", &t.RedirectStderr, parseBool),
+		opt("numprocs", "1", &numprocs, parseInt),
+		opt("numprocs_start", "0", &numprocsStart, parseInt),
+		// The reference would try to build any number of processes; past
+		// this many it is a typo, and we would rather refuse than exhaust
+		// memory.
+		optCheck("numprocs", func() error {
+			if numprocs > maxNumprocs {
+				return fmt.Errorf("numprocs %d is above the limit of %d", numprocs, maxNumprocs)
+			}
+			return nil
+		}),
+		opt("stdout_capture_maxbytes", "0", &t.Stdout.CaptureMaxBytes, ParseByteSize),
+		opt("stdout_events_enabled", "false", &t.Stdout.EventsEnabled, parseBool),
+		opt("stderr_capture_maxbytes", "0", &t.Stderr.CaptureMaxBytes, ParseByteSize),
+		opt("stderr_events_enabled", "false", &t.Stderr.EventsEnabled, parseBool),
+		opt("serverurl", "", &t.ServerURL, parseServerURL),
+		optIfSet("user", func(u string) (err error) {
+			t.User = u
+			t.UID, t.GID, err = uidFor(u)
+			return err
+		}),
+		optIfSet("umask", func(v string) (err error) {
+			t.HasUmask = true
+			t.Umask, err = parseOctal(v)
+			return err
+		}),
+	})
 	if err != nil {
 		return nil, err
-	}
-	if t.AutoRestart, err = parseAutoRestart(ar); err != nil {
-		return nil, fail("autorestart", err)
-	}
-	startsecs, err := l.integer(section, "startsecs", "1", common)
-	if err != nil {
-		return nil, err
-	}
-	t.StartSecs = time.Duration(startsecs) * time.Second
-	if t.StartRetries, err = l.integer(section, "startretries", "3", common); err != nil {
-		return nil, err
-	}
-	sig, err := l.str(section, "stopsignal", "TERM", common)
-	if err != nil {
-		return nil, err
-	}
-	if t.StopSignal, err = ParseSignal(sig); err != nil {
-		return nil, fail("stopsignal", err)
-	}
-	stopwait, err := l.integer(section, "stopwaitsecs", "10", common)
-	if err != nil {
-		return nil, err
-	}
-	t.StopWaitSecs = time.Duration(stopwait) * time.Second
-	if t.StopAsGroup, err = l.boolean(section, "stopasgroup", "false", common); err != nil {
-		return nil, err
-	}
-	if t.KillAsGroup, err = l.boolean(section, "killasgroup", fmt.Sprint(t.StopAsGroup), common); err != nil {
-		return nil, err
-	}
-	codes, err := l.str(section, "exitcodes", "0", common)
-	if err != nil {
-		return nil, err
-	}
-	if t.ExitCodes, err = parseExitCodes(codes); err != nil {
-		return nil, fail("exitcodes", err)
-	}
-	if t.RedirectStderr, err = l.boolean(section, "redirect_stderr", "false", common); err != nil {
-		return nil, err
-	}
-	numprocs, err := l.integer(section, "numprocs", "1", common)
-	if err != nil {
-		return nil, err
-	}
-	numprocsStart, err := l.integer(section, "numprocs_start", "0", common)
-	if err != nil {
-		return nil, err
-	}
-	// The reference would try to build any number of processes; past this
-	// many it is a typo, and we would rather refuse than exhaust memory.
-	if numprocs > maxNumprocs {
-		return nil, fail("numprocs", fmt.Errorf("numprocs %d is above the limit of %d", numprocs, maxNumprocs))
 	}
 	envStr := ""
 	if o := l.doc.lookup(section, "environment"); o != nil {
 		envStr = o.value
-	}
-	if t.Stdout.CaptureMaxBytes, err = l.bytes(section, "stdout_capture_maxbytes", "0", common); err != nil {
-		return nil, err
-	}
-	if t.Stdout.EventsEnabled, err = l.boolean(section, "stdout_events_enabled", "false", common); err != nil {
-		return nil, err
-	}
-	if t.Stderr.CaptureMaxBytes, err = l.bytes(section, "stderr_capture_maxbytes", "0", common); err != nil {
-		return nil, err
-	}
-	if t.Stderr.EventsEnabled, err = l.boolean(section, "stderr_events_enabled", "false", common); err != nil {
-		return nil, err
-	}
-	if t.ServerURL, err = l.str(section, "serverurl", "", common); err != nil {
-		return nil, err
-	}
-	if strings.ToUpper(strings.TrimFunc(t.ServerURL, isPySpace)) == "AUTO" {
-		t.ServerURL = ""
-	}
-	if u, ok, err := l.get(section, "user", common); err != nil {
-		return nil, err
-	} else if ok {
-		t.User = u
-		if t.UID, t.GID, err = uidFor(u); err != nil {
-			return nil, fail("user", err)
-		}
-	}
-	if um, ok, err := l.get(section, "umask", common); err != nil {
-		return nil, err
-	} else if ok {
-		t.HasUmask = true
-		if t.Umask, err = parseOctal(um); err != nil {
-			return nil, fail("umask", err)
-		}
 	}
 	pname := "%(program_name)s"
 	if o := l.doc.lookup(section, "process_name"); o != nil {
@@ -938,6 +817,15 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 	return procs, nil
 }
 
+// parseServerURL reads a program's serverurl, where AUTO (the default
+// behaviour) is the empty string.
+func parseServerURL(s string) (string, error) {
+	if strings.ToUpper(strings.TrimFunc(s, isPySpace)) == "AUTO" {
+		return "", nil
+	}
+	return s, nil
+}
+
 func (l *loader) logConfig(section, stream string, lc *LogConfig, names expansions, warnings *[]string) error {
 	key := stream + "_logfile"
 	v, ok, err := l.get(section, key, names)
@@ -962,13 +850,12 @@ func (l *loader) logConfig(section, stream string, lc *LogConfig, names expansio
 			}
 		}
 	}
-	if lc.Backups, err = l.integer(section, key+"_backups", "10", names); err != nil {
-		return err
-	}
-	if lc.MaxBytes, err = l.bytes(section, key+"_maxbytes", "50MB", names); err != nil {
-		return err
-	}
-	if lc.Syslog, err = l.boolean(section, stream+"_syslog", "false", names); err != nil {
+	err = l.readOptions(section, names, []option{
+		opt(key+"_backups", "10", &lc.Backups, parseInt),
+		opt(key+"_maxbytes", "50MB", &lc.MaxBytes, ParseByteSize),
+		opt(stream+"_syslog", "false", &lc.Syslog, parseBool),
+	})
+	if err != nil {
 		return err
 	}
 	if syslogName {
