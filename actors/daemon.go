@@ -37,8 +37,10 @@ type runtime struct {
 	childLogDir string
 	identifier  string
 	stripANSI   bool
-	// processMiddleware wraps every process actor; tests inject faults with it.
+	// processMiddleware wraps every process actor, and processProps are
+	// more options for its props: tests inject faults with them.
 	processMiddleware []actor.ReceiverMiddleware
+	processProps      []actor.PropsOption
 }
 
 func (rt *runtime) autoLogName(proc, stream string) (string, error) {
@@ -67,9 +69,10 @@ func Start(cfg *conf.Config, opts Options) (*Daemon, error) {
 	return start(cfg, opts, nil)
 }
 
-func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMiddleware) (*Daemon, error) {
+func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMiddleware, processProps ...actor.PropsOption) (*Daemon, error) {
 	rt := &runtime{
 		processMiddleware: processMiddleware,
+		processProps:      processProps,
 		log:               opts.Log,
 		spawner:           opts.Reaper,
 		now:               time.Now,

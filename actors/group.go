@@ -90,7 +90,7 @@ func (g *group) spawnProcess(c actor.Context, pc *conf.Process) *actor.PID {
 		pool = c.Self() // the pool actor embedding this group
 	}
 	props := actor.PropsFromProducer(func() actor.Actor { return newProcess(pc, g.rt, pool) },
-		actor.WithReceiverMiddleware(mw...))
+		append([]actor.PropsOption{actor.WithReceiverMiddleware(mw...)}, g.rt.processProps...)...)
 	pid, err := c.SpawnNamed(props, pc.Name)
 	if err != nil {
 		panic(err) // names are unique within a group once conf accepted them, and free once stopped
