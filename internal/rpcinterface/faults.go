@@ -1,8 +1,10 @@
 // Package rpcinterface is the XML-RPC API of the daemon: the supervisor.*
 // and system.* methods with the reference's names, arguments, result shapes
-// and fault codes, served over HTTP at /RPC2. Every call becomes requests
-// to the supervision tree's actors (package actors); nothing here blocks
-// the tree.
+// and fault codes, served over HTTP at /RPC2, and the /logtail streams.
+// It is an encoding layer and nothing more: each method reads its XML-RPC
+// parameters, calls the tree's typed service API (actors.Daemon), and
+// encodes the Go result, or the *actors.Error's Kind as a fault code
+// (one table, in this file). It holds no process state of its own.
 package rpcinterface
 
 import (
