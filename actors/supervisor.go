@@ -59,7 +59,7 @@ func (s *supervisor) Receive(c actor.Context) {
 	case *actor.Started:
 		s.rt.supervisor = c.Self()
 		s.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
-		bus, err := s.rt.spawnNamed(c, actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }), busName)
+		bus, err := s.rt.spawnNamed(c, actor.PropsFromProducer(func() actor.Actor { return newBus(s.rt.now) }), busName)
 		if err != nil {
 			panic(err)
 		}
