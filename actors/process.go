@@ -243,7 +243,9 @@ func (p *process) signal(sig syscall.Signal) error {
 	return nil
 }
 
-// writeStdin queues data for the child's stdin without blocking the mailbox.
+// writeStdin writes data to the child's stdin, or queues what the pipe
+// cannot take yet, without blocking the mailbox: ErrNoFile when the child
+// has closed its stdin.
 func (p *process) writeStdin(data []byte) error {
 	if p.proc == nil || p.killing {
 		return ErrNotRunning
