@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -11,6 +12,7 @@ import (
 	"supervisord/conf"
 	"supervisord/internal/child"
 	"supervisord/internal/logfile"
+	"supervisord/internal/output"
 )
 
 // Options are what the daemon's main hands the supervision tree.
@@ -19,24 +21,36 @@ type Options struct {
 	// ServerURL is exported to children as SUPERVISOR_SERVER_URL when a
 	// program sets no serverurl of its own.
 	ServerURL string
-	// Reaper starts and reaps every child. Nil makes Start create one that
-	// the daemon closes when it is done; a process that starts several trees
-	// in turn (SIGHUP) may share one.
-	Reaper *child.Reaper
+	// Spawner starts every program. Nil makes Start create a child.Reaper
+	// of the tree's own children, closed once the tree is down. A process
+	// that starts several trees in turn (SIGHUP) may share one
+	// (ReaperSpawner); tests give a fake.
+	Spawner Spawner
+	// Output reads every child's stdout and stderr. Nil makes Start create
+	// a hub, closed once the tree is down.
+	Output *output.Hub
+	// Clock is read for laststart, laststop, now, the startsecs check and
+	// where TICK events fall; nil is time.Now. Timers run on the actor
+	// system's scheduler (time.AfterFunc), which testing/synctest fakes.
+	Clock func() time.Time
 }
 
 // runtime is what every actor of one tree shares. It is read-only after the
 // supervisor has started (which sets supervisor and bus first of all).
 type runtime struct {
 	log         *slog.Logger
-	spawner     *child.Reaper
-	now         func() time.Time // the clock of every process and the bus
-	supervisor  *actor.PID
-	bus         *actor.PID
+	spawner     Spawner
+	output      *output.Hub      // nil: each pipe is read by a goroutine of its own
+	now         func() time.Time // the clock (Options.Clock)
+	supervisor  *actor.PID       // set by the supervisor before it spawns anything
+	bus         *actor.PID       // the event bus, likewise
 	serverURL   string
 	childLogDir string
 	identifier  string
 	stripANSI   bool
+	// generations numbers OS-process incarnations tree-wide, so that a
+	// restarted actor can never mistake a stale exit or timer for its own.
+	generations atomic.Uint64
 	// processMiddleware wraps every process actor, and processProps are
 	// more options for its props: tests inject faults with them.
 	processMiddleware []actor.ReceiverMiddleware
@@ -74,16 +88,35 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		processMiddleware: processMiddleware,
 		processProps:      processProps,
 		log:               opts.Log,
-		spawner:           opts.Reaper,
-		now:               time.Now,
+		spawner:           opts.Spawner,
+		output:            opts.Output,
+		now:               opts.Clock,
 		serverURL:         opts.ServerURL,
 		childLogDir:       cfg.Supervisord.ChildLogDir,
 		identifier:        cfg.Supervisord.Identifier,
 		stripANSI:         cfg.Supervisord.StripANSI,
 	}
-	ownReaper := rt.spawner == nil
-	if ownReaper {
-		rt.spawner = child.NewReaper(opts.Log)
+	if rt.now == nil {
+		rt.now = time.Now
+	}
+	var owned []func() // what the tree made for itself, closed once it is down
+	closeOwned := func() {
+		for _, close := range owned {
+			close()
+		}
+	}
+	if rt.output == nil {
+		// Without a hub (the netpoller cannot wait on epoll) each pipe gets
+		// a reader goroutine.
+		if h, err := output.New(); err == nil {
+			rt.output = h
+			owned = append(owned, h.Close)
+		}
+	}
+	if rt.spawner == nil {
+		r := child.NewReaper(opts.Log, child.ReapOwn)
+		rt.spawner = ReaperSpawner(r)
+		owned = append(owned, r.Close)
 	}
 	// The library's own chatter goes to the main log, quietened to warnings.
 	lib := slog.New(atLeast{opts.Log.Handler(), slog.LevelWarn}).With("component", "protoactor")
@@ -98,14 +131,13 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		actor.WithReceiverMiddleware(panicStacks(opts.Log)))
 	pid, err := sys.Root.SpawnNamed(props, "supervisor")
 	if err != nil {
+		closeOwned()
 		return nil, fmt.Errorf("supervisor: cannot start the supervision tree: %w", err)
 	}
 	d.root = pid
 	go func() {
 		<-treeDone
-		if ownReaper {
-			rt.spawner.Close()
-		}
+		closeOwned()
 		sys.Shutdown()
 		close(d.done)
 	}()

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,9 +19,6 @@ import (
 	"supervisord/protocol/events"
 )
 
-// generations numbers OS-process incarnations daemon-wide, so that a restarted
-// actor can never mistake a stale exit or timer for its own.
-var generations atomic.Uint64
 
 // process is the actor for one process instance. It owns the OS process and
 // walks the documented state machine.
@@ -43,7 +39,7 @@ type process struct {
 	state    State
 	beh      actor.Behavior
 	gen      uint64
-	proc     *child.Proc
+	proc     *Spawned  // nil while there is no OS process
 	start    time.Time // laststart: zero until first spawned
 	stop     time.Time // laststop
 	backoff  int       // consecutive failed starts
@@ -96,11 +92,7 @@ func (p *process) Receive(c actor.Context) {
 		}
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
-		if p.stdin != nil {
-			p.stdin.close()
-		} else if p.proc != nil {
-			p.proc.Stdin.Close()
-		}
+		p.closeStdin()
 		close(p.gone)
 	case *getInfo:
 		c.Respond(p.info())
@@ -264,15 +256,28 @@ func (p *process) signal(sig syscall.Signal) error {
 	return nil
 }
 
-// writeStdin queues data for the child's stdin without blocking the mailbox.
+// writeStdin writes data to the child's stdin, or queues what the pipe
+// cannot take yet, without blocking the mailbox: ErrNoFile when the child
+// has closed its stdin.
 func (p *process) writeStdin(data []byte) error {
 	if p.proc == nil || p.killing {
 		return ErrNotRunning
 	}
-	if p.stdin == nil { // started on first use: most programs never get input
+	if p.stdin == nil { // made on first use: most programs never get input
 		p.stdin = newStdinWriter(p.proc.Stdin)
 	}
 	return p.stdin.write(data)
+}
+
+// closeStdin closes the daemon's end of the child's stdin.
+func (p *process) closeStdin() {
+	switch {
+	case p.stdin != nil:
+		p.stdin.close()
+		p.stdin = nil
+	case p.proc != nil && p.proc.Stdin != nil:
+		p.proc.Stdin.Close()
+	}
 }
 
 // Behaviours, one per state. Each handles what can happen in that state.
@@ -304,7 +309,7 @@ func (p *process) starting(c actor.Context) {
 			return
 		}
 		p.reaped(c, m.status)
-		if time.Since(p.start) < p.cfg.StartSecs {
+		if p.rt.now().Sub(p.start) < p.cfg.StartSecs {
 			p.spawnErr = "Exited too quickly (process log may have details)"
 			p.exitCode = 0 // the reference keeps no exit status for a start that failed
 			p.rt.log.Warn(fmt.Sprintf("exited: %s (%s; not expected)", p.cfg.Name, m.status))
@@ -435,7 +440,7 @@ func (p *process) spawn(c actor.Context) error {
 	p.killing = false
 	p.spawnErr = ""
 	p.exitCode = 0 // a new run has no exit status yet
-	p.start = time.Now()
+	p.start = p.rt.now()
 	p.to(c, Starting, p.starting, true)
 
 	env := p.environ()
@@ -461,16 +466,16 @@ func (p *process) spawn(c actor.Context) error {
 		umask := p.cfg.Umask
 		spec.Umask = &umask
 	}
-	gen := generations.Add(1)
+	gen := p.rt.generations.Add(1)
 	self, root := c.Self(), c.ActorSystem().Root
-	proc, err := p.rt.spawner.Start(spec, func(st child.ExitStatus) {
+	proc, err := p.rt.spawner.Spawn(spec, func(st child.ExitStatus) {
 		root.Send(self, &exited{gen: gen, status: st})
 	})
 	if err != nil {
 		p.spawnFailed(c, err.Error())
 		return nil
 	}
-	p.gen, p.proc = gen, proc
+	p.gen, p.proc = gen, &proc
 	p.rt.log.Info(fmt.Sprintf("spawned: '%s' with pid %d", p.cfg.Name, proc.Pid))
 	p.pid = proc.Pid
 	if p.pool != nil {
@@ -484,13 +489,15 @@ func (p *process) spawn(c actor.Context) error {
 			panic(err) // generations are unique
 		}
 	}
-	if p.listener != nil {
-		go pumpDirect(root, proc.Stdout, p.listener, proc.Pid, p.gone)
-	} else {
-		go pump(root, proc.Stdout, p.stdout, proc.Pid, p.gone)
+	switch {
+	case proc.Stdout == nil:
+	case p.listener != nil:
+		readProtocol(root, proc.Stdout, p.listener, proc.Pid, p.gone)
+	default:
+		p.rt.readOutput(root, proc.Stdout, p.stdout, proc.Pid, p.gone)
 	}
 	if proc.Stderr != nil {
-		go pump(root, proc.Stderr, p.stderr, proc.Pid, p.gone)
+		p.rt.readOutput(root, proc.Stderr, p.stderr, proc.Pid, p.gone)
 	}
 	p.after(p.cfg.StartSecs, startsecsTimer)
 	return nil
@@ -512,7 +519,7 @@ func (p *process) enterBackoff(c actor.Context) {
 		p.to(c, Fatal, p.stopped, true)
 		return
 	}
-	p.gen = generations.Add(1) // the backoff timer's own token
+	p.gen = p.rt.generations.Add(1) // the backoff timer's own token
 	p.after(time.Duration(p.backoff)*time.Second, backoffTimer)
 }
 
@@ -555,17 +562,10 @@ func (p *process) reaped(c actor.Context, st child.ExitStatus) {
 		p.listener = nil
 	}
 	p.cancelTimer()
-	p.stop = time.Now()
+	p.stop = p.rt.now()
 	p.exitCode = st.ExitCode()
-	if p.proc != nil {
-		if p.stdin != nil {
-			p.stdin.close()
-			p.stdin = nil
-		} else {
-			p.proc.Stdin.Close()
-		}
-		p.proc = nil
-	}
+	p.closeStdin()
+	p.proc = nil
 }
 
 func (p *process) isExpected(st child.ExitStatus) bool {
@@ -675,7 +675,7 @@ func (p *process) info() *ProcessInfo {
 		State:         p.state,
 		Start:         p.start,
 		Stop:          p.stop,
-		Now:           time.Now(),
+		Now:           p.rt.now(),
 		ExitStatus:    p.exitCode,
 		SpawnErr:      p.spawnErr,
 		StdoutLogfile: p.stdoutPath,

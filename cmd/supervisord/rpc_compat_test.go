@@ -450,6 +450,31 @@ call('system.multicall', [
 			waitExit(),
 		},
 	},
+	{
+		// A program that closed its stdin: the first write already fails
+		// with NO_FILE (the reference writes at once and sees EPIPE), and
+		// so does every later one, empty ones too.
+		name: "rpc_stdin_closed", programs: `
+[program:deaf]
+command=/bin/sh -c 'exec 0<&-; echo closed; exec sleep 1000'
+startsecs=0
+stdout_logfile={dir}/deaf.out
+
+[program:echo]
+command=/bin/cat
+startsecs=0
+stdout_logfile={dir}/echo.out
+`,
+		steps: []rpcStep{waitStates(map[string]string{"deaf": "RUNNING", "echo": "RUNNING"}), waitFile("deaf.out", "closed\n"), py("stdin", `
+call('supervisor.sendProcessStdin', 'echo', '')
+print('200000 bytes and a line:', call('supervisor.sendProcessStdin', 'echo', 'x' * 200000 + '\nend\n', quiet=True))
+wait_log('echo', 'x\nend\n')
+call('supervisor.sendProcessStdin', 'deaf', 'x')
+call('supervisor.sendProcessStdin', 'deaf', 'y')
+call('supervisor.sendProcessStdin', 'deaf', '')
+call('supervisor.getProcessInfo', 'deaf', render=lambda r: print(r['statename']))
+`)},
+	},
 }
 
 // rpcScenario is one run against a daemon: programs is the config's

@@ -14,6 +14,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/child"
 	"supervisord/internal/httpserver"
 	"supervisord/internal/mainlog"
 	"supervisord/internal/rpcinterface"
@@ -146,7 +147,11 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		}
 	}()
 
-	d, err := actors.Start(cfg, actors.Options{Log: log, ServerURL: serverURL(cfg)})
+	// The daemon reaps every child of the process, not only the programs it
+	// started: as PID 1 in a container, orphans are re-parented to it.
+	reaper := child.NewReaper(log, child.ReapAll)
+	defer reaper.Close()
+	d, err := actors.Start(cfg, actors.Options{Log: log, ServerURL: serverURL(cfg), Spawner: actors.ReaperSpawner(reaper)})
 	if err != nil {
 		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
 		return c.fail(err), false

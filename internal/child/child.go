@@ -1,10 +1,11 @@
 // Package child starts programs as OS processes and reaps them.
 //
-// One goroutine owns every child of the daemon: it is the only caller of wait4,
-// woken by SIGCHLD, so that exits are noticed without a blocked thread per
-// child and orphans re-parented to the daemon (as PID 1 in a container) are
-// reaped too. Nothing else in the process may wait for children once a
-// Reaper exists; exec.Cmd.Wait would race it.
+// A Reaper is the only caller of wait4 for the children it starts, woken by
+// SIGCHLD, so that exits are noticed without a blocked thread per child.
+// Nothing else may wait for a Reaper's children; exec.Cmd.Wait would race
+// it. A Reaper made with ReapAll also reaps every other child of the
+// process, such as orphans re-parented to the daemon (as PID 1 in a
+// container): it must then be the process's only Reaper.
 package child
 
 import (
@@ -17,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 
 	"supervisord/conf"
@@ -45,6 +45,7 @@ type Spec struct {
 type Proc struct {
 	Pid                   int
 	Stdin, Stdout, Stderr *os.File
+	r                     *Reaper
 }
 
 // Signal sends sig to the process. Once the process has been reaped it
@@ -55,9 +56,9 @@ func (p *Proc) Signal(sig syscall.Signal) error { return p.kill(p.Pid, sig) }
 func (p *Proc) SignalGroup(sig syscall.Signal) error { return p.kill(-p.Pid, sig) }
 
 func (p *Proc) kill(target int, sig syscall.Signal) error {
-	reaping.mu.Lock()
-	defer reaping.mu.Unlock()
-	if _, live := reaping.live[p.Pid]; !live {
+	p.r.mu.Lock()
+	defer p.r.mu.Unlock()
+	if _, live := p.r.live[p.Pid]; !live {
 		return ErrExited
 	}
 	return syscall.Kill(target, sig)
@@ -68,6 +69,12 @@ var ErrExited = errors.New("supervisor: process already exited")
 
 // ExitStatus is how a child ended.
 type ExitStatus struct{ ws syscall.WaitStatus }
+
+// Exited is the status of a child that exited with code (0 to 255).
+func Exited(code int) ExitStatus { return ExitStatus{syscall.WaitStatus(code&0xff) << 8} }
+
+// Killed is the status of a child that sig ended.
+func Killed(sig syscall.Signal) ExitStatus { return ExitStatus{syscall.WaitStatus(sig & 0x7f)} }
 
 // ExitCode is the exit status, or -1 when a signal ended the process.
 func (s ExitStatus) ExitCode() int {
@@ -158,83 +165,136 @@ func lookupEnv(env []string, key string) string {
 	return val
 }
 
-// reaping is the process's single owner of wait4, shared by every Reaper.
-var reaping struct {
-	once sync.Once
-	// forks is held for reading across each fork and its registration, and
-	// for writing across each wait4 sweep, so an exit is never reaped before
-	// its pid is known to belong to us, while forks may run side by side
-	// (each waits for its child's exec, which may take a millisecond).
-	forks sync.RWMutex
-	// mu guards live, and is held across each sweep's wait4 calls too, so
-	// a signal is never sent to a pid reaped (and maybe reused) meanwhile.
-	mu   sync.Mutex
-	live map[int]func(ExitStatus)
-	// log is the newest Reaper's logger, for pids nobody started.
-	log atomic.Pointer[slog.Logger]
-}
+// Scope says which children a Reaper reaps.
+type Scope int
 
-// Reaper starts children and collects their exits. All Reapers of a
-// process share one wait4 loop, so trees started one after another (or side
-// by side in tests) never reap each other's children.
+const (
+	// ReapOwn reaps only the children the Reaper started, each by its pid,
+	// so Reapers may coexist (trees started side by side in tests).
+	ReapOwn Scope = iota
+	// ReapAll reaps every child of the process with wait4(-1), logging
+	// those it did not start: what a daemon that may be PID 1 needs. Such
+	// a Reaper must be the process's only one.
+	ReapAll
+)
+
+// Reaper starts children and collects their exits: one goroutine, woken
+// by SIGCHLD, calls wait4 for them until Close.
 type Reaper struct {
-	log *slog.Logger
+	log   *slog.Logger
+	scope Scope
+	sigs  chan os.Signal
+	quit  chan struct{}
+	done  chan struct{} // closed when the reaping goroutine has returned
+
+	// forks is held for reading across each fork and its registration, and
+	// for writing across each wait4 sweep, so an exit is never looked for
+	// before its pid is known to belong to us, while forks may run side by
+	// side (each waits for its child's exec, which may take a millisecond).
+	forks sync.RWMutex
+	// mu guards live and closed, and is held across each sweep's wait4
+	// calls too, so a signal is never sent to a pid reaped (and maybe
+	// reused) meanwhile.
+	mu     sync.Mutex
+	live   map[int]func(ExitStatus)
+	closed bool
 }
 
-// NewReaper makes sure the reaping goroutine runs. log receives a line for
-// every unknown pid reaped (orphans re-parented to the daemon).
-func NewReaper(log *slog.Logger) *Reaper {
-	reaping.once.Do(func() {
-		reaping.live = make(map[int]func(ExitStatus))
-		sigs := make(chan os.Signal, 1)
-		signal.Notify(sigs, syscall.SIGCHLD)
-		go func() {
-			for range sigs {
-				sweep()
-			}
-		}()
-	})
-	reaping.log.Store(log)
-	return &Reaper{log: log}
+// NewReaper starts a Reaper of the given scope. log receives a line for
+// every pid reaped that it did not start (ReapAll only).
+func NewReaper(log *slog.Logger, scope Scope) *Reaper {
+	r := &Reaper{
+		log: log, scope: scope,
+		sigs: make(chan os.Signal, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		live: make(map[int]func(ExitStatus)),
+	}
+	signal.Notify(r.sigs, syscall.SIGCHLD)
+	go r.run()
+	return r
 }
 
-// Close stops logging unknown pids to this Reaper's log. Reaping goes on
-// for the life of the process: children may still be exiting.
+func (r *Reaper) run() {
+	defer close(r.done)
+	r.sweep() // children that exited while no Reaper was listening (ReapAll)
+	for {
+		select {
+		case <-r.sigs:
+			r.sweep()
+		case <-r.quit:
+			return
+		}
+	}
+}
+
+// Close stops reaping, after a last sweep, and makes Start fail. Children
+// still running are left to whoever reaps next (with ReapOwn, nobody: they
+// stay zombies until the process exits). Their Procs may still be
+// signalled.
 func (r *Reaper) Close() {
-	reaping.log.CompareAndSwap(r.log, nil)
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	r.mu.Unlock()
+	signal.Stop(r.sigs)
+	close(r.quit)
+	<-r.done
+	r.sweep()
 }
+
+// ErrClosed is Start's error once the Reaper is closed.
+var ErrClosed = errors.New("supervisor: reaper closed")
 
 // sweep reaps every child that has exited. SIGCHLDs coalesce, so one
 // wakeup may stand for many exits.
-func sweep() {
+func (r *Reaper) sweep() {
 	type exit struct {
 		notify func(ExitStatus)
 		st     ExitStatus
 	}
 	var exits []exit
-	reaping.forks.Lock()
-	reaping.mu.Lock()
-	for {
-		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil || pid <= 0 {
-			break
-		}
-		notify, ok := reaping.live[pid]
+	r.forks.Lock()
+	r.mu.Lock()
+	reaped := func(pid int, ws syscall.WaitStatus) {
+		notify, ok := r.live[pid]
 		if !ok {
-			if log := reaping.log.Load(); log != nil {
-				log.Info(fmt.Sprintf("reaped unknown pid %d (%s)", pid, ExitStatus{ws}))
+			if r.log != nil {
+				r.log.Info(fmt.Sprintf("reaped unknown pid %d (%s)", pid, ExitStatus{ws}))
 			}
-			continue
+			return
 		}
-		delete(reaping.live, pid)
+		delete(r.live, pid)
 		exits = append(exits, exit{notify, ExitStatus{ws}})
 	}
-	reaping.mu.Unlock()
-	reaping.forks.Unlock()
+	switch r.scope {
+	case ReapAll:
+		for {
+			var ws syscall.WaitStatus
+			pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			if err != nil || pid <= 0 {
+				break
+			}
+			reaped(pid, ws)
+		}
+	case ReapOwn:
+		for pid := range r.live {
+			var ws syscall.WaitStatus
+			got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+			for errors.Is(err, syscall.EINTR) {
+				got, err = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+			}
+			if err == nil && got == pid {
+				reaped(pid, ws)
+			}
+		}
+	}
+	r.mu.Unlock()
+	r.forks.Unlock()
 	for _, e := range exits {
 		e.notify(e.st)
 	}
@@ -298,14 +358,19 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 		Files: []uintptr{uintptr(in[0]), uintptr(out[1]), uintptr(stderr[1])},
 		Sys:   attr,
 	}
-	reaping.forks.RLock()
+	r.forks.RLock()
 	var pid int
 	err = credErr
+	r.mu.Lock()
+	if r.closed {
+		err = ErrClosed
+	}
+	r.mu.Unlock()
 	if err == nil {
 		pid, err = syscall.ForkExec(path, argv, pa)
 	}
-	standIn := err != nil && !forkFailed(err)
-	if err != nil && credErr == nil {
+	standIn := err != nil && err != ErrClosed && !forkFailed(err)
+	if err != nil && err != ErrClosed && credErr == nil {
 		err = spawnError(spec, err)
 	}
 	if standIn {
@@ -318,16 +383,16 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 		}
 	}
 	if err == nil {
-		reaping.mu.Lock()
-		reaping.live[pid] = onExit
-		reaping.mu.Unlock()
+		r.mu.Lock()
+		r.live[pid] = onExit
+		r.mu.Unlock()
 	}
-	reaping.forks.RUnlock()
+	r.forks.RUnlock()
 	if err != nil {
 		closeFds(parent...)
 		return nil, err
 	}
-	p := &Proc{Pid: pid, Stdin: os.NewFile(uintptr(in[1]), "|1"), Stdout: os.NewFile(uintptr(out[0]), "|0")}
+	p := &Proc{Pid: pid, Stdin: os.NewFile(uintptr(in[1]), "|1"), Stdout: os.NewFile(uintptr(out[0]), "|0"), r: r}
 	if stderr[0] >= 0 {
 		p.Stderr = os.NewFile(uintptr(stderr[0]), "|0")
 	}

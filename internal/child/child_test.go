@@ -46,11 +46,16 @@ func run(t *testing.T, r *Reaper, spec Spec) (string, ExitStatus) {
 	panic("unreachable")
 }
 
-// newReaper returns a reaper and a reader of what it has logged.
+// newReaper returns a reaper of its own children and a reader of what it
+// has logged.
 func newReaper(t *testing.T) (*Reaper, func() string) {
+	return newScopedReaper(t, ReapOwn)
+}
+
+func newScopedReaper(t *testing.T, scope Scope) (*Reaper, func() string) {
 	var mu sync.Mutex
 	buf := &bytes.Buffer{}
-	r := NewReaper(slog.New(slog.NewTextHandler(lockedWriter{&mu, buf}, nil)))
+	r := NewReaper(slog.New(slog.NewTextHandler(lockedWriter{&mu, buf}, nil)), scope)
 	t.Cleanup(r.Close)
 	return r, func() string {
 		mu.Lock()
@@ -74,24 +79,77 @@ func sh(script string) Spec {
 	return Spec{Argv: []string{"/bin/sh", "-c", script}, UID: -1, GID: -1, Env: []string{"PATH=/usr/bin:/bin"}}
 }
 
+// Real exits read as the reference words them, and the statuses Exited and
+// Killed make (for fake children) are the ones real exits give.
 func TestExitStatus(t *testing.T) {
 	r, _ := newReaper(t)
 	for _, tc := range []struct {
 		script string
 		code   int
 		text   string
+		made   ExitStatus
 	}{
-		{"exit 0", 0, "exit status 0"},
-		{"exit 3", 3, "exit status 3"},
-		{"kill -TERM $$", -1, "terminated by SIGTERM"},
-		{"kill -KILL $$", -1, "terminated by SIGKILL"},
-		{"kill -IO $$", -1, "terminated by SIGPOLL"},
+		{"exit 0", 0, "exit status 0", Exited(0)},
+		{"exit 3", 3, "exit status 3", Exited(3)},
+		{"exit 255", 255, "exit status 255", Exited(255)},
+		{"kill -TERM $$", -1, "terminated by SIGTERM", Killed(syscall.SIGTERM)},
+		{"kill -KILL $$", -1, "terminated by SIGKILL", Killed(syscall.SIGKILL)},
+		{"kill -IO $$", -1, "terminated by SIGPOLL", Killed(syscall.SIGIO)},
 	} {
 		_, st := run(t, r, sh(tc.script))
 		if st.ExitCode() != tc.code || st.String() != tc.text {
 			t.Errorf("%q: got %d %q, want %d %q", tc.script, st.ExitCode(), st, tc.code, tc.text)
 		}
+		if st != tc.made {
+			t.Errorf("%q: real status %#v, made %#v", tc.script, st, tc.made)
+		}
 	}
+}
+
+// Reapers of their own children side by side never take each other's
+// exits, and a closed one starts nothing.
+func TestReapersSideBySide(t *testing.T) {
+	a, _ := newReaper(t)
+	b, _ := newReaper(t)
+	const n = 20
+	type exit struct {
+		reaper string
+		code   int
+		st     ExitStatus
+	}
+	got := make(chan exit, 2*n)
+	for i := range n {
+		for name, r := range map[string]*Reaper{"a": a, "b": b} {
+			code := i % 5
+			p, err := r.Start(sh(fmt.Sprintf("exit %d", code)), func(st ExitStatus) { got <- exit{name, code, st} })
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Stdin.Close()
+			p.Stdout.Close()
+			p.Stderr.Close()
+		}
+	}
+	count := map[string]int{}
+	for range 2 * n {
+		select {
+		case e := <-got:
+			count[e.reaper]++
+			if e.st.ExitCode() != e.code {
+				t.Errorf("reaper %s: exit %d reported as %s", e.reaper, e.code, e.st)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("exits went missing: %v", count)
+		}
+	}
+	if count["a"] != n || count["b"] != n {
+		t.Errorf("exits per reaper %v, want %d each", count, n)
+	}
+	b.Close()
+	if _, err := b.Start(sh("exit 0"), func(ExitStatus) {}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Start after Close: %v, want ErrClosed", err)
+	}
+	b.Close() // a second Close is harmless
 }
 
 func TestPipesAndEnvironment(t *testing.T) {
@@ -317,7 +375,7 @@ func pid1Helper(t *testing.T) {
 	if os.Getpid() != 1 {
 		t.Fatalf("helper is pid %d, not 1", os.Getpid())
 	}
-	r, logs := newReaper(t)
+	r, logs := newScopedReaper(t, ReapAll)
 	const n = 20
 	type result struct{ want, got int }
 	results := make(chan result, n)

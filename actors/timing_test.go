@@ -1,0 +1,574 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"supervisord/conf"
+	"supervisord/internal/child"
+	"supervisord/internal/output"
+	"supervisord/protocol/events"
+)
+
+// The state machine's timing, on testing/synctest's fake clock: every test
+// here runs in a bubble whose clock only moves when everything in it
+// waits, so a 10 s stopwaitsecs takes no real time and the instants below
+// are exact. No OS process runs in a bubble (a goroutine in a system call
+// would hold the clock): programs are fakeSpawner's.
+
+// fakeRun is how one run of a fake program behaves.
+type fakeRun struct {
+	exitAfter time.Duration // it ends by itself this long after its spawn, with code; 0: never
+	code      int
+	stubborn  bool          // it survives every signal but SIGKILL
+	stopTakes time.Duration // it ends this long after a signal that ends it
+	fail      string        // the spawn fails with this error
+}
+
+// fakeSpawner starts fake programs, made of timers. Each process name has
+// its runs, taken in turn; the last one repeats.
+type fakeSpawner struct {
+	t0   time.Time
+	runs map[string][]fakeRun
+
+	mu      sync.Mutex
+	spawned map[string]int
+	signals []string // "2s SIGTERM to p", "12s SIGKILL to group p"
+	pids    int
+}
+
+func newFakeSpawner(runs map[string][]fakeRun) *fakeSpawner {
+	return &fakeSpawner{t0: time.Now(), runs: runs, spawned: map[string]int{}}
+}
+
+func (f *fakeSpawner) Spawn(spec child.Spec, onExit func(child.ExitStatus)) (Spawned, error) {
+	name := ""
+	for _, kv := range spec.Env {
+		if v, ok := strings.CutPrefix(kv, "SUPERVISOR_PROCESS_NAME="); ok {
+			name = v
+		}
+	}
+	f.mu.Lock()
+	runs := f.runs[name]
+	if len(runs) == 0 {
+		runs = []fakeRun{{}}
+	}
+	run := runs[min(f.spawned[name], len(runs)-1)]
+	f.spawned[name]++
+	f.pids++
+	pid := 1000 + f.pids
+	f.mu.Unlock()
+	if run.fail != "" {
+		return Spawned{}, errors.New(run.fail)
+	}
+	var mu sync.Mutex
+	ended := false
+	end := func(st child.ExitStatus) {
+		mu.Lock()
+		was := ended
+		ended = true
+		mu.Unlock()
+		if !was {
+			onExit(st)
+		}
+	}
+	if run.exitAfter > 0 {
+		time.AfterFunc(run.exitAfter, func() { end(child.Exited(run.code)) })
+	}
+	signal := func(to string) func(syscall.Signal) error {
+		return func(sig syscall.Signal) error {
+			mu.Lock()
+			gone := ended
+			mu.Unlock()
+			if gone {
+				return child.ErrExited
+			}
+			f.mu.Lock()
+			f.signals = append(f.signals, fmt.Sprintf("%v %s to %s%s", time.Since(f.t0), conf.SignalName(sig), to, name))
+			f.mu.Unlock()
+			if sig != syscall.SIGKILL && run.stubborn {
+				return nil
+			}
+			time.AfterFunc(run.stopTakes, func() { end(child.Killed(sig)) })
+			return nil
+		}
+	}
+	return Spawned{Pid: pid, Signal: signal(""), SignalGroup: signal("group ")}, nil
+}
+
+func (f *fakeSpawner) sent() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.signals)
+}
+
+// clockSkew is how far the runtime clock the tests give runs ahead of the
+// bubble's: what the process actor reports must come from the runtime's.
+const clockSkew = 1000 * time.Hour
+
+// machine is one process actor, with a fake spawner, under a parent that
+// stands in for its group, the supervisor and the bus, and records every
+// state it enters with the (fake) time since the start.
+type machine struct {
+	t       *testing.T
+	t0      time.Time
+	sys     *actor.ActorSystem
+	pid     *actor.PID
+	spawner *fakeSpawner
+
+	mu      sync.Mutex
+	states  []string
+	crashes []string
+}
+
+func newMachine(t *testing.T, cfg *conf.Process, runs []fakeRun) *machine {
+	m := &machine{t: t, t0: time.Now(), spawner: newFakeSpawner(map[string][]fakeRun{cfg.Name: runs})}
+	m.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.DiscardHandler)
+	}))
+	rt := &runtime{log: slog.New(slog.DiscardHandler), spawner: m.spawner,
+		now: func() time.Time { return time.Now().Add(clockSkew) }}
+	crashes := func(next actor.ReceiverFunc) actor.ReceiverFunc {
+		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
+			defer func() {
+				if r := recover(); r != nil {
+					m.mu.Lock()
+					m.crashes = append(m.crashes, fmt.Sprint(r))
+					m.mu.Unlock()
+					panic(r)
+				}
+			}()
+			next(c, env)
+		}
+	}
+	props := actor.PropsFromProducer(func() actor.Actor { return newProcess(cfg, rt, nil) },
+		actor.WithReceiverMiddleware(crashes))
+	got := make(chan *actor.PID, 1)
+	m.sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		switch msg := c.Message().(type) {
+		case *actor.Started:
+			rt.supervisor, rt.bus = c.Self(), c.Self()
+			got <- c.Spawn(props)
+		case *publish:
+			if ev, ok := msg.ev.(events.ProcessState); ok {
+				m.mu.Lock()
+				m.states = append(m.states, fmt.Sprintf("%v %s", time.Since(m.t0), ev.State))
+				m.mu.Unlock()
+			}
+		}
+	}))
+	m.pid = <-got
+	return m
+}
+
+// ask sends msg to the process actor and returns its answer's error.
+func (m *machine) ask(msg any) error {
+	m.t.Helper()
+	res, err := m.sys.Root.RequestFuture(m.pid, msg, time.Minute).Result()
+	if err != nil {
+		m.t.Fatalf("%T: %v", msg, err)
+	}
+	if r, ok := res.(*Result); ok {
+		return r.Err
+	}
+	return nil
+}
+
+func (m *machine) info() *ProcessInfo {
+	m.t.Helper()
+	res, err := m.sys.Root.RequestFuture(m.pid, &getInfo{}, time.Minute).Result()
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return res.(*ProcessInfo)
+}
+
+func (m *machine) recorded() (states, crashes []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.states), slices.Clone(m.crashes)
+}
+
+// fakeStep is a request sent to the process actor at a moment of the test.
+type fakeStep struct {
+	at   time.Duration
+	msg  any
+	want error // its answer
+}
+
+func startStep(at time.Duration) fakeStep { return fakeStep{at: at, msg: &startProcess{}} }
+func stopStep(at time.Duration) fakeStep  { return fakeStep{at: at, msg: &stopProcess{}} }
+
+func TestStateMachineTiming(t *testing.T) {
+	s := func(secs float64) time.Duration { return time.Duration(secs * float64(time.Second)) }
+	cases := []struct {
+		name    string
+		cfg     func(*conf.Process)
+		runs    []fakeRun
+		steps   []fakeStep
+		until   time.Duration // how long the test watches
+		states  []string      // entered, with the time since the start
+		signals []string      // sent, likewise
+		stopAt  time.Duration // laststop, when not 0
+	}{
+		{
+			name: "RUNNING only once startsecs have passed",
+			cfg:  func(p *conf.Process) { p.StartSecs = 10 * time.Second },
+			runs: []fakeRun{{}}, steps: []fakeStep{startStep(0)}, until: s(30),
+			states: []string{"0s STARTING", "10s RUNNING"},
+		},
+		{
+			name: "startsecs=0 is RUNNING at once",
+			cfg:  func(p *conf.Process) { p.StartSecs = 0 },
+			runs: []fakeRun{{}}, steps: []fakeStep{startStep(0)}, until: s(30),
+			states: []string{"0s STARTING", "0s RUNNING"},
+		},
+		{
+			name: "an exit a moment before startsecs is a failed start",
+			cfg:  func(p *conf.Process) { p.StartSecs = 10 * time.Second; p.StartRetries = 0 },
+			runs: []fakeRun{{exitAfter: s(9.999)}}, steps: []fakeStep{startStep(0)}, until: s(30),
+			states: []string{"0s STARTING", "9.999s BACKOFF", "9.999s FATAL"},
+			stopAt: s(9.999),
+		},
+		{
+			name: "an exit a moment after startsecs is a run that ended",
+			cfg:  func(p *conf.Process) { p.StartSecs = 10 * time.Second },
+			runs: []fakeRun{{exitAfter: s(10.001)}}, steps: []fakeStep{startStep(0)}, until: s(30),
+			states: []string{"0s STARTING", "10s RUNNING", "10.001s EXITED"},
+			stopAt: s(10.001),
+		},
+		{
+			name: "backoff waits 1 s, 2 s, 3 s, then FATAL after startretries",
+			cfg:  func(p *conf.Process) { p.StartRetries = 3 },
+			runs: []fakeRun{{exitAfter: s(0.5), code: 1}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{
+				"0s STARTING", "500ms BACKOFF",
+				"1.5s STARTING", "2s BACKOFF",
+				"4s STARTING", "4.5s BACKOFF",
+				"7.5s STARTING", "8s BACKOFF", "8s FATAL",
+			},
+			stopAt: s(8),
+		},
+		{
+			name: "a spawn that fails backs off likewise",
+			cfg:  func(p *conf.Process) { p.StartRetries = 2 },
+			runs: []fakeRun{{fail: "couldn't exec: ENOMEM"}}, steps: []fakeStep{{msg: &autostart{}}}, until: s(60),
+			states: []string{
+				"0s STARTING", "0s BACKOFF",
+				"1s STARTING", "1s BACKOFF",
+				"3s STARTING", "3s BACKOFF", "3s FATAL",
+			},
+		},
+		{
+			name: "RUNNING ends the backoff count",
+			cfg:  func(p *conf.Process) { p.StartRetries = 2 },
+			runs: []fakeRun{
+				{exitAfter: s(0.5), code: 1}, {exitAfter: s(0.5), code: 1},
+				{exitAfter: s(20), code: 1}, // RUNNING at 5 s, an unexpected exit at 24 s
+				{exitAfter: s(0.5), code: 1}, {exitAfter: s(0.5), code: 1}, {},
+			},
+			steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{
+				"0s STARTING", "500ms BACKOFF",
+				"1.5s STARTING", "2s BACKOFF",
+				"4s STARTING", "5s RUNNING", "24s EXITED",
+				"24s STARTING", "24.5s BACKOFF",
+				"25.5s STARTING", "26s BACKOFF",
+				"28s STARTING", "29s RUNNING",
+			},
+			stopAt: s(26),
+		},
+		{
+			name: "autorestart=unexpected leaves an expected exit",
+			cfg:  func(p *conf.Process) { p.StartSecs = 0; p.ExitCodes = []int{0, 2} },
+			runs: []fakeRun{{exitAfter: s(5), code: 2}, {}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{"0s STARTING", "0s RUNNING", "5s EXITED"},
+			stopAt: s(5),
+		},
+		{
+			name: "autorestart=unexpected restarts after another exit code",
+			cfg:  func(p *conf.Process) { p.StartSecs = 0; p.ExitCodes = []int{0, 2} },
+			runs: []fakeRun{{exitAfter: s(5), code: 3}, {}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{"0s STARTING", "0s RUNNING", "5s EXITED", "5s STARTING", "5s RUNNING"},
+			stopAt: s(5),
+		},
+		{
+			name: "autorestart=true restarts after an expected exit",
+			cfg:  func(p *conf.Process) { p.StartSecs = 1 * time.Second; p.AutoRestart = conf.RestartAlways },
+			runs: []fakeRun{{exitAfter: s(5)}, {}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{"0s STARTING", "1s RUNNING", "5s EXITED", "5s STARTING", "6s RUNNING"},
+			stopAt: s(5),
+		},
+		{
+			name: "autorestart=false leaves an unexpected exit",
+			cfg:  func(p *conf.Process) { p.StartSecs = 0; p.AutoRestart = conf.RestartNever },
+			runs: []fakeRun{{exitAfter: s(5), code: 1}, {}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{"0s STARTING", "0s RUNNING", "5s EXITED"},
+			stopAt: s(5),
+		},
+		{
+			name:    "a program that ignores the stop signal is killed at stopwaitsecs",
+			cfg:     func(p *conf.Process) { p.StopWaitSecs = 10 * time.Second },
+			runs:    []fakeRun{{stubborn: true}},
+			steps:   []fakeStep{startStep(0), stopStep(2 * time.Second), {at: s(3), msg: &stopProcess{}, want: ErrNotRunning}},
+			until:   s(60),
+			states:  []string{"0s STARTING", "1s RUNNING", "2s STOPPING", "12s STOPPED"},
+			signals: []string{"2s SIGTERM to p", "12s SIGKILL to p"},
+			stopAt:  s(12),
+		},
+		{
+			name: "stopasgroup and killasgroup signal the process group",
+			cfg: func(p *conf.Process) {
+				p.StopWaitSecs = 10 * time.Second
+				p.StopSignal = syscall.SIGINT
+				p.StopAsGroup, p.KillAsGroup = true, true
+			},
+			runs:    []fakeRun{{stubborn: true}},
+			steps:   []fakeStep{startStep(0), stopStep(2 * time.Second)},
+			until:   s(60),
+			states:  []string{"0s STARTING", "1s RUNNING", "2s STOPPING", "12s STOPPED"},
+			signals: []string{"2s SIGINT to group p", "12s SIGKILL to group p"},
+			stopAt:  s(12),
+		},
+		{
+			name:    "a program that stops within stopwaitsecs is not killed",
+			cfg:     func(p *conf.Process) { p.StopWaitSecs = 10 * time.Second },
+			runs:    []fakeRun{{stopTakes: s(9.999)}},
+			steps:   []fakeStep{startStep(0), stopStep(2 * time.Second)},
+			until:   s(60),
+			states:  []string{"0s STARTING", "1s RUNNING", "2s STOPPING", "11.999s STOPPED"},
+			signals: []string{"2s SIGTERM to p"},
+			stopAt:  s(11.999),
+		},
+		{
+			name:    "a stop while STARTING cancels startsecs",
+			cfg:     func(p *conf.Process) { p.StartSecs = 10 * time.Second },
+			runs:    []fakeRun{{stopTakes: s(1)}},
+			steps:   []fakeStep{startStep(0), stopStep(4 * time.Second)},
+			until:   s(60),
+			states:  []string{"0s STARTING", "4s STOPPING", "5s STOPPED"},
+			signals: []string{"4s SIGTERM to p"},
+			stopAt:  s(5),
+		},
+		{
+			// As with the reference, the stop does not reset the count: the
+			// next start's failure is the second.
+			name:  "a stop in BACKOFF is STOPPED at once, and no retry follows",
+			cfg:   func(p *conf.Process) { p.StartRetries = 3 },
+			runs:  []fakeRun{{exitAfter: s(0.5), code: 1}},
+			steps: []fakeStep{startStep(0), stopStep(1 * time.Second), {at: s(2), msg: &startProcess{}}},
+			until: s(60),
+			states: []string{"0s STARTING", "500ms BACKOFF", "1s STOPPED",
+				"2s STARTING", "2.5s BACKOFF", "4.5s STARTING", "5s BACKOFF", "8s STARTING", "8.5s BACKOFF", "8.5s FATAL"},
+			stopAt: s(8.5),
+		},
+		{
+			name:   "a start while running is refused",
+			cfg:    func(p *conf.Process) {},
+			runs:   []fakeRun{{}},
+			steps:  []fakeStep{startStep(0), {at: s(0.5), msg: &startProcess{}, want: ErrAlreadyStarted}, {at: s(2), msg: &startProcess{}, want: ErrAlreadyStarted}},
+			until:  s(60),
+			states: []string{"0s STARTING", "1s RUNNING"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := program("p", "exec sleep 100", tc.cfg)
+				m := newMachine(t, g.Processes[0], tc.runs)
+				defer m.sys.Shutdown()
+				for _, st := range tc.steps {
+					time.Sleep(st.at - time.Since(m.t0))
+					if err := m.ask(st.msg); !errors.Is(err, st.want) {
+						t.Errorf("%v: %T answered %v, want %v", st.at, st.msg, err, st.want)
+					}
+				}
+				time.Sleep(tc.until - time.Since(m.t0))
+				synctest.Wait()
+				states, crashes := m.recorded()
+				if !slices.Equal(states, tc.states) {
+					t.Errorf("states:\n got %q\nwant %q", states, tc.states)
+				}
+				if sent := m.spawner.sent(); !slices.Equal(sent, tc.signals) {
+					t.Errorf("signals:\n got %q\nwant %q", sent, tc.signals)
+				}
+				if len(crashes) > 0 {
+					t.Errorf("the process actor crashed: %q", crashes)
+				}
+				// laststart, laststop and now come from the runtime's clock.
+				in := m.info()
+				clock := m.t0.Add(clockSkew)
+				if want := clock.Add(tc.until); !in.Now.Equal(want) {
+					t.Errorf("now %v, want %v", in.Now, want)
+				}
+				var lastStart time.Duration
+				for _, st := range states {
+					if at, ok := strings.CutSuffix(st, " STARTING"); ok {
+						lastStart, _ = time.ParseDuration(at)
+					}
+				}
+				if want := clock.Add(lastStart); !in.Start.Equal(want) {
+					t.Errorf("laststart %v, want %v", in.Start.Sub(clock), lastStart)
+				}
+				if tc.stopAt != 0 {
+					if want := clock.Add(tc.stopAt); !in.Stop.Equal(want) {
+						t.Errorf("laststop %v, want %v", in.Stop.Sub(clock), tc.stopAt)
+					}
+				} else if !in.Stop.IsZero() {
+					t.Errorf("laststop %v, want none", in.Stop.Sub(clock))
+				}
+			})
+		})
+	}
+}
+
+// The bus's TICK events fall on whole multiples of their period, carry
+// that instant, and arrive at it.
+func TestBusTicksOnTheClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now() // the bubble starts at midnight, a multiple of every period
+		time.Sleep(2500 * time.Millisecond)
+		sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+			return slog.New(slog.DiscardHandler)
+		}))
+		defer sys.Shutdown()
+		var mu sync.Mutex
+		var got []string
+		var serials []int64
+		sub := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+			if m, ok := c.Message().(*poolEvent); ok {
+				mu.Lock()
+				defer mu.Unlock()
+				got = append(got, fmt.Sprintf("%v %s %s", time.Since(t0), m.ev.EventType(), m.ev.Payload()))
+				serials = append(serials, m.serial)
+			}
+		}))
+		bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }))
+		sys.Root.Send(bus, &subscribe{pool: sub, types: []events.Type{events.TypeTick5, events.TypeTick60}})
+		time.Sleep(2*time.Minute + 7*time.Second - time.Since(t0))
+		synctest.Wait()
+
+		var want []string
+		for at := 5 * time.Second; at <= 2*time.Minute+7*time.Second; at += 5 * time.Second {
+			when := t0.Add(at).Unix()
+			want = append(want, fmt.Sprintf("%v TICK_5 when:%d", at, when))
+			if at%time.Minute == 0 {
+				want = append(want, fmt.Sprintf("%v TICK_60 when:%d", at, when))
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		// TICK_5 and TICK_60 of the same instant come in either order.
+		sorted := slices.Clone(got)
+		slices.Sort(sorted)
+		slices.Sort(want)
+		if !slices.Equal(sorted, want) {
+			t.Errorf("ticks:\n got %q\nwant %q", got, want)
+		}
+		for i, s := range serials {
+			if s != int64(i) {
+				t.Errorf("serials %v, want 0, 1, 2, …", serials)
+				break
+			}
+		}
+	})
+}
+
+// timedRecorder keeps "TIME LEVEL message" lines, TIME the (fake) time
+// since t0 at which the line was logged.
+type timedRecorder struct {
+	t0 time.Time
+	recorder
+}
+
+func (r *timedRecorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *timedRecorder) WithGroup(string) slog.Handler      { return r }
+func (r *timedRecorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, fmt.Sprintf("%v %s %s", rec.Time.Sub(r.t0), rec.Level, rec.Message))
+	return nil
+}
+
+// A whole tree on the fake clock, with its spawner, clock and output hub
+// given in Options: the shutdown waits for the stubborn program exactly
+// stopwaitsecs, reporting every 3 s what it waits for, and the tree takes
+// its times from the clock it was given.
+func TestTreeOnTheClock(t *testing.T) {
+	hub, err := output.New() // outside the bubble: its goroutine waits on the netpoller
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hub.Close()
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now()
+		spawner := newFakeSpawner(map[string][]fakeRun{"stubborn": {{stubborn: true}}})
+		rec := &timedRecorder{t0: t0}
+		web := program("web", "exec web")
+		stubborn := program("stubborn", "exec stubborn", func(p *conf.Process) {
+			p.StartSecs = 3 * time.Second
+			p.StopWaitSecs = 10 * time.Second
+		})
+		stubborn.Priority = 1 // stopped last
+		cfg := &conf.Config{Groups: []*conf.Group{stubborn, web}}
+		cfg.Supervisord.Identifier = "supervisor"
+		d, err := Start(cfg, Options{Log: slog.New(rec), Spawner: spawner, Output: hub,
+			Clock: func() time.Time { return time.Now().Add(clockSkew) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Second)
+		infos, err := d.Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range infos {
+			if want := t0.Add(clockSkew); !in.Start.Equal(want) || !in.Now.Equal(want.Add(5*time.Second)) {
+				t.Errorf("%s: laststart %v and now %v, want %v and %v", in.Name, in.Start, in.Now, want, want.Add(5*time.Second))
+			}
+			if in.State != Running {
+				t.Errorf("%s is %s", in.Name, in.State)
+			}
+		}
+		d.Shutdown()
+		<-d.Done()
+		if el := time.Since(t0); el != 15*time.Second {
+			t.Errorf("the tree was down %v after the start, want 15s", el)
+		}
+		for _, want := range []string{
+			"1s INFO success: web entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)",
+			"3s INFO success: stubborn entered RUNNING state, process has stayed up for > than 3 seconds (startsecs)",
+			"5s INFO waiting for stubborn, web to die",
+			"5s WARN stopped: web (terminated by SIGTERM)",
+			"8s INFO waiting for stubborn to die",
+			"11s INFO waiting for stubborn to die",
+			"14s INFO waiting for stubborn to die",
+			"15s WARN killing 'stubborn' (1001) with SIGKILL",
+			"15s WARN stopped: stubborn (terminated by SIGKILL)",
+		} {
+			if len(rec.matching(want)) != 1 {
+				t.Errorf("no line %q", want)
+			}
+		}
+		if n := len(rec.matching("waiting for")); n != 4 {
+			t.Errorf("%d waiting lines, want 4", n)
+		}
+		if sent, want := spawner.sent(), []string{"5s SIGTERM to web", "5s SIGTERM to stubborn", "15s SIGKILL to stubborn"}; !slices.Equal(sent, want) {
+			t.Errorf("signals %q, want %q", sent, want)
+		}
+		if t.Failed() {
+			t.Logf("main log:\n%s", &rec.recorder)
+		}
+	})
+}

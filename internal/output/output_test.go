@@ -1,0 +1,274 @@
+package output
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// collector stands in for a logger: it keeps what it is handed and, unless
+// told to hold, releases each read as a logger does once it wrote it.
+type collector struct {
+	mu       sync.Mutex
+	data     []byte
+	chunks   int
+	hold     bool
+	released []func()
+}
+
+func (c *collector) sink(data []byte, release func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.data = append(c.data, data...)
+	c.chunks++
+	if c.hold {
+		c.released = append(c.released, release)
+		return
+	}
+	release()
+}
+
+func (c *collector) snapshot() ([]byte, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Clone(c.data), c.chunks
+}
+
+func newHub(t *testing.T) *Hub {
+	t.Helper()
+	h, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+func pipe(t *testing.T) (r, w *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return r, w
+}
+
+func waitFor(t *testing.T, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// readers are the two ways a pipe is read: through a hub, and by a
+// goroutine of its own.
+var readers = []struct {
+	name string
+	read func(t *testing.T, f *os.File, sink Sink, gone <-chan struct{})
+}{
+	{"hub", func(t *testing.T, f *os.File, sink Sink, gone <-chan struct{}) {
+		if err := newHub(t).Add(f, sink, gone); err != nil {
+			t.Fatal(err)
+		}
+	}},
+	{"direct", func(t *testing.T, f *os.File, sink Sink, gone <-chan struct{}) {
+		go ReadDirect(f, sink, gone)
+	}},
+}
+
+// Many small writes arrive whole and in order, and the pipe is closed at
+// EOF; the hub hands them over in far fewer reads than writes (it batches
+// a stream that keeps it busy).
+func TestSmallWritesInOrder(t *testing.T) {
+	for _, rd := range readers {
+		t.Run(rd.name, func(t *testing.T) {
+			c := &collector{}
+			r, w := pipe(t)
+			rd.read(t, r, c.sink, make(chan struct{}))
+			var want bytes.Buffer
+			const lines = 50000
+			for i := range lines {
+				line := fmt.Appendf(nil, "%08d %s\n", i, bytes.Repeat([]byte{'a' + byte(i%26)}, 70))
+				want.Write(line)
+				if _, err := w.Write(line); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.Close()
+			waitFor(t, 10*time.Second, func() bool { got, _ := c.snapshot(); return len(got) >= want.Len() })
+			got, chunks := c.snapshot()
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("got %d bytes, want %d; they differ", len(got), want.Len())
+			}
+			if rd.name == "hub" && chunks > lines/10 {
+				t.Errorf("%d writes came in %d chunks: not batched", lines, chunks)
+			}
+			t.Logf("%d writes in %d chunks", lines, chunks)
+		})
+	}
+}
+
+// A sink that does not keep up stops the reading, so the child blocks
+// rather than the daemon growing; once the sink is gone the rest is read
+// and dropped, so the child can finish.
+func TestBackpressureThenDrop(t *testing.T) {
+	c := &collector{hold: true}
+	h := newHub(t)
+	r, w := pipe(t)
+	gone := make(chan struct{})
+	if err := h.Add(r, c.sink, gone); err != nil {
+		t.Fatal(err)
+	}
+
+	chunk := bytes.Repeat([]byte("z"), 64<<10)
+	written := make(chan int, 1)
+	go func() {
+		n := 0
+		for n < 8*maxInFlight {
+			k, err := w.Write(chunk)
+			n += k
+			if err != nil {
+				break
+			}
+		}
+		w.Close()
+		written <- n
+	}()
+	// Once the stream is held for credit it is out of the epoll set: what
+	// the sink got is all it gets until it releases something.
+	waitFor(t, 10*time.Second, func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, s := range h.streams {
+			if s.credit {
+				return true
+			}
+		}
+		return false
+	})
+	got, _ := c.snapshot()
+	if len(got) > maxInFlight+hotChunkSize {
+		t.Errorf("%d bytes taken with none released; the bound is %d", len(got), maxInFlight)
+	}
+	select {
+	case n := <-written:
+		t.Fatalf("the writer finished (%d bytes) although nothing was released", n)
+	default:
+	}
+	close(gone)
+	select {
+	case n := <-written:
+		if n != 8*maxInFlight {
+			t.Errorf("wrote %d", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the writer is still blocked after the sink went")
+	}
+}
+
+// Releasing lets a held stream go on: everything arrives.
+func TestReleaseResumes(t *testing.T) {
+	c := &collector{hold: true}
+	h := newHub(t)
+	r, w := pipe(t)
+	if err := h.Add(r, c.sink, make(chan struct{})); err != nil {
+		t.Fatal(err)
+	}
+	const total = 4 * maxInFlight
+	go func() {
+		w.Write(bytes.Repeat([]byte("y"), total))
+		w.Close()
+	}()
+	waitFor(t, 10*time.Second, func() bool {
+		c.mu.Lock()
+		rel := c.released
+		c.released = nil
+		c.mu.Unlock()
+		for _, f := range rel {
+			f()
+		}
+		got, _ := c.snapshot()
+		return len(got) == total
+	})
+}
+
+// Output nobody takes is read and dropped, and the pipe closed at EOF.
+func TestDropsUnwantedOutput(t *testing.T) {
+	for _, rd := range readers {
+		t.Run(rd.name, func(t *testing.T) {
+			r, w := pipe(t)
+			rd.read(t, r, nil, make(chan struct{}))
+			done := make(chan error, 1)
+			go func() {
+				chunk := bytes.Repeat([]byte("q"), 64<<10)
+				for range 64 { // 4 MiB: far more than a pipe holds
+					if _, err := w.Write(chunk); err != nil {
+						done <- err
+						return
+					}
+				}
+				done <- w.Close()
+			}()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the writer blocked: unwanted output is not drained")
+			}
+		})
+	}
+	h := newHub(t)
+	r, w := pipe(t)
+	if err := h.Add(r, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	waitFor(t, 5*time.Second, func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.streams) == 0
+	})
+}
+
+// Close closes the pipes the hub still reads (so their writers see EPIPE),
+// no sink is called after it, and nothing more can be added.
+func TestClose(t *testing.T) {
+	h, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{}
+	r, w := pipe(t)
+	if err := h.Add(r, c.sink, make(chan struct{})); err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("before\n"))
+	waitFor(t, 5*time.Second, func() bool { got, _ := c.snapshot(); return len(got) == 7 })
+	h.Close()
+	h.Close() // a second Close is harmless
+	if _, err := w.Write([]byte("after\n")); !errors.Is(err, syscall.EPIPE) {
+		t.Errorf("write after Close: %v, want EPIPE", err)
+	}
+	if got, _ := c.snapshot(); string(got) != "before\n" {
+		t.Errorf("sink got %q", got)
+	}
+	r2, _ := pipe(t)
+	if err := h.Add(r2, c.sink, nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("Add after Close: %v, want ErrClosed", err)
+	}
+	if _, err := r2.SyscallConn(); err != nil {
+		t.Errorf("a refused pipe was closed: %v", err)
+	}
+}
