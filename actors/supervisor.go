@@ -191,6 +191,10 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
 			return
 		}
 	}
+	if err := checkSocket(gc, s.rt.log); err != nil { // fcgi.go
+		answer(err)
+		return
+	}
 	pid, err := s.spawnGroup(c, gc)
 	if err != nil {
 		answer(err)
