@@ -14,6 +14,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/fsutil"
 	"supervisord/internal/httpserver"
 	"supervisord/internal/mainlog"
 	"supervisord/internal/rpcinterface"
@@ -148,7 +149,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	}
 	defer func() {
 		if pidfileWritten {
-			os.Remove(s.Pidfile)
+			fsutil.Unlink(s.Pidfile) // never a directory put in its place
 		}
 	}()
 

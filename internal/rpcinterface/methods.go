@@ -13,6 +13,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/fsutil"
 	"supervisord/internal/logfile"
 	"supervisord/protocol/events"
 	"supervisord/protocol/xmlrpc"
@@ -288,7 +289,7 @@ func (h *Handler) clearLog(context.Context, []any) (any, error) {
 	if _, err := os.Stat(path); path == "" || err != nil {
 		return nil, fault(xmlrpc.FaultNoFile)
 	}
-	if err := os.Remove(path); err != nil {
+	if err := fsutil.Unlink(path); err != nil { // a directory too is FAILED, as with the reference
 		return nil, fault(xmlrpc.FaultFailed)
 	}
 	if h.opts.ReopenMainLog != nil {
