@@ -86,16 +86,6 @@ func refusedSoon(t *testing.T, network, addr string) {
 	}
 }
 
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func ctlOK(t *testing.T, d *testkit.Daemon, args ...string) {
 	t.Helper()
 	if out, code := testkit.Ctl(t, d, args...); code != 0 {
@@ -120,7 +110,7 @@ func TestFCGIProgramSocket(t *testing.T) {
 	for name, binary := range daemonsToCompare(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			port := freeTCPPort(t)
+			port := testkit.FreePort(t)
 			d := testkit.StartDaemon(t, binary, testkit.Config("{dir}")+testkit.RPCConfig("{dir}")+
 				"\n[fcgi-program:web]\n"+
 				"command="+self+"\n"+

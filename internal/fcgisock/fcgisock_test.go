@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"supervisord/conf"
+	"supervisord/testkit"
 )
 
 // logBuf collects what a Socket logs.
@@ -43,17 +44,6 @@ func newLog() (*slog.Logger, *logBuf) {
 func group(socket string) *conf.Group {
 	return &conf.Group{Name: "web", Kind: conf.KindFCGIProgram, Socket: socket,
 		SocketOwnerUID: -1, SocketOwnerGID: -1, SocketMode: 0o700}
-}
-
-// freePort is a TCP port nothing listens on at the moment.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // serveOnce accepts one connection on the listening socket f, as an
@@ -90,7 +80,7 @@ func dial(network, addr string) (string, error) {
 // again. A unix socket's file stays after closing.
 func TestReferenceCounted(t *testing.T) {
 	dir := t.TempDir()
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	for _, tc := range []struct {
 		url, network, addr string
 	}{
@@ -267,7 +257,7 @@ func TestCheck(t *testing.T) {
 		t.Errorf("a socket never made was closed %d times", n)
 	}
 
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	url = fmt.Sprintf("tcp://127.0.0.1:%d", port)
 	if err := Check(group(url), log); err != nil {
 		t.Fatal(err)
