@@ -6,6 +6,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"supervisord/conf"
+	"supervisord/internal/fcgisock"
 )
 
 // group is the actor for one process group ([program:x], [group:x], …): the
@@ -32,10 +33,12 @@ type group struct {
 	autostarter  *actor.PID   // who to answer with *groupStarted
 
 	shuttingDown bool // the daemon or the group is going down: no process may start or be added
+
+	sock *fcgisock.Socket // an fcgi-program's socket, nil for other groups (fcgi.go)
 }
 
 func newGroup(cfg *conf.Group, rt *runtime) *group {
-	return &group{cfg: cfg, rt: rt, byName: make(map[string]*actor.PID)}
+	return &group{cfg: cfg, rt: rt, sock: groupSocket(cfg, rt), byName: make(map[string]*actor.PID)}
 }
 
 var processSupervision = actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider)
@@ -89,7 +92,7 @@ func (g *group) spawnProcess(c actor.Context, pc *conf.Process) *actor.PID {
 	if g.cfg.Kind == conf.KindEventListener {
 		pool = c.Self() // the pool actor embedding this group
 	}
-	props := actor.PropsFromProducer(func() actor.Actor { return newProcess(pc, g.rt, pool) },
+	props := actor.PropsFromProducer(func() actor.Actor { return g.withSocket(newProcess(pc, g.rt, pool)) },
 		append([]actor.PropsOption{actor.WithReceiverMiddleware(mw...)}, g.rt.processProps...)...)
 	pid, err := c.SpawnNamed(props, pc.Name)
 	if err != nil {

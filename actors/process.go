@@ -16,6 +16,7 @@ import (
 
 	"supervisord/conf"
 	"supervisord/internal/child"
+	"supervisord/internal/fcgisock"
 	"supervisord/protocol/events"
 )
 
@@ -67,6 +68,11 @@ type process struct {
 
 	stdout, stderr         *actor.PID // logger children; nil when not captured
 	stdoutPath, stderrPath string     // log paths with AUTO resolved
+
+	// sock is an fcgi-program's socket (nil for others); sockHeld is it
+	// while this process holds a reference, from spawn to exit (fcgi.go).
+	sock     *fcgisock.Socket
+	sockHeld *os.File
 }
 
 // newProcess makes the actor of one process; pool is its eventlistener
@@ -79,6 +85,7 @@ func newProcess(cfg *conf.Process, rt *runtime, pool *actor.PID) actor.Actor {
 }
 
 func (p *process) Receive(c actor.Context) {
+	defer p.socketUnused() // fcgi.go
 	switch m := c.Message().(type) {
 	case *actor.Started:
 		p.self = c.Self()
@@ -92,6 +99,7 @@ func (p *process) Receive(c actor.Context) {
 		}
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
+		p.dropSocket()
 		p.closeStdin()
 		close(p.gone)
 	case *getInfo:
@@ -262,6 +270,9 @@ func (p *process) signal(sig syscall.Signal) error {
 func (p *process) writeStdin(data []byte) error {
 	if p.proc == nil || p.killing {
 		return ErrNotRunning
+	}
+	if p.proc.Stdin == nil { // an fcgi-program's stdin is its socket
+		return ErrNoFile
 	}
 	if p.stdin == nil { // made on first use: most programs never get input
 		p.stdin = newStdinWriter(p.proc.Stdin)
@@ -442,6 +453,11 @@ func (p *process) spawn(c actor.Context) error {
 	p.exitCode = 0 // a new run has no exit status yet
 	p.start = p.rt.now()
 	p.to(c, Starting, p.starting, true)
+	stdin, err := p.takeSocket()
+	if err != nil {
+		p.spawnFailed(c, err.Error())
+		return nil
+	}
 
 	env := p.environ()
 	if len(p.cfg.Argv) == 0 {
@@ -461,6 +477,7 @@ func (p *process) spawn(c actor.Context) error {
 		UID:            p.cfg.UID,
 		GID:            p.cfg.GID,
 		RedirectStderr: p.cfg.RedirectStderr,
+		Stdin:          stdin,
 	}
 	if p.cfg.HasUmask {
 		umask := p.cfg.Umask

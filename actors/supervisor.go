@@ -327,6 +327,10 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
 		answer(ErrAlreadyAdded)
 		return
 	}
+	if err := checkSocket(gc, s.rt.log); err != nil { // fcgi.go
+		answer(err)
+		return
+	}
 	e, err := s.spawnGroup(c, gc)
 	if err != nil {
 		answer(err)
@@ -335,7 +339,6 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
 	s.groups = append(s.groups, e)
 	c.Send(e.pid, &startGroup{autostartOnly: true}) // no sender: no answer wanted
 
-	s.rt.log.Info(fmt.Sprintf("added process group %s", gc.Name))
 	awaitAll(c, []*actor.Future{c.RequestFuture(e.pid, &ping{}, askTimeout)}, func() { answer(nil) })
 }
 
@@ -366,7 +369,6 @@ func (s *supervisor) remove(c actor.Context, name string) error {
 			s.startNext(c)
 		}
 	}
-	s.rt.log.Info(fmt.Sprintf("removed process group %s", name))
 	return nil
 }
 

@@ -164,6 +164,23 @@ func TestClearChildLogDir(t *testing.T) {
 	}
 }
 
+// A directory named like an AUTO log is not removed: the reference's
+// os.remove refuses it and warns.
+func TestClearChildLogDirLeavesDirectories(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "x-stdout---supervisor-ab12cd.log")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Failed to clean up '" + sub + "'"}
+	if warns := clearChildLogDir(dir, "supervisor"); !reflect.DeepEqual(warns, want) {
+		t.Errorf("warnings %q, want %q", warns, want)
+	}
+	if st, err := os.Stat(sub); err != nil || !st.IsDir() {
+		t.Errorf("the directory is gone: %v", err)
+	}
+}
+
 // Whatever the command line, parsing ends in options or a usage error.
 func FuzzParseArgs(f *testing.F) {
 	f.Add("-c\x00f.conf\x00-n")

@@ -23,6 +23,9 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(fcgiChildEnv) != "" {
+		fcgiChild() // a daemon under test runs this binary as an fcgi-program
+	}
 	// A daemon outlives the command that started it; as a subreaper this
 	// process inherits it and can wait for it like the init system would.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {

@@ -15,6 +15,7 @@ import (
 	"supervisord/actors"
 	"supervisord/conf"
 	"supervisord/internal/child"
+	"supervisord/internal/fsutil"
 	"supervisord/internal/httpserver"
 	"supervisord/internal/mainlog"
 	"supervisord/internal/rpcinterface"
@@ -126,6 +127,12 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		}
 		http.Error(w, "starting", http.StatusServiceUnavailable)
 	})
+	// Like the reference, each fcgi-program's socket is bound (and closed
+	// again) before anything is served, and one that cannot be ends the
+	// daemon.
+	if err := actors.CheckSockets(cfg, log); err != nil {
+		return c.fail(err), false
+	}
 	servers, err := httpserver.Start(cfg, mux, log)
 	if err != nil {
 		return c.fail(&usageError{err: err}), false // the reference's usage exit
@@ -143,7 +150,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	}
 	defer func() {
 		if pidfileWritten {
-			os.Remove(s.Pidfile)
+			fsutil.Unlink(s.Pidfile) // never a directory put in its place
 		}
 	}()
 

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"supervisord/conf"
+	"supervisord/internal/fsutil"
 )
 
 // lookupUser resolves a user name or numeric uid the way the reference's
@@ -154,7 +155,7 @@ func clearChildLogDir(dir, identifier string) []string {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
-		if err := os.Remove(path); err != nil {
+		if err := fsutil.Unlink(path); err != nil {
 			warns = append(warns, "Failed to clean up "+conf.PyRepr(path))
 		}
 	}

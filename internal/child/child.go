@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,10 +39,15 @@ type Spec struct {
 	Umask    *os.FileMode // nil inherits the daemon's umask
 	// RedirectStderr sends the child's stderr down its stdout pipe.
 	RedirectStderr bool
+	// Stdin, when set, becomes the child's fd 0 in place of a pipe (an
+	// fcgi-program's listening socket); Proc.Stdin is then nil. The caller
+	// keeps it open and closes it.
+	Stdin *os.File
 }
 
 // Proc is a started child. Its pipes are the parent's ends; the caller
-// closes them. Stderr is nil when Spec.RedirectStderr was set.
+// closes them. Stdin is nil when Spec.Stdin was set, Stderr when
+// Spec.RedirectStderr was.
 type Proc struct {
 	Pid                   int
 	Stdin, Stdout, Stderr *os.File
@@ -301,7 +307,8 @@ func (r *Reaper) sweep() {
 }
 
 // Start forks and execs spec in a process group of its own, with fresh
-// pipes for its stdin, stdout and (unless redirected) stderr. onExit is
+// pipes for its stdin (unless Spec.Stdin is given), stdout and (unless
+// redirected) stderr. onExit is
 // called once, from the reaper's goroutine, when the process has been
 // reaped; it must not block.
 func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
@@ -324,13 +331,21 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 	// non-blocking, for the netpoller; the child's ends block, as a
 	// program expects of its standard descriptors.
 	tooMany := fmt.Errorf("too many open files to spawn '%s'", spec.Argv[0])
-	in, err := pipe(syscall.O_NONBLOCK)
-	if err != nil {
-		return nil, tooMany
-	}
-	if err := setFlags(in[0], 0); err != nil {
-		closeFds(in[:]...)
-		return nil, tooMany
+	in := [2]int{-1, -1}
+	var childIn int
+	if spec.Stdin != nil {
+		childIn = int(spec.Stdin.Fd())
+		defer runtime.KeepAlive(spec.Stdin)
+	} else {
+		var err error
+		if in, err = pipe(syscall.O_NONBLOCK); err != nil {
+			return nil, tooMany
+		}
+		if err := setFlags(in[0], 0); err != nil {
+			closeFds(in[:]...)
+			return nil, tooMany
+		}
+		childIn = in[0]
 	}
 	out, err := pipe(0)
 	if err != nil {
@@ -355,7 +370,7 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 	pa := &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   spec.Env,
-		Files: []uintptr{uintptr(in[0]), uintptr(out[1]), uintptr(stderr[1])},
+		Files: []uintptr{uintptr(childIn), uintptr(out[1]), uintptr(stderr[1])},
 		Sys:   attr,
 	}
 	r.forks.RLock()
@@ -392,7 +407,10 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 		closeFds(parent...)
 		return nil, err
 	}
-	p := &Proc{Pid: pid, Stdin: os.NewFile(uintptr(in[1]), "|1"), Stdout: os.NewFile(uintptr(out[0]), "|0"), r: r}
+	p := &Proc{Pid: pid, Stdout: os.NewFile(uintptr(out[0]), "|0"), r: r}
+	if in[1] >= 0 {
+		p.Stdin = os.NewFile(uintptr(in[1]), "|1")
+	}
 	if stderr[0] >= 0 {
 		p.Stderr = os.NewFile(uintptr(stderr[0]), "|0")
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,6 +182,46 @@ func TestPipesAndEnvironment(t *testing.T) {
 	}
 	p.Stdin.Close()
 	p.Stdout.Close()
+}
+
+// A file given as Spec.Stdin (an fcgi-program's listening socket) is the
+// child's fd 0 itself, and no stdin pipe is made.
+func TestStdinFile(t *testing.T) {
+	r, _ := newReaper(t)
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := ln.(*net.UnixListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	spec := sh("readlink /proc/self/fd/0")
+	spec.Stdin = f
+	exited := make(chan ExitStatus, 1)
+	p, err := r.Start(spec, func(st ExitStatus) { exited <- st })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Stdin != nil {
+		t.Error("a stdin pipe was made as well")
+	}
+	go io.Copy(io.Discard, p.Stderr)
+	out, _ := io.ReadAll(p.Stdout)
+	p.Stdout.Close()
+	p.Stderr.Close()
+	if want := fmt.Sprintf("socket:[%d]\n", st.Ino); string(out) != want {
+		t.Errorf("child's fd 0 is %q, want %q", out, want)
+	}
+	if st := <-exited; st.ExitCode() != 0 {
+		t.Error(st)
+	}
 }
 
 func TestOwnProcessGroup(t *testing.T) {

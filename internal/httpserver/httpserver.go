@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"supervisord/conf"
+	"supervisord/internal/fsutil"
 	"supervisord/internal/mainlog"
 )
 
@@ -184,7 +185,7 @@ func (s *Servers) Close() error {
 func (s *Servers) unlinkSockets() error {
 	var errs []error
 	for _, p := range s.sockets {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := fsutil.Unlink(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
@@ -197,7 +198,7 @@ func (s *Servers) unlinkSockets() error {
 // a file, which is how a live or stale socket is noticed.
 func listenUnix(c *conf.UnixHTTPServer, stderr io.Writer) (net.Listener, error) {
 	tmp := fmt.Sprintf("%s.%d", c.File, os.Getpid())
-	os.Remove(tmp) // a leftover of a crashed daemon that had our pid
+	fsutil.Unlink(tmp) // a leftover of a crashed daemon that had our pid
 	var ln *net.UnixListener
 	for tries := 0; ; tries++ {
 		var err error
@@ -217,7 +218,7 @@ func listenUnix(c *conf.UnixHTTPServer, stderr io.Writer) (net.Listener, error) 
 	if c.ChownUID != -1 || c.ChownGID != -1 {
 		if err := os.Chown(c.File, c.ChownUID, c.ChownGID); err != nil {
 			ln.Close()
-			os.Remove(c.File)
+			fsutil.Unlink(c.File)
 			if errors.Is(err, fs.ErrPermission) {
 				return nil, &bindError{fmt.Sprintf(`Not permitted to chown %s to uid/gid (%d, %d); adjust "sockchown" value in config file or on command line to values that the current user (%s) can successfully chown`,
 					c.File, c.ChownUID, c.ChownGID, currentUser()), err}
@@ -236,7 +237,7 @@ func bindLinked(tmp, path string, mode os.FileMode) (*net.UnixListener, error) {
 	// The listener would unlink tmp, which is gone by then; Close unlinks
 	// path instead.
 	ln.SetUnlinkOnClose(false)
-	defer os.Remove(tmp)
+	defer fsutil.Unlink(tmp)
 	if err = os.Chmod(tmp, mode); err == nil {
 		if err = os.Link(tmp, path); err == nil {
 			return ln, nil
@@ -270,7 +271,7 @@ func removeStale(path string, stderr io.Writer) error {
 		return &bindError{fmt.Sprintf("Cannot open an HTTP server: %s exists and is not a socket", path), syscall.EEXIST}
 	}
 	fmt.Fprintf(stderr, "Unlinking stale socket %s\n", path)
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := fsutil.Unlink(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return openError(err, path)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -244,6 +245,24 @@ func TestUnixBindErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// A directory where the socket is first bound (file=.PID, a leftover of a
+// daemon that had our pid) is not removed: the reference's os.unlink
+// refuses it, and binding there then fails as an address in use.
+func TestUnixTemporaryNameIsADirectory(t *testing.T) {
+	path := filepath.Join(shortDir(t), "s.sock")
+	tmp := fmt.Sprintf("%s.%d", path, os.Getpid())
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &conf.Config{UnixHTTPServers: []*conf.UnixHTTPServer{unixServer(path)}}
+	if _, err := startWith(t, cfg, ok, testSettings()); err == nil || err.Error() != inUseText {
+		t.Errorf("err = %v, want %q", err, inUseText)
+	}
+	if st, err := os.Stat(tmp); err != nil || !st.IsDir() {
+		t.Errorf("the directory is gone: %v", err)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"supervisord/internal/fsutil"
 )
 
 // File is one log file, rotated by size like the reference's
@@ -157,7 +159,7 @@ func (lf *File) rollover() error {
 
 // replace renames src over dst, tolerating either having vanished.
 func replace(src, dst string) error {
-	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := fsutil.Unlink(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("rotate log file: %w", err)
 	}
 	if err := os.Rename(src, dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -190,7 +192,7 @@ func (lf *File) Clear() error {
 		lf.f.Close()
 		lf.f = nil
 	}
-	if err := os.Remove(lf.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := fsutil.Unlink(lf.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return errors.Join(fmt.Errorf("clear log file: %w", err), lf.open(os.O_APPEND))
 	}
 	return lf.open(os.O_APPEND)

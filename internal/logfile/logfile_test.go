@@ -2,11 +2,13 @@ package logfile
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -227,6 +229,62 @@ func TestClear(t *testing.T) {
 	if got := readFile(t, path); got != "c" || lf.Size() != 1 {
 		t.Errorf("after clear file = %q size %d", got, lf.Size())
 	}
+}
+
+// A directory found where a file is to be removed (the log itself when
+// clearing, a backup when rotating) is left alone, as the reference's
+// os.remove leaves it: the operation fails and no output is lost.
+func TestDirectoriesAreNotRemoved(t *testing.T) {
+	t.Run("clear", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "c.log")
+		lf, err := Open(path, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lf.Close()
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := lf.Clear(); !errors.Is(err, syscall.EISDIR) {
+			t.Errorf("Clear: %v, want EISDIR", err)
+		}
+		if st, err := os.Stat(path); err != nil || !st.IsDir() {
+			t.Errorf("the directory is gone: %v", err)
+		}
+	})
+	t.Run("rotate", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "r.log")
+		lf, err := Open(path, 4, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lf.Close()
+		// The oldest backup is the one removed to make room.
+		if err := os.WriteFile(path+".1", []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(path+".2", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := lf.Write([]byte("aaaa")); !errors.Is(err, syscall.EISDIR) {
+			t.Errorf("rotating onto a directory: %v, want EISDIR", err)
+		}
+		if st, err := os.Stat(path + ".2"); err != nil || !st.IsDir() {
+			t.Errorf("the directory is gone: %v", err)
+		}
+		if got := readFile(t, path+".1"); got != "old" {
+			t.Errorf("backup = %q, want it untouched", got)
+		}
+		if _, err := lf.Write([]byte("b")); err != nil && !errors.Is(err, syscall.EISDIR) {
+			t.Fatal(err)
+		}
+		if got := readFile(t, path); !strings.HasPrefix(got, "aaaab") {
+			t.Errorf("log = %q, want every byte kept", got)
+		}
+	})
 }
 
 // TestSpecialFileNeverRotates uses a fifo: a non-regular file is written

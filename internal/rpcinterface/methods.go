@@ -10,6 +10,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/fsutil"
 	"supervisord/protocol/events"
 	"supervisord/protocol/xmlrpc"
 )
@@ -252,7 +253,7 @@ func (h *Handler) clearLog(context.Context, []any) (any, error) {
 	if _, err := os.Stat(path); path == "" || err != nil {
 		return nil, fault(xmlrpc.FaultNoFile)
 	}
-	if err := os.Remove(path); err != nil {
+	if err := fsutil.Unlink(path); err != nil { // a directory too is FAILED, as with the reference
 		return nil, fault(xmlrpc.FaultFailed)
 	}
 	if h.opts.ReopenMainLog != nil {
