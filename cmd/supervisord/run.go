@@ -26,6 +26,11 @@ import (
 // a fresh supervision tree on every SIGHUP. status is the daemon copy's
 // startup report, nil in the foreground.
 func (c *CLI) serve(o *options, cfg *conf.Config, status *statusPipe) int {
+	// Programs get stdin, stdout and stderr from us, nothing else we were
+	// started with.
+	if err := child.CloseInheritedOnExec(); err != nil {
+		fmt.Fprintln(c.err, "supervisor: cannot mark inherited descriptors close-on-exec:", err)
+	}
 	sigs := make(chan os.Signal, 16)
 	// SIGPIPE is caught rather than ignored: an ignored signal would stay
 	// ignored in every program we exec.
