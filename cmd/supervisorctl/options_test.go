@@ -180,18 +180,12 @@ func TestColumnize(t *testing.T) {
 	}
 }
 
-func TestNamespecs(t *testing.T) {
-	for spec, want := range map[string][3]string{
-		"a": {"a", "a", "true"}, "g:a": {"g", "a", "true"}, "g:*": {"g", "", "false"}, "g:": {"g", "", "false"},
-		"g:a:b": {"g", "a:b", "true"}, ":a": {"", "a", "true"},
-	} {
-		g, n, has := splitNamespec(spec)
-		if g != want[0] || n != want[1] || (has && want[2] != "true") || (!has && want[2] != "false") {
-			t.Errorf("splitNamespec(%q) = %q %q %v", spec, g, n, has)
-		}
+func TestPyNamespec(t *testing.T) {
+	if got := pyNamespec("g", ""); got != "g:None" {
+		t.Errorf("pyNamespec of a whole group = %q", got)
 	}
-	if got := pyNamespec("g", "", false); got != "g:None" {
-		t.Errorf("pyNamespec = %q", got)
+	if got := pyNamespec("g", "a"); got != "g:a" {
+		t.Errorf("pyNamespec of a process = %q", got)
 	}
 }
 

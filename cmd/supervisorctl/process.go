@@ -6,6 +6,7 @@ package main
 import (
 	"slices"
 
+	"supervisord/conf"
 	"supervisord/protocol/xmlrpc"
 )
 
@@ -29,16 +30,16 @@ func (c *CLI) doStatus(arg string) (bool, error) {
 	if len(names) > 0 && !slices.Contains(names, "all") {
 		matching = nil
 		for _, name := range names {
-			group, proc, hasName := splitNamespec(name)
+			group, proc := conf.SplitNamespec(name)
 			found := false
 			for _, info := range all {
-				if info.str("group") == group && (!hasName || info.str("name") == proc) {
+				if info.str("group") == group && (proc == "" || info.str("name") == proc) {
 					found = true
 					matching = append(matching, info)
 				}
 			}
 			if !found {
-				if hasName {
+				if proc != "" {
 					c.output(name + ": ERROR (no such process)")
 				} else {
 					c.output(group + ": ERROR (no such group)")
@@ -176,7 +177,7 @@ func clearResult(name string, code int) (string, error) {
 // command, line by line, setting the exit status from each.
 func (c *CLI) showResults(v any, ignored int, line func(name string, info procInfo) (string, error)) error {
 	for _, r := range infos(v) {
-		s, err := line(makeNamespec(r.str("group"), r.str("name")), r)
+		s, err := line(r.namespec(), r)
 		if err != nil {
 			return err
 		}
@@ -209,8 +210,8 @@ func (c *CLI) doStart(arg string) (bool, error) {
 		return false, c.showResults(v, xmlrpc.FaultAlreadyStarted, line)
 	}
 	for _, name := range names {
-		group, proc, hasName := splitNamespec(name)
-		if !hasName {
+		group, proc := conf.SplitNamespec(name)
+		if proc == "" {
 			v, err := c.call("startProcessGroup", group)
 			if err != nil {
 				if f := asFault(err); f != nil && f.Code == xmlrpc.FaultBadName {
@@ -231,7 +232,7 @@ func (c *CLI) doStart(arg string) (bool, error) {
 			if f == nil {
 				return false, err
 			}
-			s, err := startResult(makeNamespec(group, proc), f.Code)
+			s, err := startResult(conf.Namespec(group, proc), f.Code)
 			if err != nil {
 				return false, err
 			}
@@ -239,7 +240,7 @@ func (c *CLI) doStart(arg string) (bool, error) {
 			c.setExitFromFault(f.Code, xmlrpc.FaultAlreadyStarted)
 			continue
 		}
-		c.output(makeNamespec(group, proc) + ": started")
+		c.output(conf.Namespec(group, proc) + ": started")
 	}
 	return false, nil
 }
@@ -269,8 +270,8 @@ func (c *CLI) doStop(arg string) (bool, error) {
 		return false, c.showResults(v, xmlrpc.FaultNotRunning, line)
 	}
 	for _, name := range names {
-		group, proc, hasName := splitNamespec(name)
-		if !hasName {
+		group, proc := conf.SplitNamespec(name)
+		if proc == "" {
 			v, err := c.call("stopProcessGroup", group)
 			if err != nil {
 				c.exitStatus = exitGeneric
@@ -290,7 +291,7 @@ func (c *CLI) doStop(arg string) (bool, error) {
 			if f == nil {
 				return false, err
 			}
-			s, err := signalResult(makeNamespec(group, proc), f.Code, f.String, "stopped")
+			s, err := signalResult(conf.Namespec(group, proc), f.Code, f.String, "stopped")
 			if err != nil {
 				return false, err
 			}
@@ -298,7 +299,7 @@ func (c *CLI) doStop(arg string) (bool, error) {
 			c.setExitFromFault(f.Code, xmlrpc.FaultNotRunning)
 			continue
 		}
-		c.output(makeNamespec(group, proc) + ": stopped")
+		c.output(conf.Namespec(group, proc) + ": stopped")
 	}
 	return false, nil
 }
@@ -326,8 +327,8 @@ func (c *CLI) doSignal(arg string) (bool, error) {
 		return false, c.showResults(v, -1, line)
 	}
 	for _, name := range names {
-		group, proc, hasName := splitNamespec(name)
-		if !hasName {
+		group, proc := conf.SplitNamespec(name)
+		if proc == "" {
 			v, err := c.call("signalProcessGroup", group, sig)
 			if err != nil {
 				if f := asFault(err); f != nil && f.Code == xmlrpc.FaultBadName {
@@ -347,7 +348,7 @@ func (c *CLI) doSignal(arg string) (bool, error) {
 			if f == nil {
 				return false, err
 			}
-			s, err := signalResult(makeNamespec(group, proc), f.Code, f.String, "signalled")
+			s, err := signalResult(conf.Namespec(group, proc), f.Code, f.String, "signalled")
 			if err != nil {
 				return false, err
 			}
@@ -355,7 +356,7 @@ func (c *CLI) doSignal(arg string) (bool, error) {
 			c.setExitFromFault(f.Code, -1)
 			continue
 		}
-		c.output(makeNamespec(group, proc) + ": signalled")
+		c.output(conf.Namespec(group, proc) + ": signalled")
 	}
 	return false, nil
 }
@@ -397,8 +398,8 @@ func (c *CLI) doClear(arg string) (bool, error) {
 		})
 	}
 	for _, name := range names {
-		group, proc, hasName := splitNamespec(name)
-		shown := pyNamespec(group, proc, hasName)
+		group, proc := conf.SplitNamespec(name)
+		shown := pyNamespec(group, proc)
 		if _, err := c.call("clearProcessLogs", name); err != nil {
 			f := asFault(err)
 			if f == nil {

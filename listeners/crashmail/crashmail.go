@@ -13,10 +13,10 @@ import (
 	"slices"
 	"time"
 
+	"supervisord/conf"
 	"supervisord/listeners"
 	"supervisord/listeners/internal/cli"
 	"supervisord/listeners/notify"
-	"supervisord/listeners/rpc"
 	"supervisord/protocol/events"
 )
 
@@ -118,7 +118,7 @@ type Monitor struct {
 // Watches reports whether the options cover process name of group.
 func (o *Options) Watches(group, name string) bool {
 	return o.Any || len(o.Programs) == 0 || slices.Contains(o.Programs, name) ||
-		slices.Contains(o.Programs, rpc.Namespec(group, name))
+		slices.Contains(o.Programs, conf.Namespec(group, name))
 }
 
 // Asctime formats t like the reference's childutils.get_asctime.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"supervisord/conf"
 	"supervisord/listeners"
 	"supervisord/listeners/internal/cli"
 	"supervisord/listeners/notify"
@@ -145,7 +146,7 @@ func ParseArgs(args []string) (Options, error) {
 
 // Limit is the RSS limit covering a process, if any.
 func (o *Options) Limit(group, name string) (int64, bool) {
-	if n, ok := o.Programs[rpc.Namespec(group, name)]; ok {
+	if n, ok := o.Programs[conf.Namespec(group, name)]; ok {
 		return n, true
 	}
 	if n, ok := o.Programs[name]; ok {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"supervisord/conf"
 	"supervisord/protocol/xmlrpc"
 )
 
@@ -135,7 +136,7 @@ type ProcessInfo struct {
 
 // Namespec is how supervisord names the process in calls: "name" when it
 // is alone in a group of the same name, else "group:name".
-func (p ProcessInfo) Namespec() string { return Namespec(p.Group, p.Name) }
+func (p ProcessInfo) Namespec() string { return conf.Namespec(p.Group, p.Name) }
 
 // Uptime is how long the process has been up, by the server's clock.
 func (p ProcessInfo) Uptime() time.Duration {
@@ -143,14 +144,6 @@ func (p ProcessInfo) Uptime() time.Duration {
 		return 0
 	}
 	return time.Duration(p.Now-p.Start) * time.Second
-}
-
-// Namespec joins a group and a process name as supervisord does.
-func Namespec(group, name string) string {
-	if group == name {
-		return name
-	}
-	return group + ":" + name
 }
 
 func processInfo(v any) (ProcessInfo, error) {

@@ -83,9 +83,6 @@ func TestNew(t *testing.T) {
 	if err != nil || c.endpoint != "http://example.com/RPC2" {
 		t.Errorf("endpoint %q, %v", c.endpoint, err)
 	}
-	if Namespec("g", "g") != "g" || Namespec("g", "p") != "g:p" {
-		t.Error("Namespec")
-	}
 }
 
 // The client against the reference supervisord over its unix socket.
