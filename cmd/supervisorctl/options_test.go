@@ -29,15 +29,15 @@ func TestGetopt(t *testing.T) {
 		{args: []string{"--interactive=1"}, wantErr: "option --interactive must not have an argument"},
 		{args: []string{"--nosuch"}, wantErr: "option --nosuch not recognized"},
 	} {
-		opts, rest, err := getopt(tt.args)
+		opts, rest, err := readArgs(tt.args)
 		if tt.wantErr != "" {
 			if err == nil || err.Error() != tt.wantErr {
-				t.Errorf("getopt(%q) error = %v, want %q", tt.args, err, tt.wantErr)
+				t.Errorf("readArgs(%q) error = %v, want %q", tt.args, err, tt.wantErr)
 			}
 			continue
 		}
 		if err != nil {
-			t.Errorf("getopt(%q): %v", tt.args, err)
+			t.Errorf("readArgs(%q): %v", tt.args, err)
 			continue
 		}
 		var got []string
@@ -45,7 +45,7 @@ func TestGetopt(t *testing.T) {
 			got = append(got, o.name+"="+o.value)
 		}
 		if strings.Join(got, " ") != tt.opts || !slices.Equal(rest, tt.rest) && len(rest)+len(tt.rest) > 0 {
-			t.Errorf("getopt(%q) = %q %q, want %q %q", tt.args, got, rest, tt.opts, tt.rest)
+			t.Errorf("readArgs(%q) = %q %q, want %q %q", tt.args, got, rest, tt.opts, tt.rest)
 		}
 	}
 }
