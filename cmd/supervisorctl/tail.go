@@ -224,7 +224,7 @@ func (c *CLI) follow(ctx context.Context, path string) {
 	if err != nil {
 		if ctx.Err() == nil {
 			var pe *pyError
-			errors.As(connError(err, cl.network == "unix"), &pe)
+			errors.As(connError(err, cl.unix()), &pe)
 			fmt.Fprintf(c.err, "%s Cannot connect, error: <class '%s'> (%s)\n", url, pe.class, pe.msg)
 		}
 		return
