@@ -1,9 +1,9 @@
 package conf
 
 import (
-	"encoding/json"
-	"os/exec"
 	"testing"
+
+	"supervisord/testkit"
 )
 
 var namespecCases = []struct {
@@ -45,16 +45,12 @@ func TestSplitNamespec(t *testing.T) {
 // TestNamespecReference runs the table through the reference's own
 // split_namespec and make_namespec.
 func TestNamespecReference(t *testing.T) {
-	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import supervisor.options").Run(); err != nil {
-		t.Skip("SKIPPING REFERENCE COMPARISON: the reference's Python package is not importable: ", err)
-	}
 	var specs []string
 	for _, c := range namespecCases {
 		specs = append(specs, c.spec)
 	}
-	in, _ := json.Marshal(specs)
-	out, err := exec.Command(python, "-c", `
+	var ref [][3]*string
+	testkit.PythonJSON(t, `
 import sys, json
 from supervisor.options import split_namespec, make_namespec
 res = []
@@ -62,14 +58,7 @@ for s in json.loads(sys.argv[1]):
     g, p = split_namespec(s)
     res.append([g, p, make_namespec(g, p) if p is not None else None])
 print(json.dumps(res))
-`, string(in)).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref [][3]*string
-	if err := json.Unmarshal(out, &ref); err != nil {
-		t.Fatal(err)
-	}
+`, specs, &ref)
 	for i, c := range namespecCases {
 		g, p := SplitNamespec(c.spec)
 		rg, rp, rname := ref[i][0], ref[i][1], ref[i][2]

@@ -1,12 +1,12 @@
 package getopt
 
 import (
-	"encoding/json"
 	"errors"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"supervisord/testkit"
 )
 
 // pyTable is the table of Python's getopt(args, short, long): each letter
@@ -107,16 +107,12 @@ func TestParse(t *testing.T) {
 
 // TestPython runs the same cases through Python's own getopt.
 func TestPython(t *testing.T) {
-	const python = "/usr/bin/python3"
-	if _, err := exec.LookPath(python); err != nil {
-		t.Skip("SKIPPING PYTHON COMPARISON: ", err)
-	}
 	var in []pyCase
 	for _, c := range pyCases {
 		in = append(in, c.pyCase)
 	}
-	data, _ := json.Marshal(in)
-	out, err := exec.Command(python, "-c", `
+	var want []string
+	testkit.PythonJSON(t, `
 import sys, json, getopt
 res = []
 for c in json.loads(sys.argv[1]):
@@ -126,14 +122,7 @@ for c in json.loads(sys.argv[1]):
     except getopt.GetoptError as e:
         res.append("error: " + str(e))
 print(json.dumps(res))
-`, string(data)).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	if err := json.Unmarshal(out, &want); err != nil {
-		t.Fatal(err)
-	}
+`, in, &want)
 	for i, c := range pyCases {
 		if got := render(Parse(c.Args, pyTable(c.Short, c.Long))); got != want[i] {
 			t.Errorf("Parse(%q, %q %q) = %s; Python says %s", c.Args, c.Short, c.Long, got, want[i])

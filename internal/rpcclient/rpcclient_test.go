@@ -2,12 +2,10 @@ package rpcclient
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"testing"
 
 	"supervisord/protocol/xmlrpc"
+	"supervisord/testkit"
 )
 
 var urlCases = []struct {
@@ -61,16 +60,12 @@ func TestParseURL(t *testing.T) {
 // the reference's SupervisorTransport does, and compares host, port and
 // error message.
 func TestParseURLReference(t *testing.T) {
-	const python = "/usr/bin/python3"
-	if _, err := exec.LookPath(python); err != nil {
-		t.Skip("SKIPPING PYTHON COMPARISON: ", err)
-	}
 	var urls []string
 	for _, c := range urlCases {
 		urls = append(urls, c.url)
 	}
-	in, _ := json.Marshal(urls)
-	out, err := exec.Command(python, "-c", `
+	var ref []*[3]string
+	testkit.PythonJSON(t, `
 import sys, json
 from urllib.parse import urlparse
 res = []
@@ -84,14 +79,7 @@ for u in json.loads(sys.argv[1]):
     except ValueError as e:
         res.append(["", "", str(e)])
 print(json.dumps(res))
-`, string(in)).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref []*[3]string
-	if err := json.Unmarshal(out, &ref); err != nil {
-		t.Fatal(err)
-	}
+`, urls, &ref)
 	for i, c := range urlCases {
 		if ref[i] == nil {
 			continue
