@@ -76,22 +76,8 @@ func (c *CLI) doTail(arg string) (bool, error) {
 	}
 	v, err := c.call(method, name, -bytes, 0)
 	if err != nil {
-		f := asFault(err)
-		if f == nil {
-			return false, err
-		}
-		c.exitStatus = exitGeneric
-		switch f.Code {
-		case xmlrpc.FaultNoFile:
-			c.output(name + ": ERROR (no log file)")
-		case xmlrpc.FaultFailed:
-			c.output(name + ": ERROR (unknown error reading log)")
-		case xmlrpc.FaultBadName:
-			c.output(name + ": ERROR (no such process name)")
-		default:
-			return false, err
-		}
-		return false, nil
+		return false, c.sayFault(err, map[int]string{xmlrpc.FaultNoFile: name + ": ERROR (no log file)",
+			xmlrpc.FaultFailed: name + ": ERROR (unknown error reading log)", xmlrpc.FaultBadName: name + ": ERROR (no such process name)"})
 	}
 	c.output(pyStr(v))
 	return false, nil
@@ -124,20 +110,8 @@ func (c *CLI) doMaintail(arg string) (bool, error) {
 	}
 	v, err := c.call("readLog", -bytes, 0)
 	if err != nil {
-		f := asFault(err)
-		if f == nil {
-			return false, err
-		}
-		c.exitStatus = exitGeneric
-		switch f.Code {
-		case xmlrpc.FaultNoFile:
-			c.output("supervisord: ERROR (no log file)")
-		case xmlrpc.FaultFailed:
-			c.output("supervisord: ERROR (unknown error reading log)")
-		default:
-			return false, err
-		}
-		return false, nil
+		return false, c.sayFault(err, map[int]string{xmlrpc.FaultNoFile: "supervisord: ERROR (no log file)",
+			xmlrpc.FaultFailed: "supervisord: ERROR (unknown error reading log)"})
 	}
 	c.output(pyStr(v))
 	return false, nil
