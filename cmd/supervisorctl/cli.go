@@ -263,10 +263,18 @@ func (c *CLI) noArgs(cmd, arg string, help func(*CLI)) bool {
 	if arg == "" {
 		return true
 	}
-	c.output("Error: " + cmd + " accepts no arguments")
-	c.exitStatus = exitGeneric
-	help(c)
+	c.badArgs("Error: "+cmd+" accepts no arguments", help)
 	return false
+}
+
+// badArgs says what is wrong with a command's arguments, shows its help
+// when there is one, and sets exit status 1.
+func (c *CLI) badArgs(msg string, help func(*CLI)) {
+	c.output(msg)
+	c.exitStatus = exitGeneric
+	if help != nil {
+		help(c)
+	}
 }
 
 // sayFault ends a command on a fault that words has a line for: the line

@@ -234,24 +234,20 @@ func (c *CLI) act(a processAction, names []string) error {
 }
 
 func (c *CLI) doStart(arg string) (bool, error) {
-	if ok, err := c.upcheck(); !ok {
-		return false, err
-	}
-	names := fields(arg)
-	if _, err := c.client(); err != nil {
-		return false, err
-	}
-	if len(names) == 0 {
-		c.output("Error: start requires a process name")
-		c.exitStatus = exitInvalidArgs
-		helpStart(c)
-		return false, nil
-	}
-	return false, c.act(processAction{all: "startAllProcesses", group: "startProcessGroup", process: "startProcess",
-		words: startWords, ignored: xmlrpc.FaultAlreadyStarted, noGroupExit: exitInvalidArgs, groupFailExit: exitGeneric}, names)
+	return c.startOrStop(arg, "start", exitInvalidArgs, helpStart, processAction{all: "startAllProcesses",
+		group: "startProcessGroup", process: "startProcess", words: startWords, ignored: xmlrpc.FaultAlreadyStarted,
+		noGroupExit: exitInvalidArgs, groupFailExit: exitGeneric})
 }
 
 func (c *CLI) doStop(arg string) (bool, error) {
+	return c.startOrStop(arg, "stop", exitGeneric, helpStop, processAction{all: "stopAllProcesses",
+		group: "stopProcessGroup", process: "stopProcess", words: stopWords, ignored: xmlrpc.FaultNotRunning,
+		noGroupExit: exitGeneric, groupFailExit: exitGeneric})
+}
+
+// startOrStop runs start or stop (cmd), which need a name: without one
+// they say so with their help and exit status noNameExit.
+func (c *CLI) startOrStop(arg, cmd string, noNameExit int, help func(*CLI), a processAction) (bool, error) {
 	if ok, err := c.upcheck(); !ok {
 		return false, err
 	}
@@ -260,13 +256,12 @@ func (c *CLI) doStop(arg string) (bool, error) {
 		return false, err
 	}
 	if len(names) == 0 {
-		c.output("Error: stop requires a process name")
-		c.exitStatus = exitGeneric
-		helpStop(c)
+		c.output("Error: " + cmd + " requires a process name")
+		c.exitStatus = noNameExit
+		help(c)
 		return false, nil
 	}
-	return false, c.act(processAction{all: "stopAllProcesses", group: "stopProcessGroup", process: "stopProcess",
-		words: stopWords, ignored: xmlrpc.FaultNotRunning, noGroupExit: exitGeneric, groupFailExit: exitGeneric}, names)
+	return false, c.act(a, names)
 }
 
 func (c *CLI) doSignal(arg string) (bool, error) {
@@ -275,9 +270,7 @@ func (c *CLI) doSignal(arg string) (bool, error) {
 	}
 	args := fields(arg)
 	if len(args) < 2 {
-		c.output("Error: signal requires a signal name and a process name")
-		helpSignal(c)
-		c.exitStatus = exitGeneric
+		c.badArgs("Error: signal requires a signal name and a process name", helpSignal)
 		return false, nil
 	}
 	return false, c.act(processAction{all: "signalAllProcesses", group: "signalProcessGroup", process: "signalProcess",
@@ -289,9 +282,7 @@ func (c *CLI) doRestart(arg string) (bool, error) {
 		return false, err
 	}
 	if len(fields(arg)) == 0 {
-		c.output("Error: restart requires a process name")
-		c.exitStatus = exitGeneric
-		helpRestart(c)
+		c.badArgs("Error: restart requires a process name", helpRestart)
 		return false, nil
 	}
 	if _, err := c.doStop(arg); err != nil {
@@ -306,9 +297,7 @@ func (c *CLI) doClear(arg string) (bool, error) {
 	}
 	names := fields(arg)
 	if len(names) == 0 {
-		c.output("Error: clear requires a process name")
-		c.exitStatus = exitGeneric
-		helpClear(c)
+		c.badArgs("Error: clear requires a process name", helpClear)
 		return false, nil
 	}
 	if slices.Contains(names, "all") {
