@@ -87,41 +87,33 @@ var ErrHelp = cli.ErrHelp
 // ParseArgs reads the command line (without the program name).
 func ParseArgs(args []string) (Options, error) {
 	o := Options{Programs: map[string]int64{}, Groups: map[string]int64{}, Any: -1, UptimeLimit: math.MaxInt64}
+	// number stores in dst the value read by parse, named what in errors.
+	number := func(parse func(string) (int64, error), what string, dst func(int64)) func(string, string) error {
+		return func(opt, value string) error {
+			n, err := parse(value)
+			if err != nil {
+				return fmt.Errorf("unparseable %s %q for %s", what, value, opt)
+			}
+			dst(n)
+			return nil
+		}
+	}
 	limit := func(limits map[string]int64) func(string, string) error {
 		return func(opt, value string) error {
 			name, size, ok := strings.Cut(value, "=")
 			if !ok || name == "" || strings.Contains(size, "=") {
 				return fmt.Errorf("unparseable value %q for %s (want name=size)", value, opt)
 			}
-			n, err := cli.ByteSize(size)
-			if err != nil {
-				return fmt.Errorf("unparseable byte size %q for %s", size, opt)
-			}
-			limits[name] = n
-			return nil
+			return number(cli.ByteSize, "byte size", func(n int64) { limits[name] = n })(opt, size)
 		}
 	}
 	_, err := cli.Parse(args, cli.NoArgs, append([]cli.Flag{
 		cli.Help,
 		{Opt: getopt.Spec("p:", "program="), Set: limit(o.Programs)},
 		{Opt: getopt.Spec("g:", "group="), Set: limit(o.Groups)},
-		{Opt: getopt.Spec("a:", "any="), Set: func(opt, value string) error {
-			n, err := cli.ByteSize(value)
-			if err != nil {
-				return fmt.Errorf("unparseable byte size %q for %s", value, opt)
-			}
-			o.Any = n
-			return nil
-		}},
+		{Opt: getopt.Spec("a:", "any="), Set: number(cli.ByteSize, "byte size", func(n int64) { o.Any = n })},
 		{Opt: getopt.Spec("c", "cumulative"), Set: cli.Bool(&o.Cumulative, true)},
-		{Opt: getopt.Spec("u:", "uptime="), Set: func(opt, value string) error {
-			n, err := cli.Seconds(value)
-			if err != nil {
-				return fmt.Errorf("unparseable time %q for %s", value, opt)
-			}
-			o.UptimeLimit = n
-			return nil
-		}},
+		{Opt: getopt.Spec("u:", "uptime="), Set: number(cli.Seconds, "time", func(n int64) { o.UptimeLimit = n })},
 		{Opt: getopt.Spec("n:", "name="), Set: cli.Text(&o.Name)},
 	}, cli.NotifyFlags(&o.Notifier, getopt.Spec("", "notify-command="), getopt.Spec("", "webhook="))...)...)
 	if err != nil {
