@@ -20,7 +20,6 @@ import (
 	"supervisord/protocol/events"
 )
 
-
 // process is the actor for one process instance. It owns the OS process and
 // walks the documented state machine.
 //

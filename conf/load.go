@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"supervisord/protocol/events"
 )
 
 // Load reads the config file at path (and its [include] files) with the
@@ -481,22 +483,6 @@ func (l *loader) groups() error {
 	return nil
 }
 
-// eventTypes are the reference's EventTypes names an eventlistener may
-// subscribe to.
-var eventTypes = map[string]bool{
-	"EVENT": true, "PROCESS_STATE": true, "PROCESS_STATE_STOPPED": true,
-	"PROCESS_STATE_EXITED": true, "PROCESS_STATE_STARTING": true,
-	"PROCESS_STATE_STOPPING": true, "PROCESS_STATE_BACKOFF": true,
-	"PROCESS_STATE_FATAL": true, "PROCESS_STATE_RUNNING": true,
-	"PROCESS_STATE_UNKNOWN": true, "PROCESS_COMMUNICATION": true,
-	"PROCESS_COMMUNICATION_STDOUT": true, "PROCESS_COMMUNICATION_STDERR": true,
-	"PROCESS_LOG": true, "PROCESS_LOG_STDOUT": true, "PROCESS_LOG_STDERR": true,
-	"REMOTE_COMMUNICATION": true, "SUPERVISOR_STATE_CHANGE": true,
-	"SUPERVISOR_STATE_CHANGE_RUNNING": true, "SUPERVISOR_STATE_CHANGE_STOPPING": true,
-	"TICK": true, "TICK_5": true, "TICK_60": true, "TICK_3600": true,
-	"PROCESS_GROUP": true, "PROCESS_GROUP_ADDED": true, "PROCESS_GROUP_REMOVED": true,
-}
-
 func (l *loader) eventListener(section string) (*Group, error) {
 	here := expansions{"here": l.here}
 	g := &Group{Name: strings.SplitN(section, ":", 2)[1], Kind: KindEventListener}
@@ -516,23 +502,26 @@ func (l *loader) eventListener(section string) (*Group, error) {
 	if strings.TrimSpace(g.ResultHandler) != defaultResultHandler {
 		return nil, l.fail(section, "result_handler", fmt.Errorf("%s cannot be resolved within [%s]", g.ResultHandler, section))
 	}
-	events, err := l.str(section, "events", "", here)
+	list, err := l.str(section, "events", "", here)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	for _, e := range listOfStrings(events) {
-		e = strings.ToUpper(e)
-		if !seen[e] {
-			seen[e] = true
-			g.Events = append(g.Events, e)
+	for _, e := range listOfStrings(list) {
+		name := strings.ToUpper(e)
+		if t, ok := events.TypeByOptionName(e); ok {
+			name = t.String() // the reference's upper-casing, which has a few more ASCII results
+		}
+		if !seen[name] {
+			seen[name] = true
+			g.Events = append(g.Events, name)
 		}
 	}
 	if len(g.Events) == 0 {
 		return nil, l.fail(section, "events", fmt.Errorf("[%s] section requires an \"events\" line", section))
 	}
 	for _, e := range g.Events {
-		if !eventTypes[e] {
+		if _, ok := events.TypeByName(e); !ok {
 			return nil, l.fail(section, "events", fmt.Errorf("Unknown event type %s in [%s] events", e, section))
 		}
 	}

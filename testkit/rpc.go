@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -480,4 +481,33 @@ func ReportDiff(t testing.TB, keep, what, wantName, want, gotName, got string) {
 		where = fmt.Sprintf("\n(whole transcripts: %s.{%s,%s})", base, wantName, gotName)
 	}
 	t.Errorf("%s (- %s, + %s):\n%s%s", what, wantName, gotName, diff, where)
+}
+
+// PythonJSON runs script with /usr/bin/python3, which finds in, encoded as
+// JSON, in sys.argv[1], and decodes into out the JSON it prints: for tests
+// that compare a parser of ours with the reference's Python code, or with
+// Python's own library it relies on. The test is skipped when there is no
+// Python; it fails when the script does.
+func PythonJSON(t testing.TB, script string, in, out any) {
+	t.Helper()
+	if _, err := os.Stat(Python); err != nil {
+		t.Skip("SKIPPING PYTHON COMPARISON: ", err)
+	}
+	arg, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Python, "-c", script, string(arg))
+	cmd.Env = clientEnv()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, stderr.String())
+	}
+	if err := json.Unmarshal(stdout, out); err != nil {
+		t.Fatalf("python printed %q: %v", stdout, err)
+	}
 }

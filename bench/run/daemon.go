@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"supervisord/protocol/xmlrpc"
+	"supervisord/internal/rpcclient"
 )
 
 // Which daemon a run measures.
@@ -53,7 +52,7 @@ type daemon struct {
 	exited  chan struct{}
 	status  *os.ProcessState
 
-	client *http.Client
+	rpc *rpcclient.Client
 
 	// Incremental main-log reading for waitLog.
 	logOff   int64
@@ -140,12 +139,8 @@ func (b *bench) launch(s side, minfds int, body string) (*daemon, error) {
 		d.pprofAddr = fmt.Sprintf("127.0.0.1:%d", 16000+markSeq.Load()%1000)
 		d.cmd.Env = append(d.cmd.Env, "SUPERVISORD_PPROF="+d.pprofAddr)
 	}
-	d.client = &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", d.sock)
-		},
-		MaxIdleConnsPerHost: 16,
-	}}
+	d.rpc = rpcclient.New(rpcclient.Server{Network: "unix", Address: d.sock, Host: "localhost"},
+		rpcclient.Options{IdleConns: 16}) // as many as the most concurrent scenario's clients, and more
 	liveMu.Lock()
 	live[d] = true
 	liveMu.Unlock()
@@ -189,27 +184,10 @@ func (d *daemon) output() string {
 	return string(b)
 }
 
-// post sends one XML-RPC call and returns the raw response body.
-func (d *daemon) post(method string, params ...any) ([]byte, error) {
-	resp, err := d.client.Post("http://localhost/RPC2", "text/xml", bytes.NewReader(xmlrpc.EncodeCall(method, params...)))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", method, resp.Status)
-	}
-	return body, nil
-}
-
 // callRaw is a call whose answer is only checked for a fault, so a timing
 // measures the server and not the parsing of a large answer here.
 func (d *daemon) callRaw(method string, params ...any) error {
-	body, err := d.post(method, params...)
+	body, err := d.rpc.Post(context.Background(), method, params...)
 	if err != nil {
 		return err
 	}
@@ -221,11 +199,7 @@ func (d *daemon) callRaw(method string, params ...any) error {
 
 // call makes one XML-RPC call and parses its answer.
 func (d *daemon) call(method string, params ...any) (any, error) {
-	body, err := d.post(method, params...)
-	if err != nil {
-		return nil, err
-	}
-	return xmlrpc.ParseResponse(body)
+	return d.rpc.Call(context.Background(), method, params...)
 }
 
 // states counts the processes of getAllProcessInfo by state name.

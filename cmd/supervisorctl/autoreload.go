@@ -29,10 +29,7 @@ func (c *CLI) callOurs(method string, params ...any) (v any, ok bool, err error)
 // status is 1 when the last edit it read was not applied, so scripts and
 // health checks can tell.
 func (c *CLI) doAutoreload(arg string) (bool, error) {
-	if arg != "" {
-		c.output("Error: autoreload accepts no arguments")
-		c.exitStatus = exitGeneric
-		helpAutoreload(c)
+	if !c.noArgs("autoreload", arg, helpAutoreload) {
 		return false, nil
 	}
 	if ok, err := c.upcheck(); !ok {
@@ -40,19 +37,14 @@ func (c *CLI) doAutoreload(arg string) (bool, error) {
 	}
 	v, ok, err := c.callOurs("config.getReloadStatus")
 	if err != nil {
-		if f := asFault(err); f != nil && f.Code == xmlrpc.FaultShutdownState {
-			c.output("ERROR: supervisor shutting down")
-			c.exitStatus = exitGeneric
-			return false, nil
-		}
-		return false, err
+		return false, c.sayFault(err, map[int]string{xmlrpc.FaultShutdownState: "ERROR: supervisor shutting down"})
 	}
 	if !ok {
 		c.output("ERROR: this supervisord does not reload its config by itself")
 		c.exitStatus = exitGeneric
 		return false, nil
 	}
-	st := procInfo(asStruct(v))
+	st := procInfo(asMap(v))
 	if st["enabled"] != true {
 		c.output("autoreload: off")
 		return false, nil
@@ -67,11 +59,6 @@ func (c *CLI) doAutoreload(arg string) (bool, error) {
 		c.exitStatus = exitGeneric
 	}
 	return false, nil
-}
-
-func asStruct(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
 }
 
 func strs(v any) []string {

@@ -257,6 +257,42 @@ func (c *CLI) setExitFromFault(code, ignored int) {
 	}
 }
 
+// noArgs reports a command given arguments it takes none of, with its
+// help, and says whether to go on.
+func (c *CLI) noArgs(cmd, arg string, help func(*CLI)) bool {
+	if arg == "" {
+		return true
+	}
+	c.badArgs("Error: "+cmd+" accepts no arguments", help)
+	return false
+}
+
+// badArgs says what is wrong with a command's arguments, shows its help
+// when there is one, and sets exit status 1.
+func (c *CLI) badArgs(msg string, help func(*CLI)) {
+	c.output(msg)
+	c.exitStatus = exitGeneric
+	if help != nil {
+		help(c)
+	}
+}
+
+// sayFault ends a command on a fault that words has a line for: the line
+// is printed and the exit status is 1. Any other error is returned (a
+// fault setting exit status 1 too).
+func (c *CLI) sayFault(err error, words map[int]string) error {
+	f := asFault(err)
+	if f == nil {
+		return err
+	}
+	c.exitStatus = exitGeneric
+	if line, ok := words[f.Code]; ok {
+		c.output(line)
+		return nil
+	}
+	return err
+}
+
 // asFault returns err as a fault, or nil.
 func asFault(err error) *xmlrpc.Fault {
 	var f *xmlrpc.Fault

@@ -178,10 +178,7 @@ func (c *CLI) doOpen(arg string) (bool, error) {
 }
 
 func (c *CLI) doVersion(arg string) (bool, error) {
-	if arg != "" {
-		c.output("Error: version accepts no arguments")
-		c.exitStatus = exitGeneric
-		helpVersion(c)
+	if !c.noArgs("version", arg, helpVersion) {
 		return false, nil
 	}
 	if ok, err := c.upcheck(); !ok {

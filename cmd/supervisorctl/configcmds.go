@@ -26,10 +26,7 @@ func (c *CLI) confirm(question string) (yes, ok bool) {
 }
 
 func (c *CLI) doShutdown(arg string) (bool, error) {
-	if arg != "" {
-		c.output("Error: shutdown accepts no arguments")
-		c.exitStatus = exitGeneric
-		helpShutdown(c)
+	if !c.noArgs("shutdown", arg, helpShutdown) {
 		return false, nil
 	}
 	yes, ok := c.confirm("Really shut the remote supervisord process down y/N? ")
@@ -64,10 +61,7 @@ func (c *CLI) doShutdown(arg string) (bool, error) {
 }
 
 func (c *CLI) doReload(arg string) (bool, error) {
-	if arg != "" {
-		c.output("Error: reload accepts no arguments")
-		c.exitStatus = exitGeneric
-		helpReload(c)
+	if !c.noArgs("reload", arg, helpReload) {
 		return false, nil
 	}
 	yes, ok := c.confirm("Really restart the remote supervisord process y/N? ")
@@ -75,36 +69,19 @@ func (c *CLI) doReload(arg string) (bool, error) {
 		return false, nil
 	}
 	if _, err := c.call("restart"); err != nil {
-		if f := asFault(err); f != nil {
-			c.exitStatus = exitGeneric
-			if f.Code == xmlrpc.FaultShutdownState {
-				c.output("ERROR: already shutting down")
-				return false, nil
-			}
-		}
-		return false, err
+		return false, c.sayFault(err, map[int]string{xmlrpc.FaultShutdownState: "ERROR: already shutting down"})
 	}
 	c.output("Restarted supervisord")
 	return false, nil
 }
 
 func (c *CLI) doAvail(arg string) (bool, error) {
-	if arg != "" {
-		c.output("Error: avail accepts no arguments")
-		c.exitStatus = exitGeneric
-		helpAvail(c)
+	if !c.noArgs("avail", arg, helpAvail) {
 		return false, nil
 	}
 	v, err := c.call("getAllConfigInfo")
 	if err != nil {
-		if f := asFault(err); f != nil {
-			c.exitStatus = exitGeneric
-			if f.Code == xmlrpc.FaultShutdownState {
-				c.output("ERROR: supervisor shutting down")
-				return false, nil
-			}
-		}
-		return false, err
+		return false, c.sayFault(err, map[int]string{xmlrpc.FaultShutdownState: "ERROR: supervisor shutting down"})
 	}
 	for _, info := range infos(v) {
 		c.output(formatConfigInfo(info))
@@ -113,26 +90,17 @@ func (c *CLI) doAvail(arg string) (bool, error) {
 }
 
 func (c *CLI) doReread(arg string) (bool, error) {
-	if arg != "" {
-		c.output("Error: reread accepts no arguments")
-		c.exitStatus = exitGeneric
-		helpReread(c)
+	if !c.noArgs("reread", arg, helpReread) {
 		return false, nil
 	}
 	v, err := c.call("reloadConfig")
 	if err != nil {
+		var cant string
 		if f := asFault(err); f != nil {
-			c.exitStatus = exitGeneric
-			switch f.Code {
-			case xmlrpc.FaultShutdownState:
-				c.output("ERROR: supervisor shutting down")
-				return false, nil
-			case xmlrpc.FaultCantReread:
-				c.output("ERROR: " + f.String)
-				return false, nil
-			}
+			cant = "ERROR: " + f.String
 		}
-		return false, err
+		return false, c.sayFault(err, map[int]string{xmlrpc.FaultShutdownState: "ERROR: supervisor shutting down",
+			xmlrpc.FaultCantReread: cant})
 	}
 	added, changed, removed := configChanges(v)
 	c.formatChanges(added, changed, removed)
@@ -220,17 +188,8 @@ func (c *CLI) doRemove(arg string) (bool, error) {
 	}
 	for _, name := range fields(arg) {
 		if _, err := c.call("removeProcessGroup", name); err != nil {
-			f := asFault(err)
-			if f == nil {
-				return false, err
-			}
-			c.exitStatus = exitGeneric
-			switch f.Code {
-			case xmlrpc.FaultStillRunning:
-				c.output("ERROR: process/group still running: " + name)
-			case xmlrpc.FaultBadName:
-				c.output("ERROR: no such process/group: " + name)
-			default:
+			if err := c.sayFault(err, map[int]string{xmlrpc.FaultStillRunning: "ERROR: process/group still running: " + name,
+				xmlrpc.FaultBadName: "ERROR: no such process/group: " + name}); err != nil {
 				return false, err
 			}
 			continue
@@ -243,14 +202,7 @@ func (c *CLI) doRemove(arg string) (bool, error) {
 func (c *CLI) doUpdate(arg string) (bool, error) {
 	v, err := c.call("reloadConfig")
 	if err != nil {
-		if f := asFault(err); f != nil {
-			c.exitStatus = exitGeneric
-			if f.Code == xmlrpc.FaultShutdownState {
-				c.output("ERROR: already shutting down")
-				return false, nil
-			}
-		}
-		return false, err
+		return false, c.sayFault(err, map[int]string{xmlrpc.FaultShutdownState: "ERROR: already shutting down"})
 	}
 	added, changed, removed := configChanges(v)
 	var wanted []string // the groups named, in the order given; none means all

@@ -19,7 +19,7 @@ func (c *CLI) showStatuses(list []procInfo) {
 	width := 30
 	names := make([]string, len(list))
 	for i, info := range list {
-		names[i] = makeNamespec(info.str("group"), info.str("name"))
+		names[i] = info.namespec()
 		width = max(width, utf8.RuneCountInString(names[i]))
 	}
 	for i, info := range list {
@@ -37,7 +37,7 @@ func formatConfigInfo(info procInfo) string {
 	if truthy(info["autostart"]) {
 		auto = "auto"
 	}
-	return ljust(makeNamespec(info.str("group"), info.str("name")), 32) + " " +
+	return ljust(info.namespec(), 32) + " " +
 		ljust(inuse, 9) + " " + ljust(auto, 9) + " " + info.str("group_prio") + ":" + info.str("process_prio")
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"strconv"
+
+	"supervisord/conf"
 )
 
 // procInfo is one struct of getProcessInfo, getAllProcessInfo or
@@ -48,35 +50,14 @@ func infos(v any) []procInfo {
 	return out
 }
 
-// makeNamespec is how processes are named to the user: "name" when it is
-// its group's only process of the same name, "group:name" otherwise.
-func makeNamespec(group, name string) string {
-	if group == name {
-		return name
-	}
-	return group + ":" + name
-}
+// namespec is how the process is named to the user.
+func (p procInfo) namespec() string { return conf.Namespec(p.str("group"), p.str("name")) }
 
-// splitNamespec splits "group:name"; "group:" and "group:*" name the whole
-// group (hasName false), and a plain "name" is both group and process.
-func splitNamespec(spec string) (group, name string, hasName bool) {
-	for i := 0; i < len(spec); i++ {
-		if spec[i] == ':' {
-			group, name = spec[:i], spec[i+1:]
-			if name == "" || name == "*" {
-				return group, "", false
-			}
-			return group, name, true
-		}
+// pyNamespec is conf.Namespec where a whole group's missing process name
+// shows as Python's None, as it does in clear's messages for "group:*".
+func pyNamespec(group, process string) string {
+	if process == "" {
+		process = "None"
 	}
-	return spec, spec, true
-}
-
-// pyNamespec is makeNamespec where a missing process name shows as
-// Python's None, as it does in clear's messages for "group:*".
-func pyNamespec(group, name string, hasName bool) string {
-	if !hasName {
-		name = "None"
-	}
-	return makeNamespec(group, name)
+	return conf.Namespec(group, process)
 }

@@ -45,7 +45,7 @@ var errHelp = errors.New("help requested")
 // parseOptions reads args and the config they point at (or the one found
 // on the search path). env is the environment behind %(ENV_X)s.
 func parseOptions(args []string, env []string) (*Options, error) {
-	parsed, rest, err := getopt(args)
+	parsed, rest, err := readArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func parseOptions(args []string, env []string) (*Options, error) {
 	)
 	for _, p := range parsed {
 		var slot *optional
-		switch p.spec.key {
+		switch p.key {
 		case "help":
 			return nil, errHelp
 		case "interactive":

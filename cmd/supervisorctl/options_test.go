@@ -29,15 +29,15 @@ func TestGetopt(t *testing.T) {
 		{args: []string{"--interactive=1"}, wantErr: "option --interactive must not have an argument"},
 		{args: []string{"--nosuch"}, wantErr: "option --nosuch not recognized"},
 	} {
-		opts, rest, err := getopt(tt.args)
+		opts, rest, err := readArgs(tt.args)
 		if tt.wantErr != "" {
 			if err == nil || err.Error() != tt.wantErr {
-				t.Errorf("getopt(%q) error = %v, want %q", tt.args, err, tt.wantErr)
+				t.Errorf("readArgs(%q) error = %v, want %q", tt.args, err, tt.wantErr)
 			}
 			continue
 		}
 		if err != nil {
-			t.Errorf("getopt(%q): %v", tt.args, err)
+			t.Errorf("readArgs(%q): %v", tt.args, err)
 			continue
 		}
 		var got []string
@@ -45,7 +45,7 @@ func TestGetopt(t *testing.T) {
 			got = append(got, o.name+"="+o.value)
 		}
 		if strings.Join(got, " ") != tt.opts || !slices.Equal(rest, tt.rest) && len(rest)+len(tt.rest) > 0 {
-			t.Errorf("getopt(%q) = %q %q, want %q %q", tt.args, got, rest, tt.opts, tt.rest)
+			t.Errorf("readArgs(%q) = %q %q, want %q %q", tt.args, got, rest, tt.opts, tt.rest)
 		}
 	}
 }
@@ -180,18 +180,12 @@ func TestColumnize(t *testing.T) {
 	}
 }
 
-func TestNamespecs(t *testing.T) {
-	for spec, want := range map[string][3]string{
-		"a": {"a", "a", "true"}, "g:a": {"g", "a", "true"}, "g:*": {"g", "", "false"}, "g:": {"g", "", "false"},
-		"g:a:b": {"g", "a:b", "true"}, ":a": {"", "a", "true"},
-	} {
-		g, n, has := splitNamespec(spec)
-		if g != want[0] || n != want[1] || (has && want[2] != "true") || (!has && want[2] != "false") {
-			t.Errorf("splitNamespec(%q) = %q %q %v", spec, g, n, has)
-		}
+func TestPyNamespec(t *testing.T) {
+	if got := pyNamespec("g", ""); got != "g:None" {
+		t.Errorf("pyNamespec of a whole group = %q", got)
 	}
-	if got := pyNamespec("g", "", false); got != "g:None" {
-		t.Errorf("pyNamespec = %q", got)
+	if got := pyNamespec("g", "a"); got != "g:a" {
+		t.Errorf("pyNamespec of a process = %q", got)
 	}
 }
 

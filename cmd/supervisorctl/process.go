@@ -6,6 +6,7 @@ package main
 import (
 	"slices"
 
+	"supervisord/conf"
 	"supervisord/protocol/xmlrpc"
 )
 
@@ -29,16 +30,16 @@ func (c *CLI) doStatus(arg string) (bool, error) {
 	if len(names) > 0 && !slices.Contains(names, "all") {
 		matching = nil
 		for _, name := range names {
-			group, proc, hasName := splitNamespec(name)
+			group, proc := conf.SplitNamespec(name)
 			found := false
 			for _, info := range all {
-				if info.str("group") == group && (!hasName || info.str("name") == proc) {
+				if info.str("group") == group && (proc == "" || info.str("name") == proc) {
 					found = true
 					matching = append(matching, info)
 				}
 			}
 			if !found {
-				if hasName {
+				if proc != "" {
 					c.output(name + ": ERROR (no such process)")
 				} else {
 					c.output(group + ": ERROR (no such group)")
@@ -115,68 +116,56 @@ func asMap(v any) map[string]any {
 	return m
 }
 
-// startResult is the line for one process's start result.
-func startResult(name string, code int) (string, error) {
-	switch code {
-	case xmlrpc.FaultBadName:
-		return name + ": ERROR (no such process)", nil
-	case xmlrpc.FaultNoFile:
-		return name + ": ERROR (no such file)", nil
-	case xmlrpc.FaultNotExecutable:
-		return name + ": ERROR (file is not executable)", nil
-	case xmlrpc.FaultAlreadyStarted:
-		return name + ": ERROR (already started)", nil
-	case xmlrpc.FaultSpawnError:
-		return name + ": ERROR (spawn error)", nil
-	case xmlrpc.FaultAbnormalTermination:
-		return name + ": ERROR (abnormal termination)", nil
-	case xmlrpc.FaultSuccess:
-		return name + ": started", nil
+// The words for each result code of a process's start, stop, signal and
+// clear, after "<name>: "; "" stands for the fault's own description,
+// alone.
+var (
+	startWords = map[int]string{
+		xmlrpc.FaultBadName:             "ERROR (no such process)",
+		xmlrpc.FaultNoFile:              "ERROR (no such file)",
+		xmlrpc.FaultNotExecutable:       "ERROR (file is not executable)",
+		xmlrpc.FaultAlreadyStarted:      "ERROR (already started)",
+		xmlrpc.FaultSpawnError:          "ERROR (spawn error)",
+		xmlrpc.FaultAbnormalTermination: "ERROR (abnormal termination)",
+		xmlrpc.FaultSuccess:             "started",
 	}
-	return "", unknownResult(name, code)
+	stopWords      = signalWords("stopped")
+	signalledWords = signalWords("signalled")
+	clearWords     = map[int]string{
+		xmlrpc.FaultBadName: "ERROR (no such process)",
+		xmlrpc.FaultFailed:  "ERROR (failed)",
+		xmlrpc.FaultSuccess: "cleared",
+	}
+)
+
+func signalWords(success string) map[int]string {
+	return map[int]string{
+		xmlrpc.FaultBadName:    "ERROR (no such process)",
+		xmlrpc.FaultBadSignal:  "ERROR (bad signal name)",
+		xmlrpc.FaultNotRunning: "ERROR (not running)",
+		xmlrpc.FaultSuccess:    success,
+		xmlrpc.FaultFailed:     "",
+	}
 }
 
-// unknownResult is the reference's assertion that a result code is one
-// it knows.
-func unknownResult(name string, code int) error {
-	return &pyError{class: "ValueError", msg: "Unknown result code " + pyStr(code) + " for " + name, where: whereCtl}
-}
-
-// signalResult is the line for one process's signal or stop result.
-func signalResult(name string, code int, description, success string) (string, error) {
-	switch code {
-	case xmlrpc.FaultBadName:
-		return name + ": ERROR (no such process)", nil
-	case xmlrpc.FaultBadSignal:
-		return name + ": ERROR (bad signal name)", nil
-	case xmlrpc.FaultNotRunning:
-		return name + ": ERROR (not running)", nil
-	case xmlrpc.FaultSuccess:
-		return name + ": " + success, nil
-	case xmlrpc.FaultFailed:
+// result is the line for one process's result code. A code words does
+// not know is the reference's assertion failure.
+func result(words map[int]string, name string, code int, description string) (string, error) {
+	w, ok := words[code]
+	switch {
+	case !ok:
+		return "", &pyError{class: "ValueError", msg: "Unknown result code " + pyStr(code) + " for " + name, where: whereCtl}
+	case w == "":
 		return description, nil
 	}
-	return "", unknownResult(name, code)
-}
-
-// clearResult is the line for one process's clear result.
-func clearResult(name string, code int) (string, error) {
-	switch code {
-	case xmlrpc.FaultBadName:
-		return name + ": ERROR (no such process)", nil
-	case xmlrpc.FaultFailed:
-		return name + ": ERROR (failed)", nil
-	case xmlrpc.FaultSuccess:
-		return name + ": cleared", nil
-	}
-	return "", unknownResult(name, code)
+	return name + ": " + w, nil
 }
 
 // showResults prints the per-process results of an "all" or group
 // command, line by line, setting the exit status from each.
-func (c *CLI) showResults(v any, ignored int, line func(name string, info procInfo) (string, error)) error {
+func (c *CLI) showResults(v any, ignored int, words map[int]string) error {
 	for _, r := range infos(v) {
-		s, err := line(makeNamespec(r.str("group"), r.str("name")), r)
+		s, err := result(words, r.namespec(), r.num("status"), r.str("description"))
 		if err != nil {
 			return err
 		}
@@ -186,65 +175,79 @@ func (c *CLI) showResults(v any, ignored int, line func(name string, info procIn
 	return nil
 }
 
-func (c *CLI) doStart(arg string) (bool, error) {
-	if ok, err := c.upcheck(); !ok {
-		return false, err
-	}
-	names := fields(arg)
-	if _, err := c.client(); err != nil {
-		return false, err
-	}
-	if len(names) == 0 {
-		c.output("Error: start requires a process name")
-		c.exitStatus = exitInvalidArgs
-		helpStart(c)
-		return false, nil
-	}
-	line := func(name string, r procInfo) (string, error) { return startResult(name, r.num("status")) }
+// processAction is what start, stop and signal do with the names they
+// are given, which the reference's commands each spell out: "all" is one
+// call, a whole group ("g:*") its group call, a process its own.
+type processAction struct {
+	all, group, process string // the methods
+	params              []any  // after the name: signal's signal
+	words               map[int]string
+	ignored             int // the fault that leaves the exit status alone; -1 for none
+	noGroupExit         int // the exit status when a group does not exist
+	groupFailExit       int // when a group call fails otherwise; -1 leaves it
+}
+
+func (c *CLI) act(a processAction, names []string) error {
 	if slices.Contains(names, "all") {
-		v, err := c.call("startAllProcesses")
+		v, err := c.call(a.all, a.params...)
 		if err != nil {
-			return false, err
+			return err
 		}
-		return false, c.showResults(v, xmlrpc.FaultAlreadyStarted, line)
+		return c.showResults(v, a.ignored, a.words)
 	}
 	for _, name := range names {
-		group, proc, hasName := splitNamespec(name)
-		if !hasName {
-			v, err := c.call("startProcessGroup", group)
+		group, proc := conf.SplitNamespec(name)
+		if proc == "" {
+			v, err := c.call(a.group, append([]any{group}, a.params...)...)
 			if err != nil {
 				if f := asFault(err); f != nil && f.Code == xmlrpc.FaultBadName {
 					c.output(group + ": ERROR (no such group)")
-					c.exitStatus = exitInvalidArgs
+					c.exitStatus = a.noGroupExit
 					continue
 				}
-				c.exitStatus = exitGeneric
-				return false, err
+				if a.groupFailExit >= 0 {
+					c.exitStatus = a.groupFailExit
+				}
+				return err
 			}
-			if err := c.showResults(v, xmlrpc.FaultAlreadyStarted, line); err != nil {
-				return false, err
+			if err := c.showResults(v, a.ignored, a.words); err != nil {
+				return err
 			}
 			continue
 		}
-		if _, err := c.call("startProcess", name); err != nil {
+		code, description := xmlrpc.FaultSuccess, ""
+		if _, err := c.call(a.process, append([]any{name}, a.params...)...); err != nil {
 			f := asFault(err)
 			if f == nil {
-				return false, err
+				return err
 			}
-			s, err := startResult(makeNamespec(group, proc), f.Code)
-			if err != nil {
-				return false, err
-			}
-			c.output(s)
-			c.setExitFromFault(f.Code, xmlrpc.FaultAlreadyStarted)
-			continue
+			code, description = f.Code, f.String
 		}
-		c.output(makeNamespec(group, proc) + ": started")
+		s, err := result(a.words, conf.Namespec(group, proc), code, description)
+		if err != nil {
+			return err
+		}
+		c.output(s)
+		c.setExitFromFault(code, a.ignored)
 	}
-	return false, nil
+	return nil
+}
+
+func (c *CLI) doStart(arg string) (bool, error) {
+	return c.startOrStop(arg, "start", exitInvalidArgs, helpStart, processAction{all: "startAllProcesses",
+		group: "startProcessGroup", process: "startProcess", words: startWords, ignored: xmlrpc.FaultAlreadyStarted,
+		noGroupExit: exitInvalidArgs, groupFailExit: exitGeneric})
 }
 
 func (c *CLI) doStop(arg string) (bool, error) {
+	return c.startOrStop(arg, "stop", exitGeneric, helpStop, processAction{all: "stopAllProcesses",
+		group: "stopProcessGroup", process: "stopProcess", words: stopWords, ignored: xmlrpc.FaultNotRunning,
+		noGroupExit: exitGeneric, groupFailExit: exitGeneric})
+}
+
+// startOrStop runs start or stop (cmd), which need a name: without one
+// they say so with their help and exit status noNameExit.
+func (c *CLI) startOrStop(arg, cmd string, noNameExit int, help func(*CLI), a processAction) (bool, error) {
 	if ok, err := c.upcheck(); !ok {
 		return false, err
 	}
@@ -253,54 +256,12 @@ func (c *CLI) doStop(arg string) (bool, error) {
 		return false, err
 	}
 	if len(names) == 0 {
-		c.output("Error: stop requires a process name")
-		c.exitStatus = exitGeneric
-		helpStop(c)
+		c.output("Error: " + cmd + " requires a process name")
+		c.exitStatus = noNameExit
+		help(c)
 		return false, nil
 	}
-	line := func(name string, r procInfo) (string, error) {
-		return signalResult(name, r.num("status"), r.str("description"), "stopped")
-	}
-	if slices.Contains(names, "all") {
-		v, err := c.call("stopAllProcesses")
-		if err != nil {
-			return false, err
-		}
-		return false, c.showResults(v, xmlrpc.FaultNotRunning, line)
-	}
-	for _, name := range names {
-		group, proc, hasName := splitNamespec(name)
-		if !hasName {
-			v, err := c.call("stopProcessGroup", group)
-			if err != nil {
-				c.exitStatus = exitGeneric
-				if f := asFault(err); f != nil && f.Code == xmlrpc.FaultBadName {
-					c.output(group + ": ERROR (no such group)")
-					continue
-				}
-				return false, err
-			}
-			if err := c.showResults(v, xmlrpc.FaultNotRunning, line); err != nil {
-				return false, err
-			}
-			continue
-		}
-		if _, err := c.call("stopProcess", name); err != nil {
-			f := asFault(err)
-			if f == nil {
-				return false, err
-			}
-			s, err := signalResult(makeNamespec(group, proc), f.Code, f.String, "stopped")
-			if err != nil {
-				return false, err
-			}
-			c.output(s)
-			c.setExitFromFault(f.Code, xmlrpc.FaultNotRunning)
-			continue
-		}
-		c.output(makeNamespec(group, proc) + ": stopped")
-	}
-	return false, nil
+	return false, c.act(a, names)
 }
 
 func (c *CLI) doSignal(arg string) (bool, error) {
@@ -309,55 +270,11 @@ func (c *CLI) doSignal(arg string) (bool, error) {
 	}
 	args := fields(arg)
 	if len(args) < 2 {
-		c.output("Error: signal requires a signal name and a process name")
-		helpSignal(c)
-		c.exitStatus = exitGeneric
+		c.badArgs("Error: signal requires a signal name and a process name", helpSignal)
 		return false, nil
 	}
-	sig, names := args[0], args[1:]
-	line := func(name string, r procInfo) (string, error) {
-		return signalResult(name, r.num("status"), r.str("description"), "signalled")
-	}
-	if slices.Contains(names, "all") {
-		v, err := c.call("signalAllProcesses", sig)
-		if err != nil {
-			return false, err
-		}
-		return false, c.showResults(v, -1, line)
-	}
-	for _, name := range names {
-		group, proc, hasName := splitNamespec(name)
-		if !hasName {
-			v, err := c.call("signalProcessGroup", group, sig)
-			if err != nil {
-				if f := asFault(err); f != nil && f.Code == xmlrpc.FaultBadName {
-					c.output(group + ": ERROR (no such group)")
-					c.exitStatus = exitGeneric
-					continue
-				}
-				return false, err
-			}
-			if err := c.showResults(v, -1, line); err != nil {
-				return false, err
-			}
-			continue
-		}
-		if _, err := c.call("signalProcess", name, sig); err != nil {
-			f := asFault(err)
-			if f == nil {
-				return false, err
-			}
-			s, err := signalResult(makeNamespec(group, proc), f.Code, f.String, "signalled")
-			if err != nil {
-				return false, err
-			}
-			c.output(s)
-			c.setExitFromFault(f.Code, -1)
-			continue
-		}
-		c.output(makeNamespec(group, proc) + ": signalled")
-	}
-	return false, nil
+	return false, c.act(processAction{all: "signalAllProcesses", group: "signalProcessGroup", process: "signalProcess",
+		params: []any{args[0]}, words: signalledWords, ignored: -1, noGroupExit: exitGeneric, groupFailExit: -1}, args[1:])
 }
 
 func (c *CLI) doRestart(arg string) (bool, error) {
@@ -365,9 +282,7 @@ func (c *CLI) doRestart(arg string) (bool, error) {
 		return false, err
 	}
 	if len(fields(arg)) == 0 {
-		c.output("Error: restart requires a process name")
-		c.exitStatus = exitGeneric
-		helpRestart(c)
+		c.badArgs("Error: restart requires a process name", helpRestart)
 		return false, nil
 	}
 	if _, err := c.doStop(arg); err != nil {
@@ -382,9 +297,7 @@ func (c *CLI) doClear(arg string) (bool, error) {
 	}
 	names := fields(arg)
 	if len(names) == 0 {
-		c.output("Error: clear requires a process name")
-		c.exitStatus = exitGeneric
-		helpClear(c)
+		c.badArgs("Error: clear requires a process name", helpClear)
 		return false, nil
 	}
 	if slices.Contains(names, "all") {
@@ -392,27 +305,24 @@ func (c *CLI) doClear(arg string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		return false, c.showResults(v, -1, func(name string, r procInfo) (string, error) {
-			return clearResult(name, r.num("status"))
-		})
+		return false, c.showResults(v, -1, clearWords)
 	}
 	for _, name := range names {
-		group, proc, hasName := splitNamespec(name)
-		shown := pyNamespec(group, proc, hasName)
+		shown := pyNamespec(conf.SplitNamespec(name))
+		code := xmlrpc.FaultSuccess
 		if _, err := c.call("clearProcessLogs", name); err != nil {
 			f := asFault(err)
 			if f == nil {
 				return false, err
 			}
-			s, err := clearResult(shown, f.Code)
-			if err != nil {
-				return false, err
-			}
-			c.output(s)
-			c.setExitFromFault(f.Code, -1)
-			continue
+			code = f.Code
 		}
-		c.output(shown + ": cleared")
+		s, err := result(clearWords, shown, code, "")
+		if err != nil {
+			return false, err
+		}
+		c.output(s)
+		c.setExitFromFault(code, -1)
 	}
 	return false, nil
 }

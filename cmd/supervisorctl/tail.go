@@ -22,14 +22,10 @@ func (c *CLI) doTail(arg string) (bool, error) {
 	args := fields(arg)
 	switch {
 	case len(args) < 1:
-		c.output("Error: too few arguments")
-		c.exitStatus = exitGeneric
-		helpTail(c)
+		c.badArgs("Error: too few arguments", helpTail)
 		return false, nil
 	case len(args) > 3:
-		c.output("Error: too many arguments")
-		c.exitStatus = exitGeneric
-		helpTail(c)
+		c.badArgs("Error: too many arguments", helpTail)
 		return false, nil
 	}
 	modifier := ""
@@ -43,13 +39,11 @@ func (c *CLI) doTail(arg string) (bool, error) {
 	case len(args) > 1:
 		name, channel = args[0], strings.ToLower(args[len(args)-1])
 		if channel != "stdout" && channel != "stderr" {
-			c.output("Error: bad channel " + conf.PyRepr(channel))
-			c.exitStatus = exitGeneric
+			c.badArgs("Error: bad channel "+conf.PyRepr(channel), nil)
 			return false, nil
 		}
 	default:
-		c.output("Error: tail requires process name")
-		c.exitStatus = exitGeneric
+		c.badArgs("Error: tail requires process name", nil)
 		return false, nil
 	}
 	bytes, follow := 1600, false
@@ -59,8 +53,7 @@ func (c *CLI) doTail(arg string) (bool, error) {
 		} else if n, ok := pyInt(what); ok {
 			bytes = n
 		} else {
-			c.output("Error: bad argument " + modifier)
-			c.exitStatus = exitGeneric
+			c.badArgs("Error: bad argument "+modifier, nil)
 			return false, nil
 		}
 	}
@@ -76,22 +69,8 @@ func (c *CLI) doTail(arg string) (bool, error) {
 	}
 	v, err := c.call(method, name, -bytes, 0)
 	if err != nil {
-		f := asFault(err)
-		if f == nil {
-			return false, err
-		}
-		c.exitStatus = exitGeneric
-		switch f.Code {
-		case xmlrpc.FaultNoFile:
-			c.output(name + ": ERROR (no log file)")
-		case xmlrpc.FaultFailed:
-			c.output(name + ": ERROR (unknown error reading log)")
-		case xmlrpc.FaultBadName:
-			c.output(name + ": ERROR (no such process name)")
-		default:
-			return false, err
-		}
-		return false, nil
+		return false, c.sayFault(err, map[int]string{xmlrpc.FaultNoFile: name + ": ERROR (no log file)",
+			xmlrpc.FaultFailed: name + ": ERROR (unknown error reading log)", xmlrpc.FaultBadName: name + ": ERROR (no such process name)"})
 	}
 	c.output(pyStr(v))
 	return false, nil
@@ -105,9 +84,7 @@ func (c *CLI) doMaintail(arg string) (bool, error) {
 	bytes := 1600
 	switch {
 	case len(args) > 1:
-		c.output("Error: too many arguments")
-		c.exitStatus = exitGeneric
-		helpMaintail(c)
+		c.badArgs("Error: too many arguments", helpMaintail)
 		return false, nil
 	case len(args) == 1:
 		what, ok := strings.CutPrefix(args[0], "-")
@@ -116,28 +93,15 @@ func (c *CLI) doMaintail(arg string) (bool, error) {
 		}
 		n, isInt := pyInt(what)
 		if !ok || !isInt {
-			c.output("Error: bad argument " + args[0])
-			c.exitStatus = exitGeneric
+			c.badArgs("Error: bad argument "+args[0], nil)
 			return false, nil
 		}
 		bytes = n
 	}
 	v, err := c.call("readLog", -bytes, 0)
 	if err != nil {
-		f := asFault(err)
-		if f == nil {
-			return false, err
-		}
-		c.exitStatus = exitGeneric
-		switch f.Code {
-		case xmlrpc.FaultNoFile:
-			c.output("supervisord: ERROR (no log file)")
-		case xmlrpc.FaultFailed:
-			c.output("supervisord: ERROR (unknown error reading log)")
-		default:
-			return false, err
-		}
-		return false, nil
+		return false, c.sayFault(err, map[int]string{xmlrpc.FaultNoFile: "supervisord: ERROR (no log file)",
+			xmlrpc.FaultFailed: "supervisord: ERROR (unknown error reading log)"})
 	}
 	c.output(pyStr(v))
 	return false, nil
@@ -224,7 +188,7 @@ func (c *CLI) follow(ctx context.Context, path string) {
 	if err != nil {
 		if ctx.Err() == nil {
 			var pe *pyError
-			errors.As(connError(err, cl.network == "unix"), &pe)
+			errors.As(connError(err, cl.unix()), &pe)
 			fmt.Fprintf(c.err, "%s Cannot connect, error: <class '%s'> (%s)\n", url, pe.class, pe.msg)
 		}
 		return
@@ -253,13 +217,10 @@ func (c *CLI) doFg(arg string) (bool, error) {
 	names := fields(arg)
 	switch {
 	case len(names) == 0:
-		c.output("ERROR: no process name supplied")
-		c.exitStatus = exitGeneric
-		helpFg(c)
+		c.badArgs("ERROR: no process name supplied", helpFg)
 		return false, nil
 	case len(names) > 1:
-		c.output("ERROR: too many process names supplied")
-		c.exitStatus = exitGeneric
+		c.badArgs("ERROR: too many process names supplied", nil)
 		return false, nil
 	}
 	name := names[0]

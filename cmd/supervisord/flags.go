@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"supervisord/conf"
+	"supervisord/internal/getopt"
 )
 
 // usageText is the -h output; %s is the program name, as the reference
@@ -79,73 +80,71 @@ type options struct {
 // reference's "invalid value for ..." message); act, when set, ends parsing
 // at once the way the reference's -h and -v handlers do.
 type flagSpec struct {
-	short byte // 0 when the option has no short form
-	long  string
-	arg   bool
-	act   action
-	set   func(o *options, v string) error
+	opt getopt.Option
+	act action
+	set func(o *options, v string) error
 }
 
 var flagSpecs = []flagSpec{
-	{short: 'h', long: "help", act: actHelp},
-	{short: '?', act: actHelp},
-	{short: 'v', long: "version", act: actVersion},
-	{long: "echo-config", act: actEchoConfig},
-	{short: 'c', long: "configuration", arg: true, set: func(o *options, v string) error {
+	{opt: getopt.Spec("h", "help"), act: actHelp},
+	{opt: getopt.Spec("?"), act: actHelp},
+	{opt: getopt.Spec("v", "version"), act: actVersion},
+	{opt: getopt.Spec("", "echo-config"), act: actEchoConfig},
+	{opt: getopt.Spec("c:", "configuration="), set: func(o *options, v string) error {
 		o.configFile = v
 		return nil
 	}},
-	{short: 'n', long: "nodaemon", set: func(o *options, _ string) error { o.nodaemon = true; return nil }},
-	{short: 's', long: "silent", set: func(o *options, _ string) error { o.silent = true; return nil }},
-	{short: 'k', long: "nocleanup", set: func(o *options, _ string) error { o.nocleanup = true; return nil }},
-	{short: 't', long: "strip_ansi", set: func(o *options, _ string) error { o.stripANSI = true; return nil }},
-	{long: "no-autoreload", set: func(o *options, _ string) error { o.noAutoReload = true; return nil }},
-	{short: 'u', long: "user", arg: true, set: func(o *options, v string) error { o.user = &v; return nil }},
-	{short: 'm', long: "umask", arg: true, set: func(o *options, v string) error {
+	{opt: getopt.Spec("n", "nodaemon"), set: func(o *options, _ string) error { o.nodaemon = true; return nil }},
+	{opt: getopt.Spec("s", "silent"), set: func(o *options, _ string) error { o.silent = true; return nil }},
+	{opt: getopt.Spec("k", "nocleanup"), set: func(o *options, _ string) error { o.nocleanup = true; return nil }},
+	{opt: getopt.Spec("t", "strip_ansi"), set: func(o *options, _ string) error { o.stripANSI = true; return nil }},
+	{opt: getopt.Spec("", "no-autoreload"), set: func(o *options, _ string) error { o.noAutoReload = true; return nil }},
+	{opt: getopt.Spec("u:", "user="), set: func(o *options, v string) error { o.user = &v; return nil }},
+	{opt: getopt.Spec("m:", "umask="), set: func(o *options, v string) error {
 		m, err := parseOctal(v)
 		o.umask = &m
 		return err
 	}},
-	{short: 'd', long: "directory", arg: true, set: func(o *options, v string) (err error) {
+	{opt: getopt.Spec("d:", "directory="), set: func(o *options, v string) (err error) {
 		o.directory, err = existingDirectory(v)
 		return err
 	}},
-	{short: 'l', long: "logfile", arg: true, set: func(o *options, v string) (err error) {
+	{opt: getopt.Spec("l:", "logfile="), set: func(o *options, v string) (err error) {
 		o.logfile, err = existingDirpath(v)
 		return err
 	}},
-	{short: 'y', long: "logfile_maxbytes", arg: true, set: func(o *options, v string) (err error) {
+	{opt: getopt.Spec("y:", "logfile_maxbytes="), set: func(o *options, v string) (err error) {
 		n, err := conf.ParseByteSize(v)
 		o.maxBytes = &n
 		return err
 	}},
-	{short: 'z', long: "logfile_backups", arg: true, set: func(o *options, v string) error {
+	{opt: getopt.Spec("z:", "logfile_backups="), set: func(o *options, v string) error {
 		n, err := parseInt(v)
 		b := int(n)
 		o.backups = &b
 		return err
 	}},
-	{short: 'e', long: "loglevel", arg: true, set: func(o *options, v string) error {
+	{opt: getopt.Spec("e:", "loglevel="), set: func(o *options, v string) error {
 		l, err := conf.ParseLogLevel(v)
 		o.loglevel = &l
 		return err
 	}},
-	{short: 'j', long: "pidfile", arg: true, set: func(o *options, v string) (err error) {
+	{opt: getopt.Spec("j:", "pidfile="), set: func(o *options, v string) (err error) {
 		o.pidfile, err = existingDirpath(v)
 		return err
 	}},
-	{short: 'i', long: "identifier", arg: true, set: func(o *options, v string) error { o.identifier = &v; return nil }},
-	{short: 'q', long: "childlogdir", arg: true, set: func(o *options, v string) (err error) {
+	{opt: getopt.Spec("i:", "identifier="), set: func(o *options, v string) error { o.identifier = &v; return nil }},
+	{opt: getopt.Spec("q:", "childlogdir="), set: func(o *options, v string) (err error) {
 		o.childLogDir, err = existingDirectory(v)
 		return err
 	}},
-	{short: 'a', long: "minfds", arg: true, set: func(o *options, v string) error {
+	{opt: getopt.Spec("a:", "minfds="), set: func(o *options, v string) error {
 		n, err := parseInt(v)
 		u := uint64(max(n, 0))
 		o.minfds = &u
 		return err
 	}},
-	{long: "minprocs", arg: true, set: func(o *options, v string) error {
+	{opt: getopt.Spec("", "minprocs="), set: func(o *options, v string) error {
 		n, err := parseInt(v)
 		u := uint64(max(n, 0))
 		o.minprocs = &u
@@ -164,20 +163,21 @@ func usagef(format string, args ...any) error {
 	return &usageError{err: fmt.Errorf(format, args...)}
 }
 
-// parsedOpt is one option as getopt returns it: the spelling used
-// ("-c" or "--configuration") and its argument.
-type parsedOpt struct {
-	name string
-	spec *flagSpec
-	arg  string
-}
+// flagOptions is flagSpecs as getopt reads them.
+var flagOptions = func() []getopt.Option {
+	opts := make([]getopt.Option, len(flagSpecs))
+	for i, s := range flagSpecs {
+		opts[i] = s.opt
+	}
+	return opts
+}()
 
 // parseArgs reads the command line the way the reference does: Python's
 // getopt first (so a syntax error anywhere wins), then each option in order.
 func parseArgs(args []string) (*options, error) {
-	opts, rest, err := getopt(args)
+	opts, rest, err := getopt.Parse(args, flagOptions)
 	if err != nil {
-		return nil, err
+		return nil, &usageError{err: err}
 	}
 	if len(rest) > 0 {
 		return nil, usagef("positional arguments are not supported: %s", pyList(rest))
@@ -185,103 +185,20 @@ func parseArgs(args []string) (*options, error) {
 	o := &options{}
 	seen := make(map[*flagSpec]bool)
 	for _, p := range opts {
-		if p.spec.act != actRun {
-			o.action = p.spec.act
+		spec := &flagSpecs[p.Index]
+		if spec.act != actRun {
+			o.action = spec.act
 			return o, nil
 		}
-		if err := p.spec.set(o, p.arg); err != nil {
-			return nil, usagef("invalid value for %s %s: %s", p.name, conf.PyRepr(p.arg), err)
+		if err := spec.set(o, p.Value); err != nil {
+			return nil, usagef("invalid value for %s %s: %s", p.Name, conf.PyRepr(p.Value), err)
 		}
-		if seen[p.spec] {
-			return nil, usagef("conflicting command line option %s", conf.PyRepr(p.name))
+		if seen[spec] {
+			return nil, usagef("conflicting command line option %s", conf.PyRepr(p.Name))
 		}
-		seen[p.spec] = true
+		seen[spec] = true
 	}
 	return o, nil
-}
-
-// getopt mirrors Python's getopt.getopt: options stop at the first
-// non-option or "--"; long options may be abbreviated to a unique prefix.
-func getopt(args []string) ([]parsedOpt, []string, error) {
-	var out []parsedOpt
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-" {
-		a := args[0]
-		args = args[1:]
-		if a == "--" {
-			break
-		}
-		if strings.HasPrefix(a, "--") {
-			name, val, hasVal := strings.Cut(a[2:], "=")
-			spec, err := longSpec(name)
-			if err != nil {
-				return nil, nil, err
-			}
-			switch {
-			case spec.arg && !hasVal:
-				if len(args) == 0 {
-					return nil, nil, usagef("option --%s requires argument", spec.long)
-				}
-				val, args = args[0], args[1:]
-			case !spec.arg && hasVal:
-				return nil, nil, usagef("option --%s must not have an argument", spec.long)
-			}
-			out = append(out, parsedOpt{name: "--" + spec.long, spec: spec, arg: val})
-			continue
-		}
-		for i := 1; i < len(a); i++ {
-			spec := shortSpec(a[i])
-			if spec == nil {
-				return nil, nil, usagef("option -%c not recognized", a[i])
-			}
-			p := parsedOpt{name: "-" + string(a[i]), spec: spec}
-			if spec.arg {
-				if i+1 < len(a) {
-					p.arg = a[i+1:]
-				} else if len(args) > 0 {
-					p.arg, args = args[0], args[1:]
-				} else {
-					return nil, nil, usagef("option -%c requires argument", a[i])
-				}
-				out = append(out, p)
-				break
-			}
-			out = append(out, p)
-		}
-	}
-	return out, args, nil
-}
-
-func shortSpec(c byte) *flagSpec {
-	for i := range flagSpecs {
-		if flagSpecs[i].short == c {
-			return &flagSpecs[i]
-		}
-	}
-	return nil
-}
-
-func longSpec(name string) (*flagSpec, error) {
-	var found []*flagSpec
-	for i := range flagSpecs {
-		s := &flagSpecs[i]
-		if s.long == "" {
-			continue
-		}
-		if s.long == name {
-			return s, nil
-		}
-		if strings.HasPrefix(s.long, name) {
-			found = append(found, s)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, usagef("option --%s not recognized", name)
-	case 1:
-		return found[0], nil
-	default:
-		return nil, usagef("option --%s not a unique prefix", name)
-	}
 }
 
 // The value parsers below reproduce the reference's datatypes and their

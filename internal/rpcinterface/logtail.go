@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"supervisord/actors"
+	"supervisord/internal/logfile"
 )
 
 // LogTail serves GET /logtail/<name>[/<stdout|stderr>], the stream behind
@@ -55,49 +55,38 @@ func (h *Handler) MainLogTail(w http.ResponseWriter, r *http.Request) {
 const pollEvery = 100 * time.Millisecond
 
 func follow(w http.ResponseWriter, r *http.Request, path string) {
-	f, ino, err := openIno(path)
+	st, err := os.Stat(path)
 	if path == "" || err != nil {
 		http.NotFound(w, r) // no log yet is a passing condition
 		return
 	}
-	defer func() { f.Close() }()
-	st, _ := f.Stat()
+	fl := logfile.Follow(path, -1024) // the last KiB first, then what is appended, across rotations
+	defer fl.Close()
 	w.Header().Set("Last-Modified", st.ModTime().UTC().Format(http.TimeFormat))
 	w.Header().Set("Content-Type", "text/plain;charset=utf-8")
 	w.Header().Set("X-Accel-Buffering", "no") // no buffering in a reverse proxy
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
-	var sent int64
-	if size := st.Size(); size >= 1024 {
-		sent = size - 1024
-	}
+	buf := make([]byte, 32<<10)
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {
-		// A new inode at the path means the log was rotated: follow it.
-		if now, err := os.Stat(path); err == nil && inode(now) != ino {
-			if nf, nino, err := openIno(path); err == nil {
-				f.Close()
-				f, ino, sent = nf, nino, 0
-			}
-		}
-		if st, err := f.Stat(); err == nil {
-			switch size := st.Size(); {
-			case size < sent:
-				sent = 0
+		for {
+			n, change, err := fl.Next(buf)
+			if change == logfile.Truncated {
 				if _, err := io.WriteString(w, "==> File truncated <==\n"); err != nil {
 					return
 				}
-			case size > sent:
-				n, err := io.Copy(w, io.NewSectionReader(f, sent, size-sent))
-				sent += n
-				if err != nil {
-					return
-				}
 			}
-			if flusher != nil {
-				flusher.Flush()
+			if err != nil || n == 0 && change == logfile.NoChange {
+				break // nothing new; a read error is tried again at the next tick
 			}
+			if _, err := w.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if flusher != nil {
+			flusher.Flush()
 		}
 		select {
 		case <-r.Context().Done():
@@ -105,24 +94,4 @@ func follow(w http.ResponseWriter, r *http.Request, path string) {
 		case <-tick.C:
 		}
 	}
-}
-
-func openIno(path string) (*os.File, uint64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return f, inode(st), nil
-}
-
-func inode(fi os.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return st.Ino
-	}
-	return 0
 }

@@ -3,15 +3,13 @@ package webui
 import (
 	"bytes"
 	"errors"
-	"io"
 	"net/http"
-	"os"
 	"strconv"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
 	"supervisord/actors"
+	"supervisord/internal/logfile"
 )
 
 // Tail view limits.
@@ -134,7 +132,7 @@ func (h *Handler) tailEvents(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	off := int64(-1)
+	off := int64(-defaultLimit) // the last KiB of the first file, unless the page says where it is
 	if v, err := strconv.ParseInt(q.Get("offset"), 10, 64); err == nil && v >= 0 {
 		off = v
 	}
@@ -146,8 +144,8 @@ func (h *Handler) tailEvents(w http.ResponseWriter, r *http.Request) {
 	if out.retry(retryMillis) != nil {
 		return
 	}
-	fl := &follower{path: path, off: off, out: out}
-	defer fl.close()
+	fl := &follower{log: logfile.Follow(path, off), out: out}
+	defer fl.log.Close()
 	done := h.streamDone(r.Context())
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
@@ -176,92 +174,57 @@ func (h *Handler) tailEvents(w http.ResponseWriter, r *http.Request) {
 // follower sends what is appended to a log file, across truncation and
 // rotation (a new file at the path).
 type follower struct {
-	path string
-	f    *os.File
-	ino  uint64
-	off  int64 // next byte to send; -1 for the last KiB of the first file
+	log  *logfile.Follower
 	out  *sse
 	buf  []byte
-}
-
-func (fl *follower) close() {
-	if fl.f != nil {
-		fl.f.Close()
-	}
+	held int // buf's first bytes: a character still being written, sent when whole
 }
 
 // poll sends what is new; sent reports whether anything was. It fails only
 // when the client is gone.
 func (fl *follower) poll() (sent bool, err error) {
-	st, statErr := os.Stat(fl.path)
-	switch {
-	case statErr != nil && fl.f == nil:
-		return false, nil // no file yet
-	case statErr == nil && (fl.f == nil || inode(st) != fl.ino):
-		f, err := os.Open(fl.path)
-		if err != nil {
-			return false, nil
-		}
-		rotated := fl.f != nil
-		fl.close()
-		fl.f, fl.ino = f, inode(st)
-		if rotated {
-			fl.off = 0
-			if err := fl.reset("rotated", 0); err != nil {
-				return false, err
+	if fl.buf == nil {
+		fl.buf = make([]byte, maxChunk)
+	}
+	for {
+		if backlog := fl.log.Pending(); backlog > maxBacklog {
+			skip := backlog - maxChunk
+			fl.log.SetOffset(fl.log.Offset() + skip)
+			skip, fl.held = skip+int64(fl.held), 0
+			if err := fl.reset("skipped", skip); err != nil {
+				return sent, err
 			}
 			sent = true
 		}
-	}
-	fst, err := fl.f.Stat()
-	if err != nil {
-		return sent, nil
-	}
-	size := fst.Size()
-	switch {
-	case fl.off < 0:
-		fl.off = max(size-defaultLimit, 0)
-	case size < fl.off:
-		fl.off = 0
-		if err := fl.reset("truncated", 0); err != nil {
-			return sent, err
-		}
-		sent = true
-	}
-	if size-fl.off > maxBacklog {
-		skip := size - maxChunk - fl.off
-		fl.off += skip
-		if err := fl.reset("skipped", skip); err != nil {
-			return sent, err
-		}
-		sent = true
-	}
-	for fl.off < size {
-		if fl.buf == nil {
-			fl.buf = make([]byte, maxChunk)
-		}
-		n, err := fl.f.ReadAt(fl.buf[:min(int64(maxChunk), size-fl.off)], fl.off)
-		if n == 0 {
-			if err != nil && err != io.EOF {
-				return sent, nil
+		n, change, err := fl.log.Next(fl.buf[fl.held:])
+		switch {
+		case err != nil:
+			return sent, nil // tried again at the next poll
+		case change != logfile.NoChange:
+			fl.held = 0
+			if err := fl.reset(change.String(), 0); err != nil {
+				return sent, err
 			}
-			break
+			sent = true
+			continue
+		case n == 0:
+			return sent, nil
 		}
-		n = wholeRunes(fl.buf[:n])
-		if n == 0 {
-			break // a character still being written
+		n += fl.held
+		whole := wholeRunes(fl.buf[:n])
+		if whole > 0 {
+			id := strconv.FormatInt(fl.log.Offset()-int64(n-whole), 10)
+			if err := fl.out.send("", id, map[string]string{"t": string(fl.buf[:whole])}); err != nil {
+				return sent, err
+			}
+			sent = true
 		}
-		fl.off += int64(n)
-		if err := fl.out.send("", strconv.FormatInt(fl.off, 10), map[string]string{"t": string(fl.buf[:n])}); err != nil {
-			return sent, err
-		}
-		sent = true
+		fl.held = copy(fl.buf, fl.buf[whole:n])
 	}
-	return sent, nil
 }
 
 func (fl *follower) reset(reason string, skipped int64) error {
-	return fl.out.send("reset", strconv.FormatInt(fl.off, 10), map[string]any{"reason": reason, "skipped": skipped})
+	return fl.out.send("reset", strconv.FormatInt(fl.log.Offset(), 10), map[string]any{"reason": reason, "skipped": skipped})
 }
 
 // wholeRunes is how much of b ends on a character boundary: it leaves out
@@ -276,11 +239,4 @@ func wholeRunes(b []byte) int {
 		}
 	}
 	return len(b)
-}
-
-func inode(fi os.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return st.Ino
-	}
-	return 0
 }

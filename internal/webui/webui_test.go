@@ -557,6 +557,20 @@ func TestTailEvents(t *testing.T) {
 	if strings.Contains(string(b), "three") {
 		t.Errorf("resumed stream repeats what was seen: %q", b)
 	}
+	// A character written in two pieces is sent whole, in one event.
+	appendLog := func(s string) {
+		f, err := os.OpenFile(log, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		f.WriteString(s)
+	}
+	appendLog("\xc3")
+	appendLog("\xa9!\n")
+	if ev := next(t, ch, "", "!"); ev.data != `{"t":"é!\n"}` || ev.id != "10" {
+		t.Errorf("a character in two writes: %+v", ev)
+	}
 	for _, q := range []string{"processname=nope", "processname=missing", ""} {
 		if resp, _ := f.do("GET", "/ui/tail?"+q, nil); resp.StatusCode != 404 {
 			t.Errorf("tail %s: %d", q, resp.StatusCode)

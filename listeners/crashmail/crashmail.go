@@ -7,16 +7,16 @@ package crashmail
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"time"
 
+	"supervisord/conf"
+	"supervisord/internal/getopt"
 	"supervisord/listeners"
 	"supervisord/listeners/internal/cli"
 	"supervisord/listeners/notify"
-	"supervisord/listeners/rpc"
 	"supervisord/protocol/events"
 )
 
@@ -69,40 +69,20 @@ type Options struct {
 }
 
 // ErrHelp is returned by ParseArgs for -h.
-var ErrHelp = errors.New("help requested")
+var ErrHelp = cli.ErrHelp
 
 // ParseArgs reads the command line (without the program name).
 func ParseArgs(args []string) (Options, error) {
-	opts, rest, err := cli.Getopt(args, "hp:afo:c:w:m:s:",
-		[]string{"help", "program=", "any", "fatal", "optionalheader=", "command=", "webhook=", "email=", "sendmail_program="})
+	var o Options
+	_, err := cli.Parse(args, cli.NoArgs, append([]cli.Flag{
+		cli.Help,
+		{Opt: getopt.Spec("p:", "program="), Set: cli.List(&o.Programs)},
+		{Opt: getopt.Spec("a", "any"), Set: cli.Bool(&o.Any, true)},
+		{Opt: getopt.Spec("f", "fatal"), Set: cli.Bool(&o.Fatal, true)},
+		{Opt: getopt.Spec("o:", "optionalheader="), Set: cli.Text(&o.Prefix)},
+	}, cli.NotifyFlags(&o.Notifier, getopt.Spec("c:", "command="), getopt.Spec("w:", "webhook="))...)...)
 	if err != nil {
 		return Options{}, err
-	}
-	if len(rest) > 0 {
-		return Options{}, fmt.Errorf("unexpected argument %q", rest[0])
-	}
-	var o Options
-	for _, opt := range opts {
-		switch opt.Name {
-		case "-h", "--help":
-			return Options{}, ErrHelp
-		case "-p", "--program":
-			o.Programs = append(o.Programs, opt.Value)
-		case "-a", "--any":
-			o.Any = true
-		case "-f", "--fatal":
-			o.Fatal = true
-		case "-o", "--optionalheader":
-			o.Prefix = opt.Value
-		case "-c", "--command":
-			o.Notifier.Command = opt.Value
-		case "-w", "--webhook":
-			o.Notifier.Webhook = opt.Value
-		case "-m", "--email":
-			o.Notifier.Email = opt.Value
-		case "-s", "--sendmail_program":
-			o.Notifier.Sendmail = opt.Value
-		}
 	}
 	return o, nil
 }
@@ -118,7 +98,7 @@ type Monitor struct {
 // Watches reports whether the options cover process name of group.
 func (o *Options) Watches(group, name string) bool {
 	return o.Any || len(o.Programs) == 0 || slices.Contains(o.Programs, name) ||
-		slices.Contains(o.Programs, rpc.Namespec(group, name))
+		slices.Contains(o.Programs, conf.Namespec(group, name))
 }
 
 // Asctime formats t like the reference's childutils.get_asctime.
@@ -164,31 +144,13 @@ func (m *Monitor) Handle(ev *listeners.Event) error {
 		"pid": st.PID, "expected": st.Expected, "serial": ev.Header.Serial, "time": t.UTC().Format(time.RFC3339),
 	}
 	fmt.Fprintf(m.Stderr, "crashmail: %s\n", msg.Body)
-	send := m.Notify
-	if send == nil {
-		send = m.Notifier.Notify
-	}
-	if err := send(context.Background(), msg); err != nil {
-		fmt.Fprintf(m.Stderr, "crashmail: could not send the report: %v\n", err)
-	}
+	cli.Notify(context.Background(), m.Notify, &m.Notifier, msg, m.Stderr, "crashmail: could not send the report")
 	return nil
 }
 
 // Main runs crashmail and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o, err := ParseArgs(args)
-	if errors.Is(err, ErrHelp) {
-		io.WriteString(stdout, Usage)
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "crashmail: %v\n\n%s", err, Usage)
-		return 2
-	}
-	m := &Monitor{Options: o, Stderr: stderr}
-	if err := listeners.New(stdin, stdout).Run(m.Handle); err != nil {
-		fmt.Fprintf(stderr, "crashmail: %v\n", err)
-		return 1
-	}
-	return 0
+	m := &Monitor{Stderr: stderr}
+	return cli.Program{Name: "crashmail", Usage: Usage, Handle: m.Handle,
+		Parse: func() (err error) { m.Options, err = ParseArgs(args); return err }}.Main(stdin, stdout, stderr)
 }

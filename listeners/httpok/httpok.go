@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"supervisord/internal/getopt"
 	"supervisord/listeners"
 	"supervisord/listeners/internal/cli"
 	"supervisord/listeners/notify"
@@ -91,61 +92,36 @@ type Options struct {
 }
 
 // ErrHelp is returned by ParseArgs for -h.
-var ErrHelp = errors.New("help requested")
+var ErrHelp = cli.ErrHelp
 
 // ParseArgs reads the command line (without the program name).
 func ParseArgs(args []string) (Options, error) {
-	opts, rest, err := cli.Getopt(args, "hp:at:c:b:s:m:g:d:eEw:", []string{"help", "program=", "any", "timeout=",
-		"code=", "body=", "sendmail_program=", "email=", "gcore=", "coredir=", "eager", "not-eager", "delay=",
-		"notify-command=", "webhook="})
+	o := Options{Timeout: 10 * time.Second, Eager: true, Gcore: "/usr/bin/gcore -o", RetryTime: 10 * time.Second}
+	seconds := func(dst *time.Duration) func(string, string) error {
+		return func(name, value string) error {
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%s needs a number of seconds, not %q", name, value)
+			}
+			*dst = time.Duration(n) * time.Second
+			return nil
+		}
+	}
+	rest, err := cli.Parse(args, nil, append([]cli.Flag{
+		cli.Help,
+		{Opt: getopt.Spec("p:", "program="), Set: cli.List(&o.Programs)},
+		{Opt: getopt.Spec("a", "any"), Set: cli.Bool(&o.Any, true)},
+		{Opt: getopt.Spec("t:", "timeout="), Set: seconds(&o.Timeout)},
+		{Opt: getopt.Spec("c:", "code="), Set: cli.List(&o.Codes)},
+		{Opt: getopt.Spec("b:", "body="), Set: cli.Text(&o.InBody)},
+		{Opt: getopt.Spec("g:", "gcore="), Set: cli.Text(&o.Gcore)},
+		{Opt: getopt.Spec("d:", "coredir="), Set: cli.Text(&o.CoreDir)},
+		{Opt: getopt.Spec("e", "eager"), Set: cli.Bool(&o.Eager, true)},
+		{Opt: getopt.Spec("E", "not-eager"), Set: cli.Bool(&o.Eager, false)},
+		{Opt: getopt.Spec("w:", "delay="), Set: seconds(&o.Delay)},
+	}, cli.NotifyFlags(&o.Notifier, getopt.Spec("", "notify-command="), getopt.Spec("", "webhook="))...)...)
 	if err != nil {
 		return Options{}, err
-	}
-	o := Options{Timeout: 10 * time.Second, Eager: true, Gcore: "/usr/bin/gcore -o", RetryTime: 10 * time.Second}
-	seconds := func(opt cli.Opt) (time.Duration, error) {
-		n, err := strconv.Atoi(opt.Value)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("%s needs a number of seconds, not %q", opt.Name, opt.Value)
-		}
-		return time.Duration(n) * time.Second, nil
-	}
-	for _, opt := range opts {
-		switch opt.Name {
-		case "-h", "--help":
-			return Options{}, ErrHelp
-		case "-p", "--program":
-			o.Programs = append(o.Programs, opt.Value)
-		case "-a", "--any":
-			o.Any = true
-		case "-t", "--timeout":
-			if o.Timeout, err = seconds(opt); err != nil {
-				return Options{}, err
-			}
-		case "-c", "--code":
-			o.Codes = append(o.Codes, opt.Value)
-		case "-b", "--body":
-			o.InBody = opt.Value
-		case "-e", "--eager":
-			o.Eager = true
-		case "-E", "--not-eager":
-			o.Eager = false
-		case "-w", "--delay":
-			if o.Delay, err = seconds(opt); err != nil {
-				return Options{}, err
-			}
-		case "-g", "--gcore":
-			o.Gcore = opt.Value
-		case "-d", "--coredir":
-			o.CoreDir = opt.Value
-		case "-m", "--email":
-			o.Notifier.Email = opt.Value
-		case "-s", "--sendmail_program":
-			o.Notifier.Sendmail = opt.Value
-		case "--notify-command":
-			o.Notifier.Command = opt.Value
-		case "--webhook":
-			o.Notifier.Webhook = opt.Value
-		}
 	}
 	if len(o.Codes) == 0 {
 		o.Codes = []string{"200"}
@@ -304,38 +280,15 @@ func (m *Monitor) restart(ctx context.Context, info rpc.ProcessInfo, write func(
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func (m *Monitor) notify(ctx context.Context, subject string, messages []string) {
-	send := m.Notify
-	if send == nil {
-		send = m.Notifier.Notify
-	}
 	msg := notify.Message{Subject: subject, Body: strings.Join(messages, "\n"),
 		Fields: map[string]any{"url": m.URL}}
-	if err := send(ctx, msg); err != nil {
-		fmt.Fprintf(m.Stderr, "httpok: could not send a notification: %v\n", err)
-	}
+	cli.Notify(ctx, m.Notify, &m.Notifier, msg, m.Stderr, "httpok: could not send a notification")
 }
 
 // Main runs httpok and returns its exit status; getenv gives
 // SUPERVISOR_SERVER_URL and the credentials.
 func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o, err := ParseArgs(args)
-	if errors.Is(err, ErrHelp) {
-		io.WriteString(stdout, Usage)
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "httpok: %v\n\n%s", err, Usage)
-		return 2
-	}
-	client, err := rpc.FromEnv(getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "httpok: %v\n", err)
-		return 2
-	}
-	m := &Monitor{Options: o, RPC: client, Stderr: stderr}
-	if err := listeners.New(stdin, stdout).Run(m.Handle); err != nil {
-		fmt.Fprintf(stderr, "httpok: %v\n", err)
-		return 1
-	}
-	return 0
+	m := &Monitor{Stderr: stderr}
+	return cli.Program{Name: "httpok", Usage: Usage, RPC: &m.RPC, Getenv: getenv, Handle: m.Handle,
+		Parse: func() (err error) { m.Options, err = ParseArgs(args); return err }}.Main(stdin, stdout, stderr)
 }

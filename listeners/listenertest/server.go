@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"supervisord/conf"
 	"supervisord/protocol/events"
 	"supervisord/protocol/xmlrpc"
 )
@@ -59,20 +60,16 @@ func (s *Server) Process(namespec string) *Process {
 	return s.find(namespec)
 }
 
+// find is the process namespec names, nil for none or a whole group
+// (the stand-in serves no group calls).
 func (s *Server) find(namespec string) *Process {
+	group, name := conf.SplitNamespec(namespec)
 	for _, p := range s.procs {
-		if spec(p) == namespec {
+		if name != "" && p.Group == group && p.Name == name {
 			return p
 		}
 	}
 	return nil
-}
-
-func spec(p *Process) string {
-	if p.Group == p.Name {
-		return p.Name
-	}
-	return p.Group + ":" + p.Name
 }
 
 var stateNames = map[int]string{0: "STOPPED", 10: "STARTING", 20: "RUNNING", 30: "BACKOFF", 40: "STOPPING",

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"supervisord/conf"
+	"supervisord/internal/getopt"
 	"supervisord/listeners"
 	"supervisord/listeners/internal/cli"
 	"supervisord/listeners/notify"
@@ -80,62 +82,42 @@ type Options struct {
 }
 
 // ErrHelp is returned by ParseArgs for -h.
-var ErrHelp = errors.New("help requested")
+var ErrHelp = cli.ErrHelp
 
 // ParseArgs reads the command line (without the program name).
 func ParseArgs(args []string) (Options, error) {
-	opts, rest, err := cli.Getopt(args, "hp:g:a:cu:n:m:s:", []string{"help", "program=", "group=", "any=",
-		"cumulative", "uptime=", "name=", "email=", "sendmail_program=", "notify-command=", "webhook="})
+	o := Options{Programs: map[string]int64{}, Groups: map[string]int64{}, Any: -1, UptimeLimit: math.MaxInt64}
+	// number stores in dst the value read by parse, named what in errors.
+	number := func(parse func(string) (int64, error), what string, dst func(int64)) func(string, string) error {
+		return func(opt, value string) error {
+			n, err := parse(value)
+			if err != nil {
+				return fmt.Errorf("unparseable %s %q for %s", what, value, opt)
+			}
+			dst(n)
+			return nil
+		}
+	}
+	limit := func(limits map[string]int64) func(string, string) error {
+		return func(opt, value string) error {
+			name, size, ok := strings.Cut(value, "=")
+			if !ok || name == "" || strings.Contains(size, "=") {
+				return fmt.Errorf("unparseable value %q for %s (want name=size)", value, opt)
+			}
+			return number(cli.ByteSize, "byte size", func(n int64) { limits[name] = n })(opt, size)
+		}
+	}
+	_, err := cli.Parse(args, cli.NoArgs, append([]cli.Flag{
+		cli.Help,
+		{Opt: getopt.Spec("p:", "program="), Set: limit(o.Programs)},
+		{Opt: getopt.Spec("g:", "group="), Set: limit(o.Groups)},
+		{Opt: getopt.Spec("a:", "any="), Set: number(cli.ByteSize, "byte size", func(n int64) { o.Any = n })},
+		{Opt: getopt.Spec("c", "cumulative"), Set: cli.Bool(&o.Cumulative, true)},
+		{Opt: getopt.Spec("u:", "uptime="), Set: number(cli.Seconds, "time", func(n int64) { o.UptimeLimit = n })},
+		{Opt: getopt.Spec("n:", "name="), Set: cli.Text(&o.Name)},
+	}, cli.NotifyFlags(&o.Notifier, getopt.Spec("", "notify-command="), getopt.Spec("", "webhook="))...)...)
 	if err != nil {
 		return Options{}, err
-	}
-	if len(rest) > 0 {
-		return Options{}, fmt.Errorf("unexpected argument %q", rest[0])
-	}
-	o := Options{Programs: map[string]int64{}, Groups: map[string]int64{}, Any: -1, UptimeLimit: math.MaxInt64}
-	for _, opt := range opts {
-		switch opt.Name {
-		case "-h", "--help":
-			return Options{}, ErrHelp
-		case "-p", "--program", "-g", "--group":
-			name, size, ok := strings.Cut(opt.Value, "=")
-			if !ok || name == "" || strings.Contains(size, "=") {
-				return Options{}, fmt.Errorf("unparseable value %q for %s (want name=size)", opt.Value, opt.Name)
-			}
-			n, err := cli.ByteSize(size)
-			if err != nil {
-				return Options{}, fmt.Errorf("unparseable byte size %q for %s", size, opt.Name)
-			}
-			if opt.Name == "-p" || opt.Name == "--program" {
-				o.Programs[name] = n
-			} else {
-				o.Groups[name] = n
-			}
-		case "-a", "--any":
-			n, err := cli.ByteSize(opt.Value)
-			if err != nil {
-				return Options{}, fmt.Errorf("unparseable byte size %q for %s", opt.Value, opt.Name)
-			}
-			o.Any = n
-		case "-c", "--cumulative":
-			o.Cumulative = true
-		case "-u", "--uptime":
-			n, err := cli.Seconds(opt.Value)
-			if err != nil {
-				return Options{}, fmt.Errorf("unparseable time %q for %s", opt.Value, opt.Name)
-			}
-			o.UptimeLimit = n
-		case "-n", "--name":
-			o.Name = opt.Value
-		case "-m", "--email":
-			o.Notifier.Email = opt.Value
-		case "-s", "--sendmail_program":
-			o.Notifier.Sendmail = opt.Value
-		case "--notify-command":
-			o.Notifier.Command = opt.Value
-		case "--webhook":
-			o.Notifier.Webhook = opt.Value
-		}
 	}
 	if len(o.Programs) == 0 && len(o.Groups) == 0 && o.Any < 0 {
 		return Options{}, errors.New("nothing to watch: give -p, -g or -a")
@@ -145,7 +127,7 @@ func ParseArgs(args []string) (Options, error) {
 
 // Limit is the RSS limit covering a process, if any.
 func (o *Options) Limit(group, name string) (int64, bool) {
-	if n, ok := o.Programs[rpc.Namespec(group, name)]; ok {
+	if n, ok := o.Programs[conf.Namespec(group, name)]; ok {
 		return n, true
 	}
 	if n, ok := o.Programs[name]; ok {
@@ -267,36 +249,13 @@ func (m *Monitor) restart(ctx context.Context, info rpc.ProcessInfo, rss int64) 
 }
 
 func (m *Monitor) notify(ctx context.Context, msg notify.Message) {
-	send := m.Notify
-	if send == nil {
-		send = m.Notifier.Notify
-	}
-	if err := send(ctx, msg); err != nil {
-		fmt.Fprintf(m.Stderr, "memmon: could not send a notification: %v\n", err)
-	}
+	cli.Notify(ctx, m.Notify, &m.Notifier, msg, m.Stderr, "memmon: could not send a notification")
 }
 
 // Main runs memmon and returns its exit status; getenv gives
 // SUPERVISOR_SERVER_URL and the credentials.
 func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o, err := ParseArgs(args)
-	if errors.Is(err, ErrHelp) {
-		io.WriteString(stdout, Usage)
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "memmon: %v\n\n%s", err, Usage)
-		return 2
-	}
-	client, err := rpc.FromEnv(getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "memmon: %v\n", err)
-		return 2
-	}
-	m := &Monitor{Options: o, RPC: client, Stderr: stderr}
-	if err := listeners.New(stdin, stdout).Run(m.Handle); err != nil {
-		fmt.Fprintf(stderr, "memmon: %v\n", err)
-		return 1
-	}
-	return 0
+	m := &Monitor{Stderr: stderr}
+	return cli.Program{Name: "memmon", Usage: Usage, RPC: &m.RPC, Getenv: getenv, Handle: m.Handle,
+		Parse: func() (err error) { m.Options, err = ParseArgs(args); return err }}.Main(stdin, stdout, stderr)
 }

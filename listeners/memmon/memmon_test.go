@@ -34,10 +34,25 @@ func TestParseArgs(t *testing.T) {
 	if err != nil || o.UptimeLimit != math.MaxInt64 || o.Any != 5 {
 		t.Errorf("defaults: %+v, %v", o, err)
 	}
-	for _, bad := range [][]string{{}, {"-p", "web"}, {"-p", "web=1=2"}, {"-p", "=5"}, {"-g", "g=lots"}, {"-a", "1TB"},
-		{"-a", "-5"}, {"-a1", "-u", "soon"}, {"-a1", "extra"}, {"-q"}} {
-		if _, err := ParseArgs(bad); err == nil {
-			t.Errorf("ParseArgs(%q) accepted", bad)
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "nothing to watch: give -p, -g or -a"},
+		{[]string{"-p", "web"}, `unparseable value "web" for -p (want name=size)`},
+		{[]string{"-p", "web=1=2"}, `unparseable value "web=1=2" for -p (want name=size)`},
+		{[]string{"--program", "=5"}, `unparseable value "=5" for --program (want name=size)`},
+		{[]string{"-g", "g=lots"}, `unparseable byte size "lots" for -g`},
+		{[]string{"-a", "1TB"}, `unparseable byte size "1TB" for -a`},
+		{[]string{"-a", "-5"}, `unparseable byte size "-5" for -a`},
+		{[]string{"-a1", "-u", "soon"}, `unparseable time "soon" for -u`},
+		{[]string{"--uptime=x", "-a1"}, `unparseable time "x" for --uptime`},
+		{[]string{"-a1", "extra"}, `unexpected argument "extra"`},
+		{[]string{"-h", "extra"}, `unexpected argument "extra"`},
+		{[]string{"-q"}, "option -q not recognized"},
+	} {
+		if _, err := ParseArgs(bad.args); err == nil || err.Error() != bad.want {
+			t.Errorf("ParseArgs(%q) error = %v, want %s", bad.args, err, bad.want)
 		}
 	}
 	if _, err := ParseArgs([]string{"-h"}); !errors.Is(err, ErrHelp) {

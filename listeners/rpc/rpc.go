@@ -6,26 +6,19 @@
 package rpc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
+	"supervisord/conf"
+	"supervisord/internal/rpcclient"
 	"supervisord/protocol/xmlrpc"
 )
 
 // Client calls one supervisord.
 type Client struct {
-	endpoint string // the URL requests are posted to
-	user     string
-	password string
-	http     *http.Client
+	rpc *rpcclient.Client
 }
 
 // ErrNoServerURL means the program does not run under supervisord.
@@ -46,56 +39,21 @@ func FromEnv(getenv func(string) string) (*Client, error) {
 // to /RPC2 as the reference's do). Basic authentication is sent when user
 // or password is set.
 func New(serverURL, user, password string) (*Client, error) {
-	c := &Client{user: user, password: password}
-	switch {
-	case strings.HasPrefix(serverURL, "unix://"):
-		sock := serverURL[len("unix://"):]
-		c.endpoint = "http://localhost/RPC2"
-		c.http = &http.Client{Transport: &http.Transport{
-			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-				var d net.Dialer
-				return d.DialContext(ctx, "unix", sock)
-			},
-		}}
-	case strings.HasPrefix(serverURL, "http://"):
-		u, err := url.Parse(serverURL)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("bad server URL %q", serverURL)
-		}
-		c.endpoint = "http://" + u.Host + "/RPC2"
-		c.http = &http.Client{}
-	default:
-		return nil, fmt.Errorf("unknown protocol for server URL %q", serverURL)
+	s, err := rpcclient.ParseURL(serverURL)
+	if err != nil {
+		return nil, fmt.Errorf("server URL %q: %w", serverURL, err)
 	}
-	return c, nil
+	if s.Network == "tcp" && s.Host == "" {
+		return nil, fmt.Errorf("server URL %q names no host", serverURL)
+	}
+	return &Client{rpc: rpcclient.New(s, rpcclient.Options{Auth: user != "" || password != "",
+		Username: user, Password: password, IdleConns: 1})}, nil
 }
 
 // Call invokes method with params and returns its parsed result; a fault
 // comes back as a *xmlrpc.Fault error.
 func (c *Client) Call(ctx context.Context, method string, params ...any) (any, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint,
-		bytes.NewReader(xmlrpc.EncodeCall(method, params...)))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "text/xml")
-	req.Header.Set("Accept", "text/xml")
-	if c.user != "" || c.password != "" {
-		req.SetBasicAuth(c.user, c.password)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", method, resp.Status)
-	}
-	return xmlrpc.ParseResponse(body)
+	return c.rpc.Call(ctx, method, params...)
 }
 
 // IsFault reports whether err is a fault with the given code.
@@ -135,7 +93,7 @@ type ProcessInfo struct {
 
 // Namespec is how supervisord names the process in calls: "name" when it
 // is alone in a group of the same name, else "group:name".
-func (p ProcessInfo) Namespec() string { return Namespec(p.Group, p.Name) }
+func (p ProcessInfo) Namespec() string { return conf.Namespec(p.Group, p.Name) }
 
 // Uptime is how long the process has been up, by the server's clock.
 func (p ProcessInfo) Uptime() time.Duration {
@@ -143,14 +101,6 @@ func (p ProcessInfo) Uptime() time.Duration {
 		return 0
 	}
 	return time.Duration(p.Now-p.Start) * time.Second
-}
-
-// Namespec joins a group and a process name as supervisord does.
-func Namespec(group, name string) string {
-	if group == name {
-		return name
-	}
-	return group + ":" + name
 }
 
 func processInfo(v any) (ProcessInfo, error) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"supervisord/internal/rpcclient"
 	"supervisord/listeners/listenertest"
 	"supervisord/protocol/xmlrpc"
 )
@@ -79,12 +80,9 @@ func TestNew(t *testing.T) {
 			t.Errorf("New(%q) accepted", bad)
 		}
 	}
-	c, err := New("http://example.com", "", "")
-	if err != nil || c.endpoint != "http://example.com/RPC2" {
-		t.Errorf("endpoint %q, %v", c.endpoint, err)
-	}
-	if Namespec("g", "g") != "g" || Namespec("g", "p") != "g:p" {
-		t.Error("Namespec")
+	c, err := New("http://Example.com:80/x", "", "")
+	if err != nil || c.rpc.Server() != (rpcclient.Server{Network: "tcp", Address: "example.com:80", Host: "example.com"}) {
+		t.Errorf("server %+v, %v", c.rpc.Server(), err)
 	}
 }
 

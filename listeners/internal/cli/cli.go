@@ -1,91 +1,149 @@
-// Package cli parses the built-in listeners' command lines the way
-// Python's getopt does for superlance's: short options may be bundled and
-// take their value attached or as the next argument, long options take
-// "--name=value" or "--name value", and parsing stops at the first
-// argument that is not an option (or after "--").
+// Package cli is what the built-in listeners (memmon, httpok, crashmail)
+// share around their monitors: reading the command line (with Python's
+// getopt semantics, as superlance's do), the main that runs a monitor
+// under supervisord, sending a notification, and the size and duration
+// values their options take.
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+
+	"supervisord/internal/getopt"
+	"supervisord/listeners"
+	"supervisord/listeners/notify"
+	"supervisord/listeners/rpc"
 )
 
-// Opt is one parsed option: Name is "-x" or "--long".
-type Opt struct{ Name, Value string }
+// ErrHelp is what parsing returns for -h: print the usage and exit 0.
+var ErrHelp = errors.New("help requested")
 
-// Getopt parses args. short is like "hp:a" (a colon after a letter that
-// takes a value); long lists long names, "name=" taking a value. Long
-// options may be abbreviated to any unambiguous prefix, as in Python.
-func Getopt(args []string, short string, long []string) ([]Opt, []string, error) {
-	var opts []Opt
-	for len(args) > 0 {
-		a := args[0]
-		if a == "--" {
-			return opts, args[1:], nil
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			break
-		}
-		args = args[1:]
-		if strings.HasPrefix(a, "--") {
-			name, value, hasValue := strings.Cut(a[2:], "=")
-			full, takes, err := matchLong(name, long)
-			if err != nil {
-				return nil, nil, err
-			}
-			if takes && !hasValue {
-				if len(args) == 0 {
-					return nil, nil, fmt.Errorf("option --%s requires argument", full)
-				}
-				value, args = args[0], args[1:]
-			} else if !takes && hasValue {
-				return nil, nil, fmt.Errorf("option --%s must not have an argument", full)
-			}
-			opts = append(opts, Opt{"--" + full, value})
-			continue
-		}
-		for s := a[1:]; s != ""; {
-			c := s[0]
-			s = s[1:]
-			i := strings.IndexByte(short, c)
-			if c == ':' || i < 0 {
-				return nil, nil, fmt.Errorf("option -%c not recognized", c)
-			}
-			if i+1 < len(short) && short[i+1] == ':' {
-				if s == "" {
-					if len(args) == 0 {
-						return nil, nil, fmt.Errorf("option -%c requires argument", c)
-					}
-					s, args = args[0], args[1:]
-				}
-				opts = append(opts, Opt{"-" + string(c), s})
-				break
-			}
-			opts = append(opts, Opt{"-" + string(c), ""})
-		}
-	}
-	return opts, args, nil
+// Flag is one option of a listener's command line and what it does with
+// its value; set is given the option as written ("-p" or "--program").
+type Flag struct {
+	Opt getopt.Option
+	Set func(name, value string) error
 }
 
-func matchLong(name string, long []string) (string, bool, error) {
-	var found []string
-	for _, l := range long {
-		n := strings.TrimSuffix(l, "=")
-		if n == name {
-			return n, strings.HasSuffix(l, "="), nil
-		}
-		if strings.HasPrefix(n, name) {
-			found = append(found, l)
+// Parse reads args, calling each option's Set in command-line order. A
+// syntax error anywhere comes first, as in superlance; then check, when
+// not nil, judges the arguments after the options; then the first Set to
+// fail ends it. rest is what follows the options.
+func Parse(args []string, check func(rest []string) error, flags ...Flag) (rest []string, err error) {
+	table := make([]getopt.Option, len(flags))
+	for i, f := range flags {
+		table[i] = f.Opt
+	}
+	opts, rest, err := getopt.Parse(args, table)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(rest); err != nil {
+			return nil, err
 		}
 	}
-	switch len(found) {
-	case 0:
-		return "", false, fmt.Errorf("option --%s not recognized", name)
-	case 1:
-		return strings.TrimSuffix(found[0], "="), strings.HasSuffix(found[0], "="), nil
+	for _, o := range opts {
+		if err := flags[o.Index].Set(o.Name, o.Value); err != nil {
+			return nil, err
+		}
 	}
-	return "", false, fmt.Errorf("option --%s not a unique prefix", name)
+	return rest, nil
+}
+
+// NoArgs is a Parse check for a command line of options only.
+func NoArgs(rest []string) error {
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected argument %q", rest[0])
+	}
+	return nil
+}
+
+// Help is the -h/--help every built-in listener has.
+var Help = Flag{getopt.Spec("h", "help"), func(string, string) error { return ErrHelp }}
+
+// Text stores the value in dst.
+func Text(dst *string) func(string, string) error {
+	return func(_, v string) error { *dst = v; return nil }
+}
+
+// List appends the value to dst.
+func List(dst *[]string) func(string, string) error {
+	return func(_, v string) error { *dst = append(*dst, v); return nil }
+}
+
+// Bool sets dst to b.
+func Bool(dst *bool, b bool) func(string, string) error {
+	return func(string, string) error { *dst = b; return nil }
+}
+
+// NotifyFlags are the options that say where notifications go: -m/--email
+// and -s/--sendmail_program, as in superlance, and the listener's own
+// spellings of the command and webhook options.
+func NotifyFlags(n *notify.Notifier, command, webhook getopt.Option) []Flag {
+	return []Flag{
+		{getopt.Spec("m:", "email="), Text(&n.Email)},
+		{getopt.Spec("s:", "sendmail_program="), Text(&n.Sendmail)},
+		{command, Text(&n.Command)},
+		{webhook, Text(&n.Webhook)},
+	}
+}
+
+// Program is a built-in listener as Main runs it.
+type Program struct {
+	Name  string // in messages: "memmon: ..."
+	Usage string // the -h text, also printed after a command line error
+	// Parse reads the command line; ErrHelp asks for Usage.
+	Parse func() error
+	// RPC, when set, receives a client of the supervisord that runs the
+	// listener, from Getenv's SUPERVISOR_SERVER_URL and credentials.
+	RPC    **rpc.Client
+	Getenv func(string) string
+	// Handle is given each event.
+	Handle func(*listeners.Event) error
+}
+
+// Main runs p on stdin and stdout (the event listener protocol) and
+// returns its exit status: 0 after -h or at the end of input, 2 for a bad
+// command line or no supervisord to talk to, 1 when the protocol fails.
+func (p Program) Main(stdin io.Reader, stdout, stderr io.Writer) int {
+	err := p.Parse()
+	if errors.Is(err, ErrHelp) {
+		io.WriteString(stdout, p.Usage)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n\n%s", p.Name, err, p.Usage)
+		return 2
+	}
+	if p.RPC != nil {
+		if *p.RPC, err = rpc.FromEnv(p.Getenv); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", p.Name, err)
+			return 2
+		}
+	}
+	if err := listeners.New(stdin, stdout).Run(p.Handle); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", p.Name, err)
+		return 1
+	}
+	return 0
+}
+
+// Notify sends msg with send, or with n's Notify when send is nil (tests
+// set send), and writes a failure to stderr after failed: a listener
+// acknowledges its event whether or not the message went out.
+func Notify(ctx context.Context, send func(context.Context, notify.Message) error, n *notify.Notifier,
+	msg notify.Message, stderr io.Writer, failed string) {
+	if send == nil {
+		send = n.Notify
+	}
+	if err := send(ctx, msg); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", failed, err)
+	}
 }
 
 // ByteSize reads a size like supervisor's byte_size: an integer with an
