@@ -3,13 +3,15 @@ package actors
 import (
 	"bytes"
 	"fmt"
-	"log/slog"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"golang.org/x/sys/unix"
+
+	"supervisord/testkit"
 )
 
 // collector stands in for a logger: it keeps what it is sent and, unless
@@ -48,9 +50,7 @@ func (c *collector) snapshot() ([]byte, int) {
 // stdout logger is, which is what lets the hub batch its reads.
 func spawnCollector(t *testing.T, c *collector) (*actor.ActorSystem, *actor.PID) {
 	t.Helper()
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
+	sys := testkit.QuietSystem()
 	got := make(chan *actor.PID, 1)
 	parent := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		if _, ok := ctx.Message().(*actor.Started); ok {
@@ -65,15 +65,39 @@ func spawnCollector(t *testing.T, c *collector) (*actor.ActorSystem, *actor.PID)
 	return sys, <-got
 }
 
-func waitPump(t *testing.T, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
+// heldForCredit reports whether the hub holds pid's stream out of its
+// epoll set until its logger releases some bytes.
+func heldForCredit(h *outputHub, pid int) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range h.streams {
+		if s.pid == pid && s.credit {
+			return true
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
+	return false
+}
+
+// pipeFull reports whether the pipe w writes to holds all it can, so a
+// write to it blocks.
+func pipeFull(t *testing.T, w *os.File) bool {
+	t.Helper()
+	rc, err := w.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queued, size int
+	var qErr, sErr error
+	if err := rc.Control(func(fd uintptr) {
+		queued, qErr = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
+		size, sErr = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if qErr != nil || sErr != nil {
+		t.Fatalf("pipe fill: %v, pipe size: %v", qErr, sErr)
+	}
+	return queued >= size
 }
 
 // Many small writes arrive whole and in order, in far fewer chunks than
@@ -97,7 +121,8 @@ func TestPumpBatchesSmallWritesInOrder(t *testing.T) {
 		}
 	}
 	w.Close()
-	waitPump(t, 10*time.Second, func() bool { got, _ := c.snapshot(); return len(got) >= want.Len() })
+	testkit.Eventually(t, 10*time.Second, func() bool { got, _ := c.snapshot(); return len(got) >= want.Len() },
+		"the logger did not get every byte written")
 	got, chunks := c.snapshot()
 	if !bytes.Equal(got, want.Bytes()) {
 		t.Fatalf("got %d bytes, want %d; they differ", len(got), want.Len())
@@ -118,8 +143,13 @@ func TestPumpBackpressureThenDrop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h, err := outputs()
+	if err != nil {
+		t.Skip("no output hub:", err)
+	}
+	const pid = 43 // no real process: tells this stream from others in the hub
 	gone := make(chan struct{})
-	go pump(sys.Root, r, to, 42, gone)
+	go pump(sys.Root, r, to, pid, gone)
 
 	chunk := bytes.Repeat([]byte("z"), 64<<10)
 	written := make(chan int, 1)
@@ -135,9 +165,10 @@ func TestPumpBackpressureThenDrop(t *testing.T) {
 		w.Close()
 		written <- n
 	}()
-	// The hub reads maxInFlight bytes at most (plus one read), the pipe
-	// takes a little more, and then the writer must block.
-	time.Sleep(300 * time.Millisecond)
+	// The hub reads maxInFlight bytes at most (plus one read) and stops
+	// reading; the pipe fills, and then the writer must block.
+	testkit.Eventually(t, 10*time.Second, func() bool { return heldForCredit(h, pid) && pipeFull(t, w) },
+		"the hub did not stop reading with nothing released")
 	got, _ := c.snapshot()
 	if len(got) > maxInFlight+hotChunkSize {
 		t.Errorf("%d bytes taken with none released; the bound is %d", len(got), maxInFlight)
@@ -160,9 +191,7 @@ func TestPumpBackpressureThenDrop(t *testing.T) {
 
 // Output nobody takes is read and dropped, and the pipe closed at EOF.
 func TestPumpDropsUnwantedOutput(t *testing.T) {
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
+	sys := testkit.QuietSystem()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +221,7 @@ func TestPumpDropsUnwantedOutput(t *testing.T) {
 	if err != nil {
 		t.Skip("no output hub:", err)
 	}
-	waitPump(t, 5*time.Second, func() bool {
+	testkit.Eventually(t, 5*time.Second, func() bool {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		for _, s := range h.streams {
@@ -201,5 +230,5 @@ func TestPumpDropsUnwantedOutput(t *testing.T) {
 			}
 		}
 		return true
-	})
+	}, "the hub still has the stream after EOF")
 }

@@ -11,6 +11,7 @@ import (
 
 	"supervisord/listeners/listenertest"
 	"supervisord/protocol/events"
+	"supervisord/testkit"
 )
 
 // The test binary doubles as a listener: run with LISTENERS_TEST_ROLE set,
@@ -20,7 +21,7 @@ func TestMain(m *testing.M) {
 	case "record":
 		os.Exit(recordListener(os.Getenv("LISTENERS_TEST_OUT")))
 	}
-	os.Exit(m.Run())
+	testkit.VerifyTestMain(m)
 }
 
 // recordListener appends each event, header line then payload then a

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"supervisord/listeners/listenertest"
+	"supervisord/testkit"
 )
 
 // The test binary is crashmail itself when CRASHMAIL_TEST_ARGS is set (a
@@ -18,7 +19,7 @@ func TestMain(m *testing.M) {
 		os.Args = append(os.Args[:1], strings.Split(args, "\x1f")...)
 		main()
 	}
-	os.Exit(m.Run())
+	testkit.VerifyTestMain(m)
 }
 
 // crashmail under a supervisord (ours and the reference): a program exiting with an

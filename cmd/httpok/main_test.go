@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"supervisord/listeners/listenertest"
+	"supervisord/testkit"
 )
 
 // The test binary is httpok itself when HTTPOK_TEST_ARGS is set.
@@ -18,7 +19,7 @@ func TestMain(m *testing.M) {
 		os.Args = append(os.Args[:1], strings.Fields(args)...)
 		main()
 	}
-	os.Exit(m.Run())
+	testkit.VerifyTestMain(m)
 }
 
 // httpok under a supervisord (ours and the reference): a health URL answering 500 gets

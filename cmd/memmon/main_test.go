@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"supervisord/listeners/listenertest"
+	"supervisord/testkit"
 )
 
 // The test binary is memmon itself when MEMMON_TEST_MAIN is set.
@@ -16,7 +17,7 @@ func TestMain(m *testing.M) {
 		os.Args = append(os.Args[:1], strings.Fields(os.Getenv("MEMMON_TEST_MAIN"))...)
 		main()
 	}
-	os.Exit(m.Run())
+	testkit.VerifyTestMain(m)
 }
 
 // memmon under a supervisord (ours and the reference): a 1-byte limit on a program

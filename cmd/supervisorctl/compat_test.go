@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"supervisord/testkit"
 )
 
@@ -46,9 +48,10 @@ func TestMain(m *testing.M) {
 	bin = dir
 	// What a config's %(ENV_CTLTEST)s expands to.
 	os.Setenv("CTLTEST", "/nonexistent-ctltest")
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testkit.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}))
 }
 
 func oursCtl() string { return filepath.Join(bin, "supervisorctl") }

@@ -188,11 +188,7 @@ func NewReaper(log *slog.Logger) *Reaper {
 		reaping.live = make(map[int]func(ExitStatus))
 		sigs := make(chan os.Signal, 1)
 		signal.Notify(sigs, syscall.SIGCHLD)
-		go func() {
-			for range sigs {
-				sweep()
-			}
-		}()
+		go reap(sigs)
 	})
 	reaping.log.Store(log)
 	return &Reaper{log: log}
@@ -202,6 +198,13 @@ func NewReaper(log *slog.Logger) *Reaper {
 // for the life of the process: children may still be exiting.
 func (r *Reaper) Close() {
 	reaping.log.CompareAndSwap(r.log, nil)
+}
+
+// reap sweeps at every SIGCHLD, for the life of the process.
+func reap(sigs <-chan os.Signal) {
+	for range sigs {
+		sweep()
+	}
 }
 
 // sweep reaps every child that has exited. SIGCHLDs coalesce, so one

@@ -1,0 +1,61 @@
+package testkit
+
+import (
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// VerifyTestMain runs a package's tests and then fails the run if any
+// goroutine outlives them, apart from the few that live as long as the
+// process by design (leakOptions). Every package's TestMain calls it:
+//
+//	func TestMain(m *testing.M) { testkit.VerifyTestMain(m) }
+//
+// more adds options, goleak.Cleanup for one (which must then call os.Exit).
+func VerifyTestMain(m *testing.M, more ...goleak.Option) {
+	opts := append(leakOptions(), more...)
+	goleak.VerifyTestMain(settled{m, leakOptions()}, opts...)
+}
+
+// leakOptions names, by a function in their stacks, the goroutines that
+// are meant to outlive any test.
+func leakOptions() []goleak.Option {
+	return []goleak.Option{
+		// The one wait4 loop of internal/child, started by the first
+		// Reaper and kept for the life of the process: children may still
+		// be exiting when a tree stops.
+		goleak.IgnoreAnyFunction("supervisord/internal/child.reap"),
+		// The actors' output hub, started on first use and kept for the
+		// life of the process, as every daemon of the process shares it.
+		goleak.IgnoreAnyFunction("supervisord/actors.(*outputHub).run"),
+	}
+}
+
+// settleTime bounds how long goroutines that end by themselves get to end
+// once the tests are done: protoactor's dead-letter throttle lives one
+// interval (1 s) after a dead letter, a future's waiter until its timeout,
+// an HTTP client connection until the server's side is closed. goleak's
+// own retries wait less than half a second.
+const settleTime = 3 * time.Second
+
+// settled runs the tests, then waits (at most settleTime) until no
+// goroutine is left that opts does not let through, so that the check
+// that follows reports only goroutines that do not end.
+type settled struct {
+	m    *testing.M
+	opts []goleak.Option
+}
+
+func (s settled) Run() int {
+	code := s.m.Run()
+	if code != 0 {
+		return code
+	}
+	deadline := time.Now().Add(settleTime)
+	for goleak.Find(s.opts...) != nil && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return code
+}
