@@ -1,6 +1,9 @@
 package testkit
 
 import (
+	"flag"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -53,9 +56,22 @@ func (s settled) Run() int {
 	if code != 0 {
 		return code
 	}
-	deadline := time.Now().Add(settleTime)
-	for goleak.Find(s.opts...) != nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	Poll(settleTime, func() bool { return goleak.Find(s.opts...) == nil })
 	return code
+}
+
+// RaiseParallel lets n tests that called t.Parallel run at once instead of
+// GOMAXPROCS, unless -test.parallel was given. It is for a TestMain whose
+// tests mostly wait (on child processes, on the reference's one-second
+// loop, on programs that sleep) rather than compute, so that their waits
+// overlap even on a machine with few cores.
+func RaiseParallel(n int) {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given && n > runtime.GOMAXPROCS(0) {
+		flag.Set("test.parallel", strconv.Itoa(n))
+	}
 }
