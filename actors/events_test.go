@@ -19,6 +19,7 @@ import (
 // boundaries, carrying the boundary: a clock set just before one shows it
 // without waiting five seconds.
 func TestBusSerialsAndTicks(t *testing.T) {
+	t.Parallel()
 	sys := testkit.QuietSystem()
 	boundary := time.Unix(1_800_000_000, 0) // a multiple of 3600
 	now := func() time.Time { return boundary.Add(-20 * time.Millisecond) }
@@ -49,6 +50,7 @@ func listenerGroup(name, command string, bufferSize int, events ...string) *conf
 // Events no listener takes wait in the pool's buffer; past buffer_size the
 // oldest goes, with the reference's error line.
 func TestPoolBufferOverflow(t *testing.T) {
+	t.Parallel()
 	tr := startTree(t, []*conf.Group{listenerGroup("mute", "exec sleep 100", 2, "REMOTE_COMMUNICATION")})
 	tr.waitState(t, "mute", Running, 3*time.Second)
 	for range 3 {
@@ -65,6 +67,7 @@ func TestPoolBufferOverflow(t *testing.T) {
 // A pool with several listeners gives each event to one of them, and every
 // event to somebody.
 func TestPoolSpreadsEvents(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	script := "while :; do echo READY; read h; n=${h##*len:}; " +
 		"p=$(head -c $n); echo \"$p\" >> " + dir + "/$SUPERVISOR_PROCESS_NAME; printf 'RESULT 2\\nOK'; done"

@@ -59,6 +59,7 @@ func (tr *tree) waitRunning(t *testing.T, names ...string) map[string]int {
 }
 
 func TestUpdateReshapesGroupInPlace(t *testing.T) {
+	t.Parallel()
 	tr := startTree(t, []*conf.Group{numbered("x", 3), program("other", "exec sleep 600")})
 	before := tr.waitRunning(t, "x_0", "x_1", "x_2", "other")
 	ctx := context.Background()
@@ -111,6 +112,7 @@ func TestUpdateReshapesGroupInPlace(t *testing.T) {
 }
 
 func TestUpdateRestartsGroupWhoseOwnSettingsChanged(t *testing.T) {
+	t.Parallel()
 	tr := startTree(t, []*conf.Group{numbered("x", 2)})
 	before := tr.waitRunning(t, "x_0", "x_1")
 	moved := numbered("x", 2)
@@ -130,6 +132,7 @@ func TestUpdateRestartsGroupWhoseOwnSettingsChanged(t *testing.T) {
 }
 
 func TestShutdownDuringReshape(t *testing.T) {
+	t.Parallel()
 	// The changed process ignores SIGTERM for a while, so the shutdown comes
 	// while the reshape waits for it.
 	slow := numbered("x", 2, func(p *conf.Process) { p.StopWaitSecs = 2 * time.Second })

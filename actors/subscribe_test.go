@@ -16,6 +16,7 @@ import (
 // An observer sees every event of its types, but only events a pool takes
 // are numbered: watching never changes the serials listeners see.
 func TestObserversTakeNoSerials(t *testing.T) {
+	t.Parallel()
 	sys := testkit.QuietSystem()
 	pool := testkit.NewProbe(t, sys)
 	watcher := testkit.NewProbe(t, sys)
@@ -74,6 +75,7 @@ func TestObserversTakeNoSerials(t *testing.T) {
 // Subscribe works right after Start (before the bus may exist), delivers
 // in order, stops at cancel and fails once the tree is down.
 func TestSubscribe(t *testing.T) {
+	t.Parallel()
 	tr := startTree(t, []*conf.Group{program("late", "exec sleep 100", func(p *conf.Process) {
 		p.AutoStart, p.StartSecs = false, 0
 	})})
