@@ -435,14 +435,7 @@ func TestErrorPageLingers(t *testing.T) {
 	c := unixServer(path)
 	c.Username, c.Password = "u", "p"
 	mustStart(t, &conf.Config{UnixHTTPServers: []*conf.UnixHTTPServer{c}}, http.NotFoundHandler())
-	conn, err := net.Dial("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET /logtail/x HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	conn := dialRequest(t, path)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -455,6 +448,21 @@ func TestErrorPageLingers(t *testing.T) {
 	if _, err := io.WriteString(conn, "\r\n"); err != nil {
 		t.Errorf("the spare CRLF a second later: %v", err)
 	}
+}
+
+// dialRequest connects to the unix socket at path and asks for
+// /logtail/x, as the reference's tail client does (less its spare CRLF).
+func dialRequest(t *testing.T, path string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, "GET /logtail/x HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
 
 // A client that sends the reference's spare CRLF after its request, once
@@ -471,14 +479,7 @@ func TestClientLeavingAfterSpareCRLF(t *testing.T) {
 	})
 	path := filepath.Join(shortDir(t), "s.sock")
 	mustStart(t, &conf.Config{UnixHTTPServers: []*conf.UnixHTTPServer{unixServer(path)}}, h)
-	conn, err := net.Dial("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET /logtail/x HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	conn := dialRequest(t, path)
 	select {
 	case <-running:
 	case <-time.After(10 * time.Second):
