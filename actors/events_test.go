@@ -13,6 +13,7 @@ import (
 	"supervisord/conf"
 	"supervisord/protocol/events"
 	"supervisord/testkit"
+	"supervisord/testkit/actortest"
 )
 
 // The bus numbers only events someone takes, and its ticks fall on period
@@ -20,10 +21,10 @@ import (
 // without waiting five seconds.
 func TestBusSerialsAndTicks(t *testing.T) {
 	t.Parallel()
-	sys := testkit.QuietSystem()
+	sys := actortest.QuietSystem()
 	boundary := time.Unix(1_800_000_000, 0) // a multiple of 3600
 	now := func() time.Time { return boundary.Add(-20 * time.Millisecond) }
-	sub := testkit.NewProbe(t, sys)
+	sub := actortest.NewProbe(t, sys)
 	bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(now) }))
 	// With this clock every tick is 20 ms away, so the bus ticks until it stops.
 	t.Cleanup(func() { _ = sys.Root.StopFuture(bus).Wait() })
@@ -31,10 +32,10 @@ func TestBusSerialsAndTicks(t *testing.T) {
 	sys.Root.Send(bus, &subscribe{pool: sub.PID, types: []events.Type{events.TypeProcessState, events.TypeTick5}})
 	sys.Root.Send(bus, &publish{ev: events.ProcessLog{Channel: "stdout"}}) // not subscribed
 	sys.Root.Send(bus, &publish{ev: events.ProcessState{State: "EXITED"}})
-	if m := testkit.Expect[*poolEvent](t, sub, 5*time.Second); m.serial != 0 || m.ev.EventType() != events.TypeProcessStateExited {
+	if m := actortest.Expect[*poolEvent](t, sub, 5*time.Second); m.serial != 0 || m.ev.EventType() != events.TypeProcessStateExited {
 		t.Errorf("first delivered: serial %d %s", m.serial, m.ev.EventType())
 	}
-	m := testkit.Expect[*poolEvent](t, sub, 5*time.Second)
+	m := actortest.Expect[*poolEvent](t, sub, 5*time.Second)
 	if m.serial != 1 || m.ev.EventType() != events.TypeTick5 || m.ev.Payload() != "when:1800000000" {
 		t.Errorf("tick: serial %d %s %q", m.serial, m.ev.EventType(), m.ev.Payload())
 	}

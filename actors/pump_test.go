@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"supervisord/testkit"
+	"supervisord/testkit/actortest"
 )
 
 // collector stands in for a logger: it keeps what it is sent and, unless
@@ -50,7 +51,7 @@ func (c *collector) snapshot() ([]byte, int) {
 // stdout logger is, which is what lets the hub batch its reads.
 func spawnCollector(t *testing.T, c *collector) (*actor.ActorSystem, *actor.PID) {
 	t.Helper()
-	sys := testkit.QuietSystem()
+	sys := actortest.QuietSystem()
 	got := make(chan *actor.PID, 1)
 	parent := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		if _, ok := ctx.Message().(*actor.Started); ok {
@@ -191,7 +192,7 @@ func TestPumpBackpressureThenDrop(t *testing.T) {
 
 // Output nobody takes is read and dropped, and the pipe closed at EOF.
 func TestPumpDropsUnwantedOutput(t *testing.T) {
-	sys := testkit.QuietSystem()
+	sys := actortest.QuietSystem()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

@@ -10,16 +10,16 @@ import (
 
 	"supervisord/conf"
 	"supervisord/protocol/events"
-	"supervisord/testkit"
+	"supervisord/testkit/actortest"
 )
 
 // An observer sees every event of its types, but only events a pool takes
 // are numbered: watching never changes the serials listeners see.
 func TestObserversTakeNoSerials(t *testing.T) {
 	t.Parallel()
-	sys := testkit.QuietSystem()
-	pool := testkit.NewProbe(t, sys)
-	watcher := testkit.NewProbe(t, sys)
+	sys := actortest.QuietSystem()
+	pool := actortest.NewProbe(t, sys)
+	watcher := actortest.NewProbe(t, sys)
 	bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }))
 	t.Cleanup(func() { _ = sys.Root.StopFuture(bus).Wait() })
 	sys.Root.Send(bus, &subscribe{pool: pool.PID, types: []events.Type{events.TypeProcessState}})
@@ -44,12 +44,12 @@ func TestObserversTakeNoSerials(t *testing.T) {
 		{-1, events.TypeProcessLogStdout}, {0, events.TypeProcessStateRunning},
 		{-1, events.TypeProcessLogStderr}, {1, events.TypeProcessStateStopping},
 	} {
-		if m := testkit.Expect[*observed](t, watcher, 5*time.Second); m.serial != want.serial || m.ev.EventType() != want.typ {
+		if m := actortest.Expect[*observed](t, watcher, 5*time.Second); m.serial != want.serial || m.ev.EventType() != want.typ {
 			t.Errorf("observed %d: serial %d %s, want %d %s", i, m.serial, m.ev.EventType(), want.serial, want.typ)
 		}
 	}
 	for want := int64(0); want < 2; want++ {
-		if m := testkit.Expect[*poolEvent](t, pool, 5*time.Second); m.serial != want {
+		if m := actortest.Expect[*poolEvent](t, pool, 5*time.Second); m.serial != want {
 			t.Errorf("pool got serial %d, want %d", m.serial, want)
 		}
 	}
@@ -58,7 +58,7 @@ func TestObserversTakeNoSerials(t *testing.T) {
 	// had there been one, reached the watcher before the barrier did.
 	sys.Root.Send(bus, &unobserve{pid: watcher.PID})
 	sys.Root.Send(bus, &publish{ev: events.ProcessState{State: "STOPPED", Process: "a"}})
-	if m := testkit.Expect[*poolEvent](t, pool, 5*time.Second); m.serial != 2 {
+	if m := actortest.Expect[*poolEvent](t, pool, 5*time.Second); m.serial != 2 {
 		t.Errorf("pool serial %d after unobserve", m.serial)
 	}
 	if _, err := sys.Root.RequestFuture(bus, &observe{pid: sys.NewLocalPID("nobody")}, time.Second).Result(); err != nil {

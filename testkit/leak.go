@@ -37,10 +37,10 @@ func leakOptions() []goleak.Option {
 }
 
 // settleTime bounds how long goroutines that end by themselves get to end
-// once the tests are done: protoactor's dead-letter throttle lives one
-// interval (1 s) after a dead letter, a future's waiter until its timeout,
-// an HTTP client connection until the server's side is closed. goleak's
-// own retries wait less than half a second.
+// once the tests are done; goleak's own retries wait less than half a
+// second. The one seen so far is protoactor's dead-letter throttle, which
+// lives one interval (1 s) after a dead letter (the actors' tests make
+// some), under a name that depends on the compiler's inlining.
 const settleTime = 3 * time.Second
 
 // settled runs the tests, then waits (at most settleTime) until no

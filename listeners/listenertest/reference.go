@@ -69,17 +69,6 @@ func Daemons(t *testing.T) []Daemon {
 // Ctl runs the reference supervisorctl on the daemon started in dir.
 func Ctl(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	out, _ := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", filepath.Join(dir, "supervisord.conf")}, args...)...).Output()
-	return strings.TrimSpace(string(out))
-}
-
-// PID is the pid supervisorctl reports for the process name of the daemon
-// started in dir, or "" while it has none (or supervisorctl cannot tell).
-func PID(t *testing.T, dir, name string) string {
-	t.Helper()
-	pid := Ctl(t, dir, "pid", name)
-	if pid == "" || pid == "0" || strings.Trim(pid, "0123456789") != "" {
-		return ""
-	}
-	return pid
+	r := testkit.RunCtl(t, testkit.Supervisorctl, dir, "", append([]string{"-c", filepath.Join(dir, "supervisord.conf")}, args...)...)
+	return strings.TrimSpace(r.Stdout)
 }

@@ -1,4 +1,7 @@
-package testkit
+// Package actortest helps tests of actors: a quiet actor system and a probe
+// actor whose inbox the test reads. It is apart from testkit so that tests
+// with no actors do not link the actor library.
+package actortest
 
 import (
 	"log/slog"
