@@ -9,6 +9,7 @@ require (
 	github.com/creack/pty v1.1.24
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/lmittmann/tint v1.2.1
+	go.uber.org/goleak v1.3.0
 	golang.org/x/sys v0.19.0
 	gopkg.in/ini.v1 v1.68.0
 )

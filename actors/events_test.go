@@ -12,40 +12,30 @@ import (
 
 	"supervisord/conf"
 	"supervisord/protocol/events"
+	"supervisord/testkit"
+	"supervisord/testkit/actortest"
 )
 
 // The bus numbers only events someone takes, and its ticks fall on period
 // boundaries, carrying the boundary: a clock set just before one shows it
 // without waiting five seconds.
 func TestBusSerialsAndTicks(t *testing.T) {
-	sys := actor.NewActorSystem()
-	defer sys.Shutdown()
+	t.Parallel()
+	sys := actortest.QuietSystem()
 	boundary := time.Unix(1_800_000_000, 0) // a multiple of 3600
 	now := func() time.Time { return boundary.Add(-20 * time.Millisecond) }
+	sub := actortest.NewProbe(t, sys)
 	bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(now) }))
-	got := make(chan *poolEvent, 16)
-	sub := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if m, ok := c.Message().(*poolEvent); ok {
-			got <- m
-		}
-	}))
+	// With this clock every tick is 20 ms away, so the bus ticks until it stops.
+	t.Cleanup(func() { _ = sys.Root.StopFuture(bus).Wait() })
 	sys.Root.Send(bus, &publish{ev: events.ProcessState{State: "RUNNING"}}) // nobody listens yet
-	sys.Root.Send(bus, &subscribe{pool: sub, types: []events.Type{events.TypeProcessState, events.TypeTick5}})
+	sys.Root.Send(bus, &subscribe{pool: sub.PID, types: []events.Type{events.TypeProcessState, events.TypeTick5}})
 	sys.Root.Send(bus, &publish{ev: events.ProcessLog{Channel: "stdout"}}) // not subscribed
 	sys.Root.Send(bus, &publish{ev: events.ProcessState{State: "EXITED"}})
-	next := func() *poolEvent {
-		select {
-		case m := <-got:
-			return m
-		case <-time.After(5 * time.Second):
-			t.Fatal("no event")
-		}
-		return nil
-	}
-	if m := next(); m.serial != 0 || m.ev.EventType() != events.TypeProcessStateExited {
+	if m := actortest.Expect[*poolEvent](t, sub, 5*time.Second); m.serial != 0 || m.ev.EventType() != events.TypeProcessStateExited {
 		t.Errorf("first delivered: serial %d %s", m.serial, m.ev.EventType())
 	}
-	m := next()
+	m := actortest.Expect[*poolEvent](t, sub, 5*time.Second)
 	if m.serial != 1 || m.ev.EventType() != events.TypeTick5 || m.ev.Payload() != "when:1800000000" {
 		t.Errorf("tick: serial %d %s %q", m.serial, m.ev.EventType(), m.ev.Payload())
 	}
@@ -61,18 +51,15 @@ func listenerGroup(name, command string, bufferSize int, events ...string) *conf
 // Events no listener takes wait in the pool's buffer; past buffer_size the
 // oldest goes, with the reference's error line.
 func TestPoolBufferOverflow(t *testing.T) {
+	t.Parallel()
 	tr := startTree(t, []*conf.Group{listenerGroup("mute", "exec sleep 100", 2, "REMOTE_COMMUNICATION")})
 	tr.waitState(t, "mute", Running, 3*time.Second)
 	for range 3 {
 		tr.Publish(events.RemoteCommunication{Type: "x"})
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	for len(tr.log.matching("ERROR pool mute event buffer overflowed, discarding event 0")) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no overflow line")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, 3*time.Second, func() bool {
+		return len(tr.log.matching("ERROR pool mute event buffer overflowed, discarding event 0")) > 0
+	}, "no overflow line")
 	if n := len(tr.log.matching("event buffer overflowed")); n != 1 {
 		t.Errorf("%d overflow lines, want 1", n)
 	}
@@ -81,6 +68,7 @@ func TestPoolBufferOverflow(t *testing.T) {
 // A pool with several listeners gives each event to one of them, and every
 // event to somebody.
 func TestPoolSpreadsEvents(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	script := "while :; do echo READY; read h; n=${h##*len:}; " +
 		"p=$(head -c $n); echo \"$p\" >> " + dir + "/$SUPERVISOR_PROCESS_NAME; printf 'RESULT 2\\nOK'; done"
@@ -99,18 +87,17 @@ func TestPoolSpreadsEvents(t *testing.T) {
 	for i := range n {
 		tr.Publish(events.RemoteCommunication{Type: "t", Data: fmt.Sprint(i)})
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		a, _ := os.ReadFile(filepath.Join(dir, "pool_0"))
-		b, _ := os.ReadFile(filepath.Join(dir, "pool_1"))
-		if got := strings.Count(string(a)+string(b), "type:t"); got == n {
-			if len(a) == 0 || len(b) == 0 {
-				t.Errorf("one listener took everything:\npool_0:\n%s\npool_1:\n%s", a, b)
-			}
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("%d events delivered, want %d:\npool_0:\n%s\npool_1:\n%s", got, n, a, b)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var a, b []byte
+	got := 0
+	if !testkit.Poll(5*time.Second, func() bool {
+		a, _ = os.ReadFile(filepath.Join(dir, "pool_0"))
+		b, _ = os.ReadFile(filepath.Join(dir, "pool_1"))
+		got = strings.Count(string(a)+string(b), "type:t")
+		return got == n
+	}) {
+		t.Fatalf("%d events delivered, want %d:\npool_0:\n%s\npool_1:\n%s", got, n, a, b)
+	}
+	if len(a) == 0 || len(b) == 0 {
+		t.Errorf("one listener took everything:\npool_0:\n%s\npool_1:\n%s", a, b)
 	}
 }

@@ -3,6 +3,9 @@ package actors
 import (
 	"context"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"supervisord/protocol/events"
 	"sync"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"supervisord/conf"
+	"supervisord/testkit"
 )
 
 // numbered builds a homogeneous group of n sleeping processes, x_0 … x_{n-1},
@@ -48,25 +52,20 @@ func (tr *tree) pids(t *testing.T) map[string]int {
 func (tr *tree) waitRunning(t *testing.T, names ...string) map[string]int {
 	t.Helper()
 	slices.Sort(names)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		pids := tr.pids(t)
-		var got []string
-		for n := range pids {
-			got = append(got, n)
-		}
-		slices.Sort(got)
-		if slices.Equal(got, names) {
-			return pids
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("running %v, want %v", got, names)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var pids map[string]int
+	var got []string
+	if !testkit.Poll(10*time.Second, func() bool {
+		pids = tr.pids(t)
+		got = slices.Sorted(maps.Keys(pids))
+		return slices.Equal(got, names)
+	}) {
+		t.Fatalf("running %v, want %v", got, names)
 	}
+	return pids
 }
 
 func TestUpdateReshapesGroupInPlace(t *testing.T) {
+	t.Parallel()
 	tr := startTree(t, []*conf.Group{numbered("x", 3), program("other", "exec sleep 600")})
 	before := tr.waitRunning(t, "x_0", "x_1", "x_2", "other")
 	ctx := context.Background()
@@ -123,6 +122,7 @@ func TestUpdateReshapesGroupInPlace(t *testing.T) {
 }
 
 func TestUpdateRestartsGroupWhoseOwnSettingsChanged(t *testing.T) {
+	t.Parallel()
 	tr := startTree(t, []*conf.Group{numbered("x", 2)})
 	before := tr.waitRunning(t, "x_0", "x_1")
 	var mu sync.Mutex
@@ -155,13 +155,17 @@ func TestUpdateRestartsGroupWhoseOwnSettingsChanged(t *testing.T) {
 }
 
 func TestShutdownDuringReshape(t *testing.T) {
+	t.Parallel()
 	// The changed process ignores SIGTERM for a while, so the shutdown comes
 	// while the reshape waits for it.
 	slow := numbered("x", 2, func(p *conf.Process) { p.StopWaitSecs = 2 * time.Second })
-	slow.Processes[1].Command = "trap '' TERM; while :; do sleep 0.1; done"
+	trapped := filepath.Join(t.TempDir(), "trapped")
+	slow.Processes[1].Command = "trap '' TERM; : >" + trapped + "; while :; do sleep 0.1; done"
 	slow.Processes[1].Argv = []string{"/bin/sh", "-c", slow.Processes[1].Command}
 	tr := startTree(t, []*conf.Group{slow})
 	pids := tr.waitRunning(t, "x_0", "x_1")
+	testkit.Eventually(t, 10*time.Second, func() bool { _, err := os.Stat(trapped); return err == nil },
+		"x_1 did not set its trap") // a SIGTERM before that would end it
 	next := numbered("x", 3, func(p *conf.Process) { p.StopWaitSecs = 2 * time.Second })
 	done := make(chan error, 1)
 	go func() {

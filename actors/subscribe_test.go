@@ -3,7 +3,6 @@ package actors
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -11,33 +10,20 @@ import (
 
 	"supervisord/conf"
 	"supervisord/protocol/events"
+	"supervisord/testkit/actortest"
 )
 
 // An observer sees every event of its types, but only events a pool takes
 // are numbered: watching never changes the serials listeners see.
 func TestObserversTakeNoSerials(t *testing.T) {
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
-	defer sys.Shutdown()
+	t.Parallel()
+	sys := actortest.QuietSystem()
+	pool := actortest.NewProbe(t, sys)
+	watcher := actortest.NewProbe(t, sys)
 	bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }))
-	pooled := make(chan *poolEvent, 16)
-	pool := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if m, ok := c.Message().(*poolEvent); ok {
-			pooled <- m
-		}
-	}))
-	seen := make(chan *observed, 16)
-	watcher := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		switch m := c.Message().(type) {
-		case *observed:
-			seen <- m
-		case string: // a barrier: everything sent before it was handled
-			c.Respond(m)
-		}
-	}))
-	sys.Root.Send(bus, &subscribe{pool: pool, types: []events.Type{events.TypeProcessState}})
-	res, err := sys.Root.RequestFuture(bus, &observe{pid: watcher, types: []events.Type{events.TypeProcessState, events.TypeProcessLog}},
+	t.Cleanup(func() { _ = sys.Root.StopFuture(bus).Wait() })
+	sys.Root.Send(bus, &subscribe{pool: pool.PID, types: []events.Type{events.TypeProcessState}})
+	res, err := sys.Root.RequestFuture(bus, &observe{pid: watcher.PID, types: []events.Type{events.TypeProcessState, events.TypeProcessLog}},
 		time.Second).Result()
 	if r, ok := res.(*Result); err != nil || !ok || r.Err != nil {
 		t.Fatalf("observe: %v %v", res, err)
@@ -51,15 +37,6 @@ func TestObserversTakeNoSerials(t *testing.T) {
 	} {
 		sys.Root.Send(bus, &publish{ev: ev})
 	}
-	recv := func(ch <-chan *observed) *observed {
-		select {
-		case m := <-ch:
-			return m
-		case <-time.After(5 * time.Second):
-			t.Fatal("no event")
-			return nil
-		}
-	}
 	for i, want := range []struct {
 		serial int64
 		typ    events.Type
@@ -67,39 +44,38 @@ func TestObserversTakeNoSerials(t *testing.T) {
 		{-1, events.TypeProcessLogStdout}, {0, events.TypeProcessStateRunning},
 		{-1, events.TypeProcessLogStderr}, {1, events.TypeProcessStateStopping},
 	} {
-		if m := recv(seen); m.serial != want.serial || m.ev.EventType() != want.typ {
+		if m := actortest.Expect[*observed](t, watcher, 5*time.Second); m.serial != want.serial || m.ev.EventType() != want.typ {
 			t.Errorf("observed %d: serial %d %s, want %d %s", i, m.serial, m.ev.EventType(), want.serial, want.typ)
 		}
 	}
 	for want := int64(0); want < 2; want++ {
-		select {
-		case m := <-pooled:
-			if m.serial != want {
-				t.Errorf("pool got serial %d, want %d", m.serial, want)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("pool got nothing")
+		if m := actortest.Expect[*poolEvent](t, pool, 5*time.Second); m.serial != want {
+			t.Errorf("pool got serial %d, want %d", m.serial, want)
 		}
 	}
-	// Once unobserved, nothing more arrives.
-	sys.Root.Send(bus, &unobserve{pid: watcher})
+	// Once unobserved, nothing more arrives. The bus answers an observe
+	// only after it handled the publish before it, so the watcher's event,
+	// had there been one, reached the watcher before the barrier did.
+	sys.Root.Send(bus, &unobserve{pid: watcher.PID})
 	sys.Root.Send(bus, &publish{ev: events.ProcessState{State: "STOPPED", Process: "a"}})
-	if m := <-pooled; m.serial != 2 {
+	if m := actortest.Expect[*poolEvent](t, pool, 5*time.Second); m.serial != 2 {
 		t.Errorf("pool serial %d after unobserve", m.serial)
 	}
-	if _, err := sys.Root.RequestFuture(watcher, "barrier", time.Second).Result(); err != nil {
+	if _, err := sys.Root.RequestFuture(bus, &observe{pid: sys.NewLocalPID("nobody")}, time.Second).Result(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case m := <-seen:
-		t.Errorf("observed %s after unobserve", m.ev.EventType())
-	default:
+	watcher.Barrier(t)
+	for _, m := range watcher.Pending() {
+		if m, ok := m.(*observed); ok {
+			t.Errorf("observed %s after unobserve", m.ev.EventType())
+		}
 	}
 }
 
 // Subscribe works right after Start (before the bus may exist), delivers
 // in order, stops at cancel and fails once the tree is down.
 func TestSubscribe(t *testing.T) {
+	t.Parallel()
 	tr := startTree(t, []*conf.Group{program("late", "exec sleep 100", func(p *conf.Process) {
 		p.AutoStart, p.StartSecs = false, 0
 	})})
@@ -126,12 +102,29 @@ func TestSubscribe(t *testing.T) {
 			t.Fatalf("no %s event", want)
 		}
 	}
+	// A second subscriber, kept, tells when the stop's events went out.
+	witnessed := make(chan events.ProcessState, 16)
+	keep, err := tr.Subscribe(context.Background(), []events.Type{events.TypeProcessState}, func(_ int64, ev events.Event) {
+		witnessed <- ev.(events.ProcessState)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keep()
 	cancel()
 	cancel() // twice is fine
 	if err := tr.Stop(context.Background(), "late", "late", false); err != nil {
 		t.Fatal(err)
 	}
-	tr.waitState(t, "late", Stopped, 5*time.Second)
+	deadline := time.After(5 * time.Second)
+	for stopped := false; !stopped; {
+		select {
+		case ev := <-witnessed:
+			stopped = ev.State == "STOPPED"
+		case <-deadline:
+			t.Fatal("no STOPPED event")
+		}
+	}
 	select {
 	case ev := <-got:
 		t.Errorf("event %s after cancel", ev.State)

@@ -3,6 +3,7 @@ package conf
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,8 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -212,77 +211,131 @@ func TestReferenceVerdicts(t *testing.T) {
 	if _, err := os.Stat(ref); err != nil {
 		t.Skip("SKIPPING REFERENCE COMPARISON: " + ref + " is not installed")
 	}
-	var mu sync.Mutex
+	type parsed struct {
+		c   confCase
+		err error
+	}
+	var cases []parsed
+	var names strings.Builder
 	for _, c := range readCases(t) {
 		if strings.HasPrefix(c.main, "; noref") {
 			continue
 		}
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			dir, main := c.materialize(t)
-			data, _ := os.ReadFile(main)
-			_, ourErr := Parse(data, main, append(os.Environ(), testEnv...))
-			refErr, refOut := runReference(t, ref, dir, main)
-			mu.Lock()
-			defer mu.Unlock()
-			if (ourErr == nil) != (refErr == "") {
-				t.Errorf("%s: we say %v; reference says %q (output %q)", c.path, ourErr, refErr, refOut)
+		dir, main := c.materialize(t)
+		data, _ := os.ReadFile(main)
+		_, err := Parse(data, main, append(os.Environ(), testEnv...))
+		cases = append(cases, parsed{c, err})
+		fmt.Fprintf(&names, "%s\t%s\t%s\n", c.name, dir, main)
+	}
+	verdicts := runReference(t, ref, names.String())
+	for _, p := range cases {
+		t.Run(p.c.name, func(t *testing.T) {
+			v, ok := verdicts[p.c.name]
+			if !ok {
+				t.Fatal("the reference was not run on it")
+			}
+			if (p.err == nil) != (v.err == "") {
+				t.Errorf("%s: we say %v; reference says %q (output %q)", p.c.path, p.err, v.err, v.output)
 			}
 			var e *Error
-			if errors.As(ourErr, &e) && refErr != "" && e.Reference() != refErr {
-				t.Errorf("%s: message differs\n ours: %q\n  ref: %q", c.path, e.Reference(), refErr)
+			if errors.As(p.err, &e) && v.err != "" && e.Reference() != v.err {
+				t.Errorf("%s: message differs\n ours: %q\n  ref: %q", p.c.path, e.Reference(), v.err)
 			}
 		})
 	}
 }
 
-// runReference starts the reference in the foreground on a config and
-// returns its error message ("" when it started), stopping it if it did.
-func runReference(t *testing.T, ref, dir, config string) (string, string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ref, "-n", "-c", config)
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Env = append(os.Environ(), testEnv...)
-	var out bytes.Buffer
-	var outMu sync.Mutex
-	cmd.Stdout = writerFunc(func(p []byte) (int, error) { outMu.Lock(); defer outMu.Unlock(); return out.Write(p) })
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	read := func() string { outMu.Lock(); defer outMu.Unlock(); return out.String() }
-	deadline := time.Now().Add(8 * time.Second)
-	for {
-		select {
-		case <-done:
-			s := read()
-			if i := strings.Index(s, "Error: "); i >= 0 {
-				msg := s[i+len("Error: "):]
-				msg, _, _ = strings.Cut(msg, "\nFor help, use")
-				return msg, s
-			}
-			return "exited without starting", s
-		case <-time.After(20 * time.Millisecond):
-		}
-		pids, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
-		if strings.Contains(read(), "supervisord started with pid") || len(pids) > 0 || time.Now().After(deadline) {
-			// The golden configs start nothing, so killing the reference
-			// outright leaves nothing behind and skips its one-second
-			// signal latency.
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-			if time.Now().After(deadline) {
-				return "timed out", read()
-			}
-			return "", read()
-		}
-	}
+// refStartScript runs the reference's supervisord in the foreground on
+// each config named on its stdin, one "name<TAB>dir<TAB>path" a line, in
+// turn: its own main, in a child forked from one interpreter that imported
+// it once (starting Python costs far more than the start itself), in dir,
+// with its output in a file. The child is killed with its process group
+// once it logs that it started or writes a pidfile (the golden configs
+// start nothing, so that leaves nothing behind and skips its one-second
+// signal latency), or after 8 s. One JSON line a config tells how it went.
+const refStartScript = `
+import sys, os, glob, json, signal, time
+from supervisor import supervisord
+for line in sys.stdin:
+    name, dir, path = line.rstrip("\n").split("\t")
+    out = os.path.join(dir, "reference.out")
+    open(out, "w").close()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setpgid(0, 0)
+            os.chdir(dir)
+            null = os.open(os.devnull, os.O_RDONLY)
+            fd = os.open(out, os.O_WRONLY | os.O_APPEND)
+            os.dup2(null, 0)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            sys.argv = [sys.argv[1], "-n", "-c", path]
+            code = supervisord.main()
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code or 0)
+    deadline = time.monotonic() + 8
+    verdict = "timed out"
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            verdict = "exited"
+            break
+        with open(out) as f:
+            started = "supervisord started with pid" in f.read()
+        if started or glob.glob(os.path.join(dir, "*.pid")):
+            verdict = "started"
+            break
+        time.sleep(0.005)
+    if verdict != "exited":
+        os.killpg(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    with open(out) as f:
+        print(json.dumps({"name": name, "verdict": verdict, "output": f.read()}), flush=True)
+`
+
+// refVerdict is how the reference took a config: err is its error
+// message, "" when it started.
+type refVerdict struct {
+	err, output string
 }
 
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+// runReference runs refStartScript on the configs in names and returns
+// the reference's verdict on each, by name.
+func runReference(t *testing.T, ref, names string) map[string]refVerdict {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/usr/bin/python3", "-c", refStartScript, ref)
+	cmd.Env = append(os.Environ(), testEnv...)
+	cmd.Stdin = strings.NewReader(names)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("running the reference: %v\n%s", err, stderr.Bytes())
+	}
+	verdicts := map[string]refVerdict{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var r struct{ Name, Verdict, Output string }
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("running the reference: %q: %v", line, err)
+		}
+		v := refVerdict{output: r.Output}
+		switch r.Verdict {
+		case "exited":
+			v.err = "exited without starting"
+			if i := strings.Index(r.Output, "Error: "); i >= 0 {
+				v.err, _, _ = strings.Cut(r.Output[i+len("Error: "):], "\nFor help, use")
+			}
+		case "timed out":
+			v.err = "timed out"
+		}
+		verdicts[r.Name] = v
+	}
+	return verdicts
+}

@@ -11,6 +11,7 @@ import (
 
 	"supervisord/listeners/listenertest"
 	"supervisord/protocol/events"
+	"supervisord/testkit"
 )
 
 // The test binary doubles as a listener: run with LISTENERS_TEST_ROLE set,
@@ -20,7 +21,7 @@ func TestMain(m *testing.M) {
 	case "record":
 		os.Exit(recordListener(os.Getenv("LISTENERS_TEST_OUT")))
 	}
-	os.Exit(m.Run())
+	testkit.VerifyTestMain(m)
 }
 
 // recordListener appends each event, header line then payload then a
@@ -48,7 +49,10 @@ func recordListener(path string) int {
 // and read non-ASCII PROCESS_LOG payloads whose len counts characters.
 func TestUnderSupervisord(t *testing.T) {
 	for _, d := range listenertest.Daemons(t) {
-		t.Run(d.Name, func(t *testing.T) { underSupervisord(t, d.Path) })
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			underSupervisord(t, d.Path)
+		})
 	}
 }
 
@@ -57,7 +61,7 @@ func underSupervisord(t *testing.T, daemon string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := listenertest.Start(t, daemon, listenertest.ReferenceConf+fmt.Sprintf(`
+	dir := testkit.StartDaemon(t, daemon, listenertest.ReferenceConf+fmt.Sprintf(`
 [program:sleeper]
 command=/bin/sleep 1000
 startsecs=1
@@ -71,22 +75,17 @@ stdout_events_enabled=true
 command=%s
 environment=LISTENERS_TEST_ROLE="record",LISTENERS_TEST_OUT="{dir}/events.txt"
 events=PROCESS_STATE,PROCESS_LOG
-`, self))
+`, self)).Dir
 	eventsFile := filepath.Join(dir, "events.txt")
 	var transcript string
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	if !testkit.Poll(30*time.Second, func() bool {
 		b, _ := os.ReadFile(eventsFile)
 		transcript = string(b)
-		if strings.Contains(transcript, "processname:sleeper groupname:sleeper from_state:STARTING pid:") &&
+		return strings.Contains(transcript, "processname:sleeper groupname:sleeper from_state:STARTING pid:") &&
 			strings.Contains(transcript, "processname:talker groupname:talker from_state:STARTING pid:") &&
-			strings.Contains(transcript, "channel:stdout\n") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("listener transcript after 30s:\n%s", transcript)
-		}
-		time.Sleep(50 * time.Millisecond)
+			strings.Contains(transcript, "channel:stdout\n")
+	}) {
+		t.Fatalf("listener transcript after 30s:\n%s", transcript)
 	}
 	pid := func(name string) string { return listenertest.Ctl(t, dir, "pid", name) }
 	payload := "processname:sleeper groupname:sleeper from_state:STARTING pid:" + pid("sleeper")

@@ -38,8 +38,9 @@ func Config(dir string) string {
 
 // StartDaemon writes text (a config, usually Config(dir) plus program
 // sections; "{dir}" in it is replaced by the temporary directory) and starts
-// bin on it with -n plus args. The daemon is stopped with SIGTERM (SIGKILL to
-// its process group after 20 s) when the test ends.
+// bin on it with -n plus args. When the test ends the daemon is stopped with
+// StopQuickly (SIGKILL to its process group after 20 s): a test about how a
+// daemon stops stops it itself.
 func StartDaemon(t testing.TB, bin, text string, args ...string) *Daemon {
 	t.Helper()
 	dir := t.TempDir()
@@ -62,7 +63,7 @@ func StartDaemon(t testing.TB, bin, text string, args ...string) *Daemon {
 		close(d.exited)
 	}()
 	t.Cleanup(func() {
-		d.Stop(20 * time.Second)
+		d.StopQuickly(20 * time.Second)
 		// Whatever is left of its process group (children of a killed daemon).
 		syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
 		if t.Failed() {
@@ -120,22 +121,31 @@ func (d *Daemon) Exited() <-chan struct{} { return d.exited }
 func (d *Daemon) WaitLog(t testing.TB, pattern string, timeout time.Duration) string {
 	t.Helper()
 	re := regexp.MustCompile(pattern)
-	deadline := time.Now().Add(timeout)
-	for {
-		if m := re.FindString(d.Log()); m != "" {
-			return m
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("main log did not match %q within %v", pattern, timeout)
-		}
-		select {
-		case <-d.exited:
-			if m := re.FindString(d.Log()); m != "" {
-				return m
-			}
-			t.Fatalf("daemon exited before its log matched %q", pattern)
-		case <-time.After(20 * time.Millisecond):
-		}
+	var m string
+	exited := false
+	Poll(timeout, func() bool {
+		exited = d.hasExited() // before the log is read: an exit shows in it whole
+		m = re.FindString(d.Log())
+		return m != "" || exited
+	})
+	switch {
+	case m != "":
+		return m
+	case exited:
+		t.Fatalf("daemon exited before its log matched %q", pattern)
+	default:
+		t.Fatalf("main log did not match %q within %v", pattern, timeout)
+	}
+	return ""
+}
+
+// hasExited reports whether the daemon has exited.
+func (d *Daemon) hasExited() bool {
+	select {
+	case <-d.exited:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -54,6 +54,14 @@ func (d *Daemon) Socket() string { return filepath.Join(d.Dir, "supervisor.sock"
 // exit status.
 func Ctl(t testing.TB, d *Daemon, args ...string) (out string, code int) {
 	t.Helper()
+	r, err := runReferenceCtl(Supervisorctl, ctlRun{dir: d.Dir, args: append([]string{"-c", d.Conf}, args...), combined: true})
+	if err == nil {
+		if r.Killed {
+			r.Stdout += fmt.Sprintf("[supervisorctl killed after %v]\n", clientTimeout)
+		}
+		return r.Stdout, r.Code
+	}
+	t.Logf("%v; running %s itself", err, Supervisorctl)
 	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, Supervisorctl, append([]string{"-c", d.Conf}, args...)...)
@@ -61,7 +69,7 @@ func Ctl(t testing.TB, d *Daemon, args ...string) (out string, code int) {
 	cmd.Env = clientEnv()
 	var b bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &b, &b
-	err := cmd.Run()
+	err = cmd.Run()
 	if ctx.Err() != nil {
 		return b.String() + fmt.Sprintf("[supervisorctl killed after %v]\n", clientTimeout), -1
 	}
@@ -130,25 +138,18 @@ func HaveClients() (ctl, py bool) {
 // state (see StatesFromLog) and returns what the log shows then, or at the
 // deadline; ok tells which.
 func (d *Daemon) WaitStates(want map[string]string, timeout time.Duration) (got map[string]string, ok bool) {
-	deadline := time.Now().Add(timeout)
-	for {
-		got = StatesFromLog(d.Log())
-		ok = true
+	exited := false
+	Poll(timeout, func() bool {
+		exited = d.hasExited() // before the log is read: an exit shows in it whole
+		got, ok = StatesFromLog(d.Log()), true
 		for name, state := range want {
 			if got[name] != state {
 				ok = false
 			}
 		}
-		if ok || time.Now().After(deadline) {
-			return got, ok
-		}
-		select {
-		case <-d.exited:
-			got = StatesFromLog(d.Log())
-			return got, false
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+		return ok || exited
+	})
+	return got, ok
 }
 
 // StopQuickly ends the daemon once a test is done with it: SIGTERM, then,
@@ -164,12 +165,9 @@ func (d *Daemon) StopQuickly(timeout time.Duration) *os.ProcessState {
 	default:
 	}
 	d.Signal(syscall.SIGTERM)
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if strings.Contains(d.Log(), "received SIGTERM indicating exit request") {
-			for _, pid := range childrenOf(d.Pid()) {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-			break
+	if Poll(2*time.Second, func() bool { return strings.Contains(d.Log(), "received SIGTERM indicating exit request") }) {
+		for _, pid := range childrenOf(d.Pid()) {
+			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
 	return d.Wait(timeout)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"supervisord/listeners/listenertest"
+	"supervisord/testkit"
 )
 
 // The test binary is httpok itself when HTTPOK_TEST_ARGS is set.
@@ -18,14 +19,17 @@ func TestMain(m *testing.M) {
 		os.Args = append(os.Args[:1], strings.Fields(args)...)
 		main()
 	}
-	os.Exit(m.Run())
+	testkit.VerifyTestMain(m)
 }
 
 // httpok under a supervisord (ours and the reference): a health URL answering 500 gets
 // the program restarted on the first TICK_5.
 func TestUnderSupervisord(t *testing.T) {
 	for _, d := range listenertest.Daemons(t) {
-		t.Run(d.Name, func(t *testing.T) { underSupervisord(t, d.Path) })
+		t.Run(d.Name, func(t *testing.T) {
+			t.Parallel()
+			underSupervisord(t, d.Path)
+		})
 	}
 }
 
@@ -35,28 +39,20 @@ func underSupervisord(t *testing.T, daemon string) {
 	}))
 	defer health.Close()
 	self, _ := os.Executable()
-	t.Setenv("HTTPOK_TEST_ARGS", "-p web -t 3 "+health.URL+"/health")
-	dir := listenertest.Start(t, daemon, listenertest.ReferenceConf+fmt.Sprintf(`
+	d := testkit.StartDaemon(t, daemon, listenertest.ReferenceConf+fmt.Sprintf(`
 [program:web]
 command=/bin/sleep 1000
 startsecs=0
 
 [eventlistener:httpok]
 command=%s
+environment=HTTPOK_TEST_ARGS="-p web -t 3 %s/health"
 events=TICK_5
 stderr_logfile={dir}/httpok.err
-`, self))
-	var first string
-	listenertest.Eventually(t, 20*time.Second, "web never ran", func() bool {
-		first = listenertest.PID(t, dir, "web")
-		return first != ""
-	})
-	listenertest.Eventually(t, 20*time.Second, "web was not restarted", func() bool {
-		now := listenertest.PID(t, dir, "web")
-		return now != first && now != ""
-	})
-	listenertest.Eventually(t, 10*time.Second, "httpok's stderr lacks its report", func() bool {
-		log, _ := os.ReadFile(dir + "/httpok.err")
+`, self, health.URL))
+	d.WaitLog(t, `spawned: 'web' with pid \d+(?s:.*)spawned: 'web' with pid \d+`, 20*time.Second)
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		log, _ := os.ReadFile(d.Dir + "/httpok.err")
 		return strings.Contains(string(log), "500 Internal Server Error") && strings.Contains(string(log), "web restarted")
-	})
+	}, "httpok's stderr lacks its report")
 }

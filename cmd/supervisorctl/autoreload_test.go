@@ -62,6 +62,7 @@ func checkSpawns(t *testing.T, d *testkit.Daemon, want map[string]int) {
 // deleted include removes its group, a bad edit is refused and shown by
 // `supervisorctl autoreload` until fixed.
 func TestAutoReloadAsUsersSeeIt(t *testing.T) {
+	t.Parallel()
 	ours := filepath.Join(bin, "supervisord")
 	dir := "{dir}"
 	d := testkit.StartDaemon(t, ours, reloadConf(dir, "3", "/bin/sleep 1000", ""))
@@ -127,6 +128,7 @@ func TestAutoReloadAsUsersSeeIt(t *testing.T) {
 // A manual `update` by our supervisorctl restarts only the changed member
 // of a group and prints what the reference's prints.
 func TestUpdateRestartsOnlyChangedMember(t *testing.T) {
+	t.Parallel()
 	d := testkit.StartDaemon(t, filepath.Join(bin, "supervisord"),
 		reloadConf("{dir}", "1", "/bin/sleep 1000", "autoreload=false\n"))
 	os.Mkdir(filepath.Join(d.Dir, "conf.d"), 0o755)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"supervisord/testkit"
 )
 
@@ -38,6 +40,8 @@ var bin string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// The scenarios wait on daemons and the reference's one-second loop.
+	testkit.RaiseParallel(8)
 	dir, err := testkit.Build()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -46,9 +50,10 @@ func TestMain(m *testing.M) {
 	bin = dir
 	// What a config's %(ENV_CTLTEST)s expands to.
 	os.Setenv("CTLTEST", "/nonexistent-ctltest")
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testkit.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}))
 }
 
 func oursCtl() string { return filepath.Join(bin, "supervisorctl") }
@@ -544,18 +549,13 @@ func ctlTraceback(args ...string) step {
 // waitLastLog waits for the main log's last line to hold text.
 func waitLastLog(text string) step {
 	return func(e *env) {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		if testkit.Poll(10*time.Second, func() bool {
 			log := strings.TrimSuffix(e.d.Log(), "\n")
-			if strings.Contains(log[strings.LastIndex(log, "\n")+1:], text) {
-				e.printf("$ wait for %q at the end of the main log: ok\n", text)
-				return
-			}
-			if time.Now().After(deadline) {
-				e.printf("$ wait for %q at the end of the main log: TIMEOUT\n", text)
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
+			return strings.Contains(log[strings.LastIndex(log, "\n")+1:], text)
+		}) {
+			e.printf("$ wait for %q at the end of the main log: ok\n", text)
+		} else {
+			e.printf("$ wait for %q at the end of the main log: TIMEOUT\n", text)
 		}
 	}
 }
@@ -619,33 +619,25 @@ func waitStates(want map[string]string) step {
 func waitLogCount(pattern string, n int) step {
 	re := regexp.MustCompile(pattern)
 	return func(e *env) {
-		deadline := time.Now().Add(15 * time.Second)
-		for len(re.FindAllString(e.d.Log(), -1)) < n {
-			if time.Now().After(deadline) {
-				e.printf("$ wait for %d of %q in the main log: TIMEOUT\n", n, pattern)
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
+		if testkit.Poll(15*time.Second, func() bool { return len(re.FindAllString(e.d.Log(), -1)) >= n }) {
+			e.printf("$ wait for %d of %q in the main log: ok\n", n, pattern)
+		} else {
+			e.printf("$ wait for %d of %q in the main log: TIMEOUT\n", n, pattern)
 		}
-		e.printf("$ wait for %d of %q in the main log: ok\n", n, pattern)
 	}
 }
 
 // waitFile waits for a file in the scenario's directory to hold text.
 func waitFile(name, text string) step {
 	return func(e *env) {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			b, _ := os.ReadFile(filepath.Join(e.dir, name))
-			if strings.Contains(string(b), text) {
-				e.printf("$ wait for %q in %s: ok\n", text, name)
-				return
-			}
-			if time.Now().After(deadline) {
-				e.printf("$ wait for %q in %s: TIMEOUT, it holds %q\n", text, name, b)
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
+		var b []byte
+		if testkit.Poll(10*time.Second, func() bool {
+			b, _ = os.ReadFile(filepath.Join(e.dir, name))
+			return strings.Contains(string(b), text)
+		}) {
+			e.printf("$ wait for %q in %s: ok\n", text, name)
+		} else {
+			e.printf("$ wait for %q in %s: TIMEOUT, it holds %q\n", text, name, b)
 		}
 	}
 }
@@ -702,10 +694,15 @@ func session(title string, s sess) step {
 			cs.Write(s.more)
 		}
 		wait(s.waitAfter)
-		// A moment for the client to go back to waiting: the reference's
-		// tailer takes Ctrl-C for a connection error when it lands while
-		// it is handling data.
-		time.Sleep(200 * time.Millisecond)
+		// The reference's tailer takes Ctrl-C for a connection error when
+		// it lands while it is handling data: it is interrupted once it is
+		// back to waiting.
+		interrupt := func() {
+			if !cs.WaitAsleep(5 * time.Second) {
+				notes = append(notes, "(timed out waiting for it to wait)")
+			}
+			cs.Interrupt()
+		}
 		var r testkit.CtlRun
 		switch {
 		case s.endsItself && s.noStatus:
@@ -714,11 +711,11 @@ func session(title string, s sess) step {
 		case s.endsItself:
 			r = cs.Wait(5 * time.Second)
 		case s.noStatus:
-			cs.Interrupt()
+			interrupt()
 			cs.WaitOutput("Exiting foreground", 5*time.Second)
 			r = cs.Wait(300 * time.Millisecond)
 		default:
-			cs.Interrupt()
+			interrupt()
 			r = cs.Wait(5 * time.Second)
 		}
 		if s.keep != nil {
@@ -786,7 +783,6 @@ func runScenario(t *testing.T, ctl string, sc ctlScenario) string {
 			daemon = referenceDaemon
 		}
 		e.d = testkit.StartDaemon(t, daemon, conf)
-		t.Cleanup(func() { e.d.StopQuickly(20 * time.Second) })
 		e.dir = e.d.Dir
 		e.d.WaitLog(t, `supervisord started with pid \d+`, 20*time.Second)
 	}
@@ -805,6 +801,7 @@ func reportDiff(t *testing.T, what, wantName, want, gotName, got string) {
 }
 
 func TestCtlCompat(t *testing.T) {
+	t.Parallel()
 	haveCtl, _ := testkit.HaveClients()
 	if !haveCtl {
 		t.Log("REFERENCE MISSING: " + testkit.Supervisorctl + " is not installed (apt-get install supervisor); " +

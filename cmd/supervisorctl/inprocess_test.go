@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"supervisord/testkit"
 )
 
 // These run the CLI inside the test process, so the race detector sees
@@ -34,12 +36,8 @@ func (s *safeBuffer) String() string {
 
 func waitFor(t *testing.T, what func() string, text string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(what(), text) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q in %q", text, what())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testkit.Poll(10*time.Second, func() bool { return strings.Contains(what(), text) }) {
+		t.Fatalf("no %q in %q", text, what())
 	}
 }
 

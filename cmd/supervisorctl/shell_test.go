@@ -90,18 +90,11 @@ func (tm *term) send(keys string) {
 // moves past it.
 func (tm *term) expect(text string) {
 	tm.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		out := tm.output()
-		if i := strings.Index(out[tm.mark:], text); i >= 0 {
-			tm.mark += i + len(text)
-			return
-		}
-		if time.Now().After(deadline) {
-			tm.t.Fatalf("the terminal did not show %q; after the last match it shows:\n%q", text, out[tm.mark:])
-		}
-		time.Sleep(10 * time.Millisecond)
+	found := -1
+	if !testkit.Poll(10*time.Second, func() bool { found = strings.Index(tm.output()[tm.mark:], text); return found >= 0 }) {
+		tm.t.Fatalf("the terminal did not show %q; after the last match it shows:\n%q", text, tm.since())
 	}
+	tm.mark += found + len(text)
 }
 
 // since returns what showed after the last match.
@@ -126,7 +119,6 @@ func shellDaemon(t *testing.T, extra string) *testkit.Daemon {
 	conf := strings.Replace(testkit.Config("{dir}"), "loglevel=debug\n", "loglevel=info\nautoreload=false\n", 1) +
 		rpcSections + extra + programs
 	d := testkit.StartDaemon(t, filepath.Join(bin, "supervisord"), conf)
-	t.Cleanup(func() { d.StopQuickly(20 * time.Second) })
 	d.WaitLog(t, `supervisord started with pid \d+`, 20*time.Second)
 	if _, ok := d.WaitStates(settledStates, 15*time.Second); !ok {
 		t.Fatalf("the programs did not settle:\n%s", d.Log())
@@ -306,7 +298,6 @@ func TestShellAuthentication(t *testing.T) {
 		testkit.Config("{dir}")+"\n[unix_http_server]\nfile={dir}/supervisor.sock\nusername=user\npassword=secret\n"+
 			"\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"+
 			"\n[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
-	t.Cleanup(func() { d.StopQuickly(20 * time.Second) })
 	d.WaitLog(t, `success: sleeper entered RUNNING state`, 20*time.Second)
 	conf := filepath.Join(d.Dir, "ctl.conf")
 	if err := os.WriteFile(conf, []byte("[supervisorctl]\nserverurl=unix://"+d.Socket()+"\n"), 0o644); err != nil {

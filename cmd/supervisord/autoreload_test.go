@@ -19,6 +19,7 @@ func prog(name, command string) string {
 // touching only what changed; a bad edit is refused and the running config
 // kept; a burst of writes makes one update.
 func TestAutoReload(t *testing.T) {
+	t.Parallel()
 	base := testkit.Config("{dir}") + "\n[include]\nfiles={dir}/conf.d/*.conf\n"
 	d := testkit.StartDaemon(t, bin, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1000"))
 	d.WaitLog(t, "success: keep entered RUNNING", 10*time.Second)

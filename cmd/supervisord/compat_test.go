@@ -80,16 +80,14 @@ var settled = map[string]string{
 // state and returns what it shows then (or at the deadline).
 func statesOf(t *testing.T, d *testkit.Daemon, want map[string]string) map[string]string {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got := testkit.StatesFromLog(d.Log())
+	var got map[string]string
+	testkit.Poll(20*time.Second, func() bool {
+		got = testkit.StatesFromLog(d.Log())
 		// "restarts" keeps cycling; it only has to have been seen.
 		delete(got, "restarts")
-		if maps.Equal(got, want) || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return maps.Equal(got, want)
+	})
+	return got
 }
 
 func startOnPrograms(t *testing.T, binary string) *testkit.Daemon {
@@ -101,6 +99,7 @@ func startOnPrograms(t *testing.T, binary string) *testkit.Daemon {
 }
 
 func TestSameStatesAsReference(t *testing.T) {
+	t.Parallel()
 	daemons := map[string]string{"ours": bin}
 	if _, err := os.Stat(reference); err == nil {
 		daemons["reference"] = reference
@@ -127,6 +126,7 @@ func TestSameStatesAsReference(t *testing.T) {
 // SIGTERM stops groups from the highest priority number down, every child
 // is gone when the daemon exits, and the exit status is 0.
 func TestShutdownOrderAndNoOrphans(t *testing.T) {
+	t.Parallel()
 	d := testkit.StartDaemon(t, bin, testkit.Config("{dir}")+`
 [program:first]
 command=/bin/sleep 1000
@@ -181,6 +181,7 @@ func alive(pid int) bool {
 // A chatty child's output survives rotation and a SIGUSR2 reopen whole and
 // in order: the backups, oldest first, then the live file, hold every line.
 func TestChildLogLosesNoByte(t *testing.T) {
+	t.Parallel()
 	const lines = 30000
 	d := testkit.StartDaemon(t, bin, testkit.Config("{dir}")+fmt.Sprintf(`
 [program:chatty]
@@ -190,14 +191,10 @@ stdout_logfile_maxbytes=16KB
 stdout_logfile_backups=100
 startsecs=0
 `, lines/2, lines/2+1, lines))
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := os.Stat(filepath.Join(d.Dir, "half")); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("first half never written")
-		}
-	}
+	testkit.Eventually(t, 20*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(d.Dir, "half"))
+		return err == nil
+	}, "first half never written")
 	// Logrotate's way: move the files aside, then ask for a reopen.
 	moved := filepath.Join(d.Dir, "moved")
 	os.Mkdir(moved, 0o755)
@@ -219,10 +216,8 @@ startsecs=0
 	}
 	// Wait until the first half has been written out before moving it.
 	half := wantAll.String()[:strings.Index(wantAll.String(), fmt.Sprintf("\n%d\n", lines/2+1))+1]
-	for deadline := time.Now().Add(10 * time.Second); readAll(d.Dir) != half; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("first half in logs is %d bytes, want %d", len(readAll(d.Dir)), len(half))
-		}
+	if !testkit.Poll(10*time.Second, func() bool { return readAll(d.Dir) == half }) {
+		t.Fatalf("first half in logs is %d bytes, want %d", len(readAll(d.Dir)), len(half))
 	}
 	matches, _ := filepath.Glob(filepath.Join(d.Dir, "chatty.log*"))
 	if len(matches) < 2 { // reads come in chunks of up to 64 KiB, and a write is never split
@@ -235,11 +230,9 @@ startsecs=0
 	d.WaitLog(t, "supervisord logreopen", 10*time.Second)
 	os.WriteFile(filepath.Join(d.Dir, "go"), nil, 0o644)
 	rest := wantAll.String()[len(half):]
-	for deadline := time.Now().Add(10 * time.Second); readAll(d.Dir) != rest; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			got := readAll(d.Dir)
-			t.Fatalf("second half in logs is %d bytes, want %d; starts %q", len(got), len(rest), got[:min(len(got), 40)])
-		}
+	if !testkit.Poll(10*time.Second, func() bool { return readAll(d.Dir) == rest }) {
+		got := readAll(d.Dir)
+		t.Fatalf("second half in logs is %d bytes, want %d; starts %q", len(got), len(rest), got[:min(len(got), 40)])
 	}
 	if got := readAll(moved); got != half {
 		t.Errorf("moved logs hold %d bytes, want %d", len(got), len(half))

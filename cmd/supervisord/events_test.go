@@ -36,51 +36,24 @@ startsecs=2
 func recorded(t *testing.T, d *testkit.Daemon, want int) string {
 	t.Helper()
 	path := filepath.Join(d.Dir, "events.txt")
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		b, _ := os.ReadFile(path)
-		if strings.Count(string(b), "ver:3.0 ") >= want {
-			// Lengths vary with the pids' digits; a wrong one would garble
-			// the transcript, as the listener reads exactly len bytes.
-			s := regexp.MustCompile(`pid:\d+`).ReplaceAllString(string(b), "pid:N")
-			return regexp.MustCompile(`len:\d+`).ReplaceAllString(s, "len:N")
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d events recorded, want %d:\n%s", strings.Count(string(b), "ver:3.0 "), want, b)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var b []byte
+	if !testkit.Poll(20*time.Second, func() bool {
+		b, _ = os.ReadFile(path)
+		return strings.Count(string(b), "ver:3.0 ") >= want
+	}) {
+		t.Fatalf("%d events recorded, want %d:\n%s", strings.Count(string(b), "ver:3.0 "), want, b)
 	}
+	// Lengths vary with the pids' digits; a wrong one would garble the
+	// transcript, as the listener reads exactly len bytes.
+	s := regexp.MustCompile(`pid:\d+`).ReplaceAllString(string(b), "pid:N")
+	return regexp.MustCompile(`len:\d+`).ReplaceAllString(s, "len:N")
 }
 
 func TestEventListenerTranscript(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
 		t.Skip("SKIPPED: the listener is a Python script and /usr/bin/python3 is missing")
 	}
-	transcript := func(t *testing.T, binary string) string {
-		d := testkit.StartDaemon(t, binary, listenerConf("ok"))
-		d.WaitLog(t, "success: prog entered RUNNING", 20*time.Second)
-		recorded(t, d, 4)
-		if out := testkit.PyRPC(t, d, "call('supervisor.sendRemoteCommEvent', 'greeting', 'hello\\nworld')"); !strings.HasSuffix(out, "\ntrue\n") {
-			t.Fatalf("sendRemoteCommEvent: %s", out)
-		}
-		events := recorded(t, d, 5)
-		// What the listener wrote is its stdout log, as with the reference.
-		wantOut := "READY\n" + strings.Repeat("RESULT 2\nOKREADY\n", 5)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			b, _ := os.ReadFile(filepath.Join(d.Dir, "rec.out"))
-			if string(b) == wantOut {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%s: the listener's stdout log holds %q, want %q", binary, b, wantOut)
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		return events
-	}
-	ours := transcript(t, bin)
 	const want = `ver:3.0 server:supervisor serial:0 pool:rec poolserial:0 eventname:PROCESS_STATE_STARTING len:N
 processname:rec groupname:rec from_state:STOPPED tries:0
 ver:3.0 server:supervisor serial:1 pool:rec poolserial:1 eventname:PROCESS_STATE_STARTING len:N
@@ -94,15 +67,43 @@ type:greeting
 hello
 world
 `
-	if ours != want {
-		t.Errorf("our listener's transcript:\n%s", testkit.LineDiff(want, ours))
-	}
-	if _, err := os.Stat(reference); err != nil {
-		t.Skip("SKIPPED the reference half: " + reference + " is not installed")
-	}
-	if ref := transcript(t, reference); ref != want {
-		t.Errorf("the reference's transcript differs from what ours is held to:\n%s", testkit.LineDiff(want, ref))
-	}
+	// The reference is held to the transcript ours is held to.
+	eachDaemon(t, func(t *testing.T, binary string) {
+		d := testkit.StartDaemon(t, binary, listenerConf("ok"))
+		d.WaitLog(t, "success: prog entered RUNNING", 20*time.Second)
+		recorded(t, d, 4)
+		if out := testkit.PyRPC(t, d, "call('supervisor.sendRemoteCommEvent', 'greeting', 'hello\\nworld')"); !strings.HasSuffix(out, "\ntrue\n") {
+			t.Fatalf("sendRemoteCommEvent: %s", out)
+		}
+		if got := recorded(t, d, 5); got != want {
+			t.Errorf("the listener's transcript:\n%s", testkit.LineDiff(want, got))
+		}
+		// What the listener wrote is its stdout log, as with the reference.
+		wantOut := "READY\n" + strings.Repeat("RESULT 2\nOKREADY\n", 5)
+		var b []byte
+		if !testkit.Poll(10*time.Second, func() bool {
+			b, _ = os.ReadFile(filepath.Join(d.Dir, "rec.out"))
+			return string(b) == wantOut
+		}) {
+			t.Errorf("the listener's stdout log holds %q, want %q", b, wantOut)
+		}
+	})
+}
+
+// eachDaemon runs check on our daemon and, side by side, on the reference's
+// (skipped, saying so, when it is not installed).
+func eachDaemon(t *testing.T, check func(t *testing.T, binary string)) {
+	t.Run("ours", func(t *testing.T) {
+		t.Parallel()
+		check(t, bin)
+	})
+	t.Run("reference", func(t *testing.T) {
+		if _, err := os.Stat(reference); err != nil {
+			t.Skip("SKIPPED the reference half: " + reference + " is not installed")
+		}
+		t.Parallel()
+		check(t, reference)
+	})
 }
 
 // firstDeliveries cuts a transcript (with one-line payloads) to n deliveries.
@@ -123,13 +124,14 @@ func serials(transcript string) []string {
 // An event refused with FAIL, or held by a listener that dies, is delivered
 // again; for refusals the reference makes the same deliveries.
 func TestEventRedelivery(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
 		t.Skip("SKIPPED: the listener is a Python script and /usr/bin/python3 is missing")
 	}
 	for _, mode := range []string{"fail-first", "die-first"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			run := func(binary string) string {
+			run := func(t *testing.T, binary string) string {
 				d := testkit.StartDaemon(t, binary, listenerConf(mode))
 				d.WaitLog(t, "success: prog entered RUNNING", 20*time.Second)
 				// The first eight deliveries: a dying listener's restarts make
@@ -137,25 +139,36 @@ func TestEventRedelivery(t *testing.T) {
 				// deliveries depend on timing.
 				return firstDeliveries(recorded(t, d, 8), 8)
 			}
-			ours := run(bin)
-			got := serials(ours)[:6] // before any overflow
-			for i := 0; i+1 < len(got); i += 2 {
-				if got[i] != got[i+1] {
-					t.Fatalf("serials %v: each should come twice in a row\n%s", got, ours)
+			var ours, ref string
+			t.Run("ours", func(t *testing.T) {
+				t.Parallel()
+				ours = run(t, bin)
+				got := serials(ours)[:6] // before any overflow
+				for i := 0; i+1 < len(got); i += 2 {
+					if got[i] != got[i+1] {
+						t.Fatalf("serials %v: each should come twice in a row\n%s", got, ours)
+					}
 				}
-			}
+			})
 			if mode == "die-first" {
 				// The reference sometimes loses the event a dying listener
 				// held (its third delivery here); we do not, so there is
 				// nothing to compare.
 				return
 			}
-			if _, err := os.Stat(reference); err != nil {
-				t.Skip("SKIPPED the reference half: " + reference + " is not installed")
-			}
-			if ref := run(reference); ref != ours {
-				t.Errorf("ours differs from the reference:\n%s", testkit.LineDiff(ref, ours))
-			}
+			t.Run("reference", func(t *testing.T) {
+				if _, err := os.Stat(reference); err != nil {
+					t.Skip("SKIPPED the reference half: " + reference + " is not installed")
+				}
+				t.Parallel()
+				ref = run(t, reference)
+			})
+			// Once both halves ran.
+			t.Cleanup(func() {
+				if ours != "" && ref != "" && ref != ours {
+					t.Errorf("ours differs from the reference:\n%s", testkit.LineDiff(ref, ours))
+				}
+			})
 		})
 	}
 }
@@ -163,6 +176,7 @@ func TestEventRedelivery(t *testing.T) {
 // Output of a program with stdout_events_enabled reaches a PROCESS_LOG
 // listener as the reference words it.
 func TestProcessLogEvents(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
 		t.Skip("SKIPPED: the listener is a Python script and /usr/bin/python3 is missing")
 	}
@@ -179,12 +193,6 @@ stdout_events_enabled=true
 stderr_events_enabled=true
 startsecs=0
 `, script)
-	run := func(binary string) string {
-		d := testkit.StartDaemon(t, binary, conf)
-		got := recorded(t, d, 2)
-		return got
-	}
-	ours := run(bin)
 	const want = `ver:3.0 server:supervisor serial:0 pool:rec poolserial:0 eventname:PROCESS_LOG_STDOUT len:N
 processname:talker groupname:talker pid:N channel:stdout
 hello
@@ -194,20 +202,18 @@ processname:talker groupname:talker pid:N channel:stderr
 oops
 
 `
-	if ours != want {
-		t.Errorf("our transcript:\n%s", testkit.LineDiff(want, ours))
-	}
-	if _, err := os.Stat(reference); err != nil {
-		t.Skip("SKIPPED the reference half: " + reference + " is not installed")
-	}
-	if ref := run(reference); ref != want {
-		t.Errorf("the reference's transcript:\n%s", testkit.LineDiff(want, ref))
-	}
+	eachDaemon(t, func(t *testing.T, binary string) {
+		d := testkit.StartDaemon(t, binary, conf)
+		if got := recorded(t, d, 2); got != want {
+			t.Errorf("the transcript:\n%s", testkit.LineDiff(want, got))
+		}
+	})
 }
 
 // Output between the capture tokens becomes a PROCESS_COMMUNICATION event;
 // the rest goes to the log, as with the reference.
 func TestProcessCommunicationCapture(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
 		t.Skip("SKIPPED: the listener is a Python script and /usr/bin/python3 is missing")
 	}
@@ -224,27 +230,19 @@ stdout_capture_maxbytes=1MB
 stdout_logfile={dir}/talker.log
 startsecs=0
 `, script)
-	run := func(binary string) (string, string) {
-		d := testkit.StartDaemon(t, binary, conf)
-		got := recorded(t, d, 1)
-		logged, _ := os.ReadFile(filepath.Join(d.Dir, "talker.log"))
-		return got, string(logged)
-	}
-	ours, oursLog := run(bin)
 	const want = `ver:3.0 server:supervisor serial:0 pool:rec poolserial:0 eventname:PROCESS_COMMUNICATION_STDOUT len:N
 processname:talker groupname:talker pid:N
 line one
 line two
 `
-	// Like the reference, capture mode holds back output no longer than a
-	// token until more comes: "after\n" is still pending.
-	if ours != want || oursLog != "before" {
-		t.Errorf("our transcript:\n%s\nlog %q", testkit.LineDiff(want, ours), oursLog)
-	}
-	if _, err := os.Stat(reference); err != nil {
-		t.Skip("SKIPPED the reference half: " + reference + " is not installed")
-	}
-	if ref, refLog := run(reference); ref != want || refLog != oursLog {
-		t.Errorf("the reference's transcript:\n%s\nlog %q", testkit.LineDiff(want, ref), refLog)
-	}
+	eachDaemon(t, func(t *testing.T, binary string) {
+		d := testkit.StartDaemon(t, binary, conf)
+		got := recorded(t, d, 1)
+		logged, _ := os.ReadFile(filepath.Join(d.Dir, "talker.log"))
+		// Like the reference, capture mode holds back output no longer than
+		// a token until more comes: "after\n" is still pending.
+		if got != want || string(logged) != "before" {
+			t.Errorf("the transcript:\n%s\nlog %q", testkit.LineDiff(want, got), logged)
+		}
+	})
 }

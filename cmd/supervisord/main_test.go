@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 
 	"supervisord/conf"
@@ -26,6 +27,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(fcgiChildEnv) != "" {
 		fcgiChild() // a daemon under test runs this binary as an fcgi-program
 	}
+	// The tests wait on daemons, the reference's one-second loop and
+	// programs that sleep, far more than they compute.
+	testkit.RaiseParallel(8)
 	// A daemon outlives the command that started it; as a subreaper this
 	// process inherits it and can wait for it like the init system would.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -43,9 +47,10 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testkit.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}))
 }
 
 // run runs the binary in dir and returns its stdout, stderr and exit status.
@@ -82,6 +87,7 @@ const baseConf = "[supervisord]\n" +
 // Usage and config mistakes print the reference's two lines and exit 2,
 // whether or not we would have daemonized.
 func TestStartupErrors(t *testing.T) {
+	t.Parallel()
 	hint := regexp.QuoteMeta("For help, use " + bin + " -h\n")
 	tests := []struct {
 		name   string
@@ -125,6 +131,7 @@ func TestStartupErrors(t *testing.T) {
 }
 
 func TestVersionAndSample(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if out, stderr, code := run(t, dir, "-v"); out != "4.2.5\n" || stderr != "" || code != 0 {
 		t.Errorf("-v: %q %q %d", out, stderr, code)
@@ -216,6 +223,7 @@ func TestDaemonize(t *testing.T) {
 // In the foreground SIGHUP restarts the tree in the same process, SIGUSR2
 // reopens the logs, and SIGTERM ends it with status 0.
 func TestForegroundSignals(t *testing.T) {
+	t.Parallel()
 	d := testkit.StartDaemon(t, bin, testkit.Config("{dir}")+"[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
 	started := fmt.Sprintf("INFO supervisord started with pid %d\n", d.Pid())
 	d.WaitLog(t, regexp.QuoteMeta(started), 10*time.Second)
@@ -243,6 +251,7 @@ func TestForegroundSignals(t *testing.T) {
 // A config that went bad before a SIGHUP ends the daemon with the usage
 // error, as the reference does, and leaves no pidfile.
 func TestReloadWithBadConfigExits(t *testing.T) {
+	t.Parallel()
 	d := testkit.StartDaemon(t, bin, testkit.Config("{dir}"))
 	d.WaitLog(t, "supervisord started with pid", 10*time.Second)
 	if err := os.WriteFile(d.Conf, []byte("[supervisord]\nminfds=x\n"), 0o644); err != nil {
@@ -266,6 +275,7 @@ func TestReloadWithBadConfigExits(t *testing.T) {
 // A second daemon on a socket a live one serves refuses to start with the
 // reference's words and usage status; the first keeps its socket.
 func TestSecondDaemonRefused(t *testing.T) {
+	t.Parallel()
 	d := testkit.StartDaemon(t, bin, testkit.Config("{dir}")+testkit.RPCConfig("{dir}"))
 	d.WaitLog(t, "supervisord started with pid", 10*time.Second)
 	second := strings.Replace(testkit.Config(d.Dir)+testkit.RPCConfig(d.Dir), "supervisord.log", "second.log", 1)

@@ -607,18 +607,11 @@ func waitLogCount(pattern string, n int) rpcStep {
 		if e.skipWait(fmt.Sprintf("wait for %d of %q in the main log", n, pattern)) {
 			return
 		}
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			got := len(re.FindAllString(e.d.Log(), -1))
-			if got >= n {
-				e.printf("$ wait for %d of %q in the main log: ok\n", n, pattern)
-				return
-			}
-			if time.Now().After(deadline) {
-				e.printf("$ wait for %d of %q in the main log: TIMEOUT, have %d\n", n, pattern, got)
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
+		got := 0
+		if testkit.Poll(15*time.Second, func() bool { got = len(re.FindAllString(e.d.Log(), -1)); return got >= n }) {
+			e.printf("$ wait for %d of %q in the main log: ok\n", n, pattern)
+		} else {
+			e.printf("$ wait for %d of %q in the main log: TIMEOUT, have %d\n", n, pattern, got)
 		}
 	}
 }
@@ -629,18 +622,14 @@ func waitFile(name, text string) rpcStep {
 		if e.skipWait(fmt.Sprintf("wait for %q in %s", text, name)) {
 			return
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			b, _ := os.ReadFile(filepath.Join(e.d.Dir, name))
-			if strings.Contains(string(b), text) {
-				e.printf("$ wait for %q in %s: ok\n", text, name)
-				return
-			}
-			if time.Now().After(deadline) {
-				e.printf("$ wait for %q in %s: TIMEOUT, it holds %q\n", text, name, b)
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
+		var b []byte
+		if testkit.Poll(10*time.Second, func() bool {
+			b, _ = os.ReadFile(filepath.Join(e.d.Dir, name))
+			return strings.Contains(string(b), text)
+		}) {
+			e.printf("$ wait for %q in %s: ok\n", text, name)
+		} else {
+			e.printf("$ wait for %q in %s: TIMEOUT, it holds %q\n", text, name, b)
 		}
 	}
 }
@@ -675,7 +664,6 @@ func rpcConf(programs string) string {
 // transcript.
 func runRPCScenario(t *testing.T, binary string, sc rpcScenario) string {
 	d := testkit.StartDaemon(t, binary, rpcConf(sc.programs))
-	t.Cleanup(func() { d.StopQuickly(20 * time.Second) })
 	d.WaitLog(t, `supervisord started with pid \d+`, 20*time.Second)
 	e := &rpcEnv{t: t, d: d}
 	for _, s := range sc.steps {
@@ -691,6 +679,7 @@ func reportDiff(t *testing.T, what, wantName, want, gotName, got string) {
 }
 
 func TestRPCCompat(t *testing.T) {
+	t.Parallel()
 	haveRef := true
 	if _, err := os.Stat(reference); err != nil {
 		haveRef = false

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"supervisord/testkit"
 )
 
 // run starts argv and returns its combined output and exit status.
@@ -442,12 +444,8 @@ func pid1Helper(t *testing.T) {
 			t.Fatal("own children's exits went missing")
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(logs(), "reaped unknown pid") < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("orphans not reaped:\n%s", logs())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testkit.Poll(10*time.Second, func() bool { return strings.Count(logs(), "reaped unknown pid") >= n }) {
+		t.Fatalf("orphans not reaped:\n%s", logs())
 	}
 	if z := zombies(t); len(z) != 0 {
 		t.Fatalf("zombies left: %v", z)

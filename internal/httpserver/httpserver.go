@@ -147,7 +147,7 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 		s.servers = append(s.servers, srv)
 		s.addrs = append(s.addrs, b.addr)
 		s.serving.Go(func() {
-			if err := srv.Serve(b.ln); !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Serve(spareCRLFListener{b.ln}); !errors.Is(err, http.ErrServerClosed) {
 				log.Log(context.Background(), slog.LevelError, fmt.Sprintf("Server %s stopped: %v", conf.PyRepr(b.section), err))
 			}
 		})

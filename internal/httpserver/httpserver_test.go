@@ -449,18 +449,12 @@ func TestAuth(t *testing.T) {
 // a second later (supervisor's http_client sends a spare CRLF) must not get
 // a broken pipe.
 func TestErrorPageLingers(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(shortDir(t), "s.sock")
 	c := unixServer(path)
 	c.Username, c.Password = "u", "p"
 	mustStart(t, &conf.Config{UnixHTTPServers: []*conf.UnixHTTPServer{c}}, http.NotFoundHandler())
-	conn, err := net.Dial("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET /logtail/x HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	conn := dialRequest(t, path)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -472,6 +466,52 @@ func TestErrorPageLingers(t *testing.T) {
 	time.Sleep(time.Second)
 	if _, err := io.WriteString(conn, "\r\n"); err != nil {
 		t.Errorf("the spare CRLF a second later: %v", err)
+	}
+}
+
+// dialRequest connects to the unix socket at path and asks for
+// /logtail/x, as the reference's tail client does (less its spare CRLF).
+func dialRequest(t *testing.T, path string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, "GET /logtail/x HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// A client that sends the reference's spare CRLF after its request, once
+// the handler runs, and then leaves is noticed: the handler's context ends.
+func TestClientLeavingAfterSpareCRLF(t *testing.T) {
+	t.Parallel()
+	running, ended := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		close(running)
+		<-r.Context().Done() // as a follower of a quiet log waits
+		close(ended)
+	})
+	path := filepath.Join(shortDir(t), "s.sock")
+	mustStart(t, &conf.Config{UnixHTTPServers: []*conf.UnixHTTPServer{unixServer(path)}}, h)
+	conn := dialRequest(t, path)
+	select {
+	case <-running:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not run")
+	}
+	if _, err := io.WriteString(conn, "\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client left and the handler's context did not end")
 	}
 }
 
@@ -639,6 +679,7 @@ func TestClose(t *testing.T) {
 // TestChownRefused needs an unprivileged user: as root it reruns itself as
 // nobody.
 func TestChownRefused(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("HTTPSERVER_CHOWN_DIR")
 	if dir == "" && os.Geteuid() == 0 {
 		dir = shortDir(t)

@@ -96,6 +96,7 @@ func (h *rpcHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestPythonXMLRPC(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	tests := []struct {
 		name       string
@@ -167,6 +168,7 @@ asyncore.loop(timeout=1, count=20)
 `
 
 func TestPythonTailClient(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	tests := []struct {
 		name string

@@ -1,14 +1,11 @@
 package listenertest
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"supervisord/testkit"
 )
@@ -69,68 +66,9 @@ func Daemons(t *testing.T) []Daemon {
 	return ds
 }
 
-// Start starts supervisord at path (-n) on conf, with {dir} replaced by a
-// new temporary directory, which it returns; the daemon is stopped when
-// the test ends.
-func Start(t *testing.T, path, conf string) string {
-	t.Helper()
-	dir := t.TempDir()
-	conf = strings.ReplaceAll(conf, "{dir}", dir)
-	confPath := filepath.Join(dir, "supervisord.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(path, "-n", "-c", confPath)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(dir, "supervisord.log"))
-			t.Logf("supervisord output:\n%s\nlog:\n%s", out.Bytes(), log)
-		}
-	})
-	return dir
-}
-
 // Ctl runs the reference supervisorctl on the daemon started in dir.
 func Ctl(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	out, _ := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", filepath.Join(dir, "supervisord.conf")}, args...)...).Output()
-	return strings.TrimSpace(string(out))
-}
-
-// Eventually polls cond every 50ms until it holds or timeout passes.
-func Eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// PID is the pid supervisorctl reports for the process name of the daemon
-// started in dir, or "" while it has none (or supervisorctl cannot tell).
-func PID(t *testing.T, dir, name string) string {
-	t.Helper()
-	pid := Ctl(t, dir, "pid", name)
-	if pid == "" || pid == "0" || strings.Trim(pid, "0123456789") != "" {
-		return ""
-	}
-	return pid
+	r := testkit.RunCtl(t, testkit.Supervisorctl, dir, "", append([]string{"-c", filepath.Join(dir, "supervisord.conf")}, args...)...)
+	return strings.TrimSpace(r.Stdout)
 }

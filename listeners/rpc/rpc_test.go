@@ -1,20 +1,17 @@
 package rpc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"supervisord/internal/rpcclient"
 	"supervisord/listeners/listenertest"
 	"supervisord/protocol/xmlrpc"
+	"supervisord/testkit"
 )
 
 func TestAgainstFakeServer(t *testing.T) {
@@ -91,8 +88,7 @@ func TestAgainstReferenceSupervisord(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/supervisord"); err != nil {
 		t.Skip("SKIPPED: the reference /usr/bin/supervisord is missing")
 	}
-	dir := t.TempDir()
-	conf := strings.ReplaceAll(`
+	d := testkit.StartDaemon(t, "/usr/bin/supervisord", `
 [unix_http_server]
 file={dir}/s.sock
 [supervisord]
@@ -108,38 +104,19 @@ programs=other
 [program:other]
 command=/bin/sleep 1000
 startsecs=0
-`, "{dir}", dir)
-	path := filepath.Join(dir, "supervisord.conf")
-	os.WriteFile(path, []byte(conf), 0o644)
-	cmd := exec.Command("/usr/bin/supervisord", "-n", "-c", path)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("supervisord: %s", out.Bytes())
-		}
-	}()
-	c, err := New("unix://"+dir+"/s.sock", "", "")
+`)
+	c, err := New("unix://"+d.Dir+"/s.sock", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var all []ProcessInfo
-	for {
+	if !testkit.Poll(30*time.Second, func() bool {
 		all, err = c.GetAllProcessInfo(ctx)
-		if err == nil && len(all) == 2 && all[0].State == StateRunning && all[1].State == StateRunning {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("never both RUNNING: %+v, %v", all, err)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return err == nil && len(all) == 2 && all[0].State == StateRunning && all[1].State == StateRunning
+	}) {
+		t.Fatalf("never both RUNNING: %+v, %v", all, err)
 	}
 	specs := all[0].Namespec() + " " + all[1].Namespec()
 	if specs != "grp:other sleeper" || all[1].PID == 0 || all[1].Now < all[1].Start {
