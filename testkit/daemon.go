@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,6 +138,36 @@ func (d *Daemon) WaitLog(t testing.TB, pattern string, timeout time.Duration) st
 		t.Fatalf("main log did not match %q within %v", pattern, timeout)
 	}
 	return ""
+}
+
+// WaitWatching waits until the daemon watches the directory of its config
+// file for edits (an inotify watch on it), failing the test after timeout.
+// The daemon starts watching only once its programs started: an edit made
+// before then is missed.
+func (d *Daemon) WaitWatching(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	fi, err := os.Stat(filepath.Dir(d.Conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An inotify descriptor's fdinfo has a line per watch:
+	// "inotify wd:1 ino:986671 sdev:fe00000 mask:fc6 ...", ino in hex.
+	watch := fmt.Sprintf(" ino:%x ", fi.Sys().(*syscall.Stat_t).Ino)
+	if !Poll(timeout, func() bool {
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", d.Pid()))
+		for _, fd := range fds {
+			if link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", d.Pid(), fd.Name())); link != "anon_inode:inotify" {
+				continue
+			}
+			info, _ := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%s", d.Pid(), fd.Name()))
+			if strings.Contains(string(info), watch) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("the daemon did not watch %s within %v", filepath.Dir(d.Conf), timeout)
+	}
 }
 
 // hasExited reports whether the daemon has exited.

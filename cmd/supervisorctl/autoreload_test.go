@@ -71,6 +71,7 @@ func TestAutoReloadAsUsersSeeIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.WaitLog(t, "success: b entered RUNNING", 10*time.Second)
+	d.WaitWatching(t, 10*time.Second)
 	ctl := func(args ...string) testkit.CtlRun {
 		t.Helper()
 		return testkit.RunCtl(t, oursCtl(), dir, "", append([]string{"-c", d.Conf}, args...)...)

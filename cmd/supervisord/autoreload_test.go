@@ -24,6 +24,7 @@ func TestAutoReload(t *testing.T) {
 	d := testkit.StartDaemon(t, bin, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1000"))
 	d.WaitLog(t, "success: keep entered RUNNING", 10*time.Second)
 	d.WaitLog(t, "success: change entered RUNNING", 10*time.Second)
+	d.WaitWatching(t, 10*time.Second)
 	spawns := func(name string) int { return strings.Count(d.Log(), "spawned: '"+name+"'") }
 	base = strings.ReplaceAll(base, "{dir}", d.Dir)
 
