@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -107,30 +106,43 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		}
 	}
 	// The servers are bound before anything starts, so a port in use ends
-	// the daemon before it has spawned a child; calls wait for the tree.
-	var api atomic.Pointer[rpcinterface.Handler]
+	// the daemon before it has spawned a child; a call that comes early
+	// waits for the tree, as it would wait for the reference's main loop.
+	var (
+		ready = make(chan struct{}) // closed once api and ui are set
+		api   *rpcinterface.Handler
+		ui    *webui.Handler // nil when the page could not be made
+	)
+	started := func(r *http.Request) bool {
+		select {
+		case <-ready:
+			return true
+		case <-r.Context().Done():
+			return false
+		}
+	}
 	mux := http.NewServeMux()
 	route := func(pattern string, serve func(*rpcinterface.Handler, http.ResponseWriter, *http.Request)) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if h := api.Load(); h != nil {
-				serve(h, w, r)
-				return
+			if started(r) {
+				serve(api, w, r)
 			}
-			http.Error(w, "starting", http.StatusServiceUnavailable)
 		})
 	}
 	route("/RPC2", (*rpcinterface.Handler).ServeHTTP)
 	route("/logtail/", (*rpcinterface.Handler).LogTail)
 	route("/mainlogtail", (*rpcinterface.Handler).MainLogTail)
 	// Everything else is the web page (index.html, tail.html and its own
-	// resources), once the tree is up.
-	var ui atomic.Pointer[webui.Handler]
+	// resources).
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if p := ui.Load(); p != nil {
-			p.ServeHTTP(w, r)
+		if !started(r) {
 			return
 		}
-		http.Error(w, "starting", http.StatusServiceUnavailable)
+		if ui == nil {
+			http.Error(w, "no web interface", http.StatusServiceUnavailable)
+			return
+		}
+		ui.ServeHTTP(w, r)
 	})
 	// Like the reference, each fcgi-program's socket is bound (and closed
 	// again) before anything is served, and one that cannot be ends the
@@ -182,26 +194,26 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 			}
 		}
 	}
-	h := rpcinterface.New(rpcinterface.Options{
+	api = rpcinterface.New(rpcinterface.Options{
 		Tree: d, Config: cfg, PID: os.Getpid(), Log: log,
 		ReopenMainLog: ml.Reopen,
 		// A shutdown or restart asked over XML-RPC takes the signal's path.
 		Shutdown: ask(syscall.SIGTERM), Restart: ask(syscall.SIGHUP),
 		Reread: reread,
 	})
-	api.Store(h)
 	if page, err := webui.New(context.Background(), webui.Options{Tree: d, Log: log,
 		Identifier: s.Identifier}); err != nil {
 		log.Warn("no web interface: " + err.Error())
 	} else {
-		ui.Store(page)
+		ui = page
 		defer page.Close() // before the servers close: its streams end
 	}
+	close(ready)
 	if status != nil {
 		status.done()
 		c.err = os.Stderr
 	}
-	return c.waitSignals(d, h, ml, sigs, requests)
+	return c.waitSignals(d, api, ml, sigs, requests)
 }
 
 // becomeDaemon finishes what the reference does after its fork: change into
