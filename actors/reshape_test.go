@@ -140,6 +140,13 @@ func TestUpdateRestartsGroupWhoseOwnSettingsChanged(t *testing.T) {
 	if _, _, _, err := tr.Update(context.Background(), &conf.Config{Groups: []*conf.Group{moved}}); err != nil {
 		t.Fatal(err)
 	}
+	// Both events were published before Update returned; the observer may
+	// not have been handed the second yet.
+	testkit.Poll(5*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) >= 2
+	})
 	cancel()
 	after := tr.waitRunning(t, "x_0", "x_1")
 	for n, pid := range before {

@@ -70,6 +70,11 @@ func (s *lineSource) readLine(prompt string) (string, error) {
 // Ctrl-C is read as a key instead and returns errInterrupt).
 func (s *lineSource) readLineCtx(ctx context.Context, prompt string) (string, error) {
 	if s.editor != nil {
+		// Between two reads the terminal is not in raw mode, so a Ctrl-C
+		// typed then came as SIGINT and ended ctx instead of as a key.
+		if ctx.Err() != nil {
+			return "", errInterrupt
+		}
 		return s.editor.readLine(prompt, true)
 	}
 	io.WriteString(s.out, prompt)
