@@ -101,6 +101,12 @@ func (p *process) Receive(c actor.Context) {
 		p.dropSocket()
 		p.closeStdin()
 		close(p.gone)
+		// Waits this actor can no longer settle end now, not at their
+		// callers' timeout (a day for a wait).
+		for _, w := range append(p.startWaiters, p.stopWaiters...) {
+			c.Send(w, &Result{ErrShuttingDown})
+		}
+		p.startWaiters, p.stopWaiters = nil, nil
 	case *getInfo:
 		c.Respond(p.info())
 	case *awaitStarted:
