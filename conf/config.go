@@ -169,7 +169,7 @@ type Process struct {
 	AutoStart    bool        // default true
 	AutoRestart  AutoRestart // default unexpected
 	StartSecs    time.Duration
-	StartRetries int            // default 3
+	StartRetries int            // default 3; UnlimitedRetries for "unlimited"
 	ExitCodes    []int          // default [0]
 	StopSignal   syscall.Signal // default SIGTERM
 	StopWaitSecs time.Duration  // default 10s
@@ -185,6 +185,10 @@ type Process struct {
 	// replacing earlier ones in place; nil when both are unset.
 	Environment []EnvVar
 	ServerURL   string // "" when unset (SUPERVISOR_SERVER_URL then comes from the daemon)
+
+	// Lifecycle is depends_on=, ready=, health=, backoff= and their
+	// kin (lifecycle.go); the zero value when none is set.
+	Lifecycle Lifecycle
 }
 
 // LogConfig is the stdout_* or stderr_* option family of a program.
