@@ -187,7 +187,9 @@ type Process struct {
 	ServerURL   string // "" when unset (SUPERVISOR_SERVER_URL then comes from the daemon)
 
 	// Lifecycle is depends_on=, ready=, health=, backoff= and their
-	// kin (lifecycle.go); the zero value when none is set.
+	// kin (lifecycle.go); when none is set, their defaults (60s ready
+	// timeout, 10s health interval, 5s health timeout, 3 health retries),
+	// which act as the reference does.
 	Lifecycle Lifecycle
 }
 

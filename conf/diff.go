@@ -43,8 +43,9 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
-// Equal compares the settings the reference compares; a logfile that is
-// AUTO on either side is not compared, as in the reference.
+// Equal compares the settings the reference compares, and the lifecycle
+// options it lacks; a logfile that is AUTO on either side is not compared,
+// as in the reference.
 func (p *Process) Equal(o *Process) bool {
 	logEq := func(a, b LogConfig) bool {
 		if a.Logfile != AutoLog && b.Logfile != AutoLog && a.Logfile != b.Logfile {
@@ -82,7 +83,27 @@ func (p *Process) Equal(o *Process) bool {
 		p.StopSignal == o.StopSignal && p.StopWaitSecs == o.StopWaitSecs &&
 		p.StopAsGroup == o.StopAsGroup && p.KillAsGroup == o.KillAsGroup &&
 		slices.Equal(p.ExitCodes, o.ExitCodes) && p.RedirectStderr == o.RedirectStderr &&
-		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL
+		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL &&
+		p.Lifecycle.equal(o.Lifecycle)
+}
+
+// equal compares every lifecycle option; dependencies by name, condition
+// and the processes they resolved to, so a dependency group that gains or
+// loses a process changes its dependents too.
+func (a Lifecycle) equal(b Lifecycle) bool {
+	depEq := func(x, y Dependency) bool {
+		return x.Name == y.Name && x.Condition == y.Condition && slices.Equal(x.Targets, y.Targets)
+	}
+	probeEq := func(x, y Probe) bool {
+		return x.Kind == y.Kind && x.Target == y.Target && slices.Equal(x.Argv, y.Argv)
+	}
+	return slices.EqualFunc(a.DependsOn, b.DependsOn, depEq) &&
+		probeEq(a.Ready, b.Ready) && a.ReadyTimeout == b.ReadyTimeout &&
+		probeEq(a.Health, b.Health) && a.HealthInterval == b.HealthInterval &&
+		a.HealthTimeout == b.HealthTimeout && a.HealthRetries == b.HealthRetries &&
+		a.HealthAction == b.HealthAction && a.Watchdog == b.Watchdog &&
+		a.Backoff == b.Backoff && a.BackoffMax == b.BackoffMax &&
+		a.BackoffJitter == b.BackoffJitter && a.RestartLimit == b.RestartLimit
 }
 
 // Reshapable reports whether a running group old may become new by

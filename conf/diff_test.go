@@ -117,3 +117,59 @@ func TestGroupEqualKinds(t *testing.T) {
 		t.Errorf("nil comparison")
 	}
 }
+
+// TestDiffLifecycle checks that editing any lifecycle option changes the
+// program, and that a dependency's group gaining a process changes its
+// dependents.
+func TestDiffLifecycle(t *testing.T) {
+	options := map[string][2]string{
+		"depends_on":      {"db", "db:started"},
+		"ready":           {"tcp://localhost:1", "tcp://localhost:2"},
+		"ready_timeout":   {"60", "61"},
+		"health":          {"exec:/bin/true", "exec:/bin/true -x"},
+		"health_interval": {"10", "11"},
+		"health_timeout":  {"5", "6"},
+		"health_retries":  {"3", "4"},
+		"health_action":   {"restart", "stop"},
+		"backoff":         {"linear", "exponential"},
+		"backoff_max":     {"30", "31"},
+		"backoff_jitter":  {"0", "0.5"},
+		"restart_limit":   {"5/60", "5/61"},
+		"startretries":    {"3", "unlimited"},
+	}
+	program := func(opt, value string) string {
+		text := "[program:db]\ncommand=/bin/true\n[program:web]\ncommand=/bin/true\n"
+		for name, v := range options {
+			if name != opt {
+				text += name + "=" + v[0] + "\n"
+			}
+		}
+		return text + opt + "=" + value + "\n"
+	}
+	for opt, v := range options {
+		t.Run(opt, func(t *testing.T) {
+			old := parseText(t, program(opt, v[0]))
+			if _, changed, _ := Diff(old, parseText(t, program(opt, v[0]))); changed != nil {
+				t.Fatalf("the same config changed %q", changed)
+			}
+			_, changed, _ := Diff(old, parseText(t, program(opt, v[1])))
+			if !reflect.DeepEqual(changed, []string{"web"}) {
+				t.Errorf("%s=%s -> %s: changed = %q, want [web]", opt, v[0], v[1], changed)
+			}
+		})
+	}
+	t.Run("watchdog_sec", func(t *testing.T) {
+		base := "[program:web]\ncommand=/bin/true\nready=notify\nwatchdog_sec="
+		_, changed, _ := Diff(parseText(t, base+"0\n"), parseText(t, base+"5\n"))
+		if !reflect.DeepEqual(changed, []string{"web"}) {
+			t.Errorf("changed = %q, want [web]", changed)
+		}
+	})
+	t.Run("dependency gains a process", func(t *testing.T) {
+		base := "[program:web]\ncommand=/bin/true\ndepends_on=db\n[program:db]\ncommand=/bin/true\nprocess_name=db_%(process_num)d\nnumprocs="
+		_, changed, _ := Diff(parseText(t, base+"1\n"), parseText(t, base+"2\n"))
+		if !reflect.DeepEqual(changed, []string{"db", "web"}) {
+			t.Errorf("changed = %q, want [db web]", changed)
+		}
+	})
+}

@@ -23,7 +23,9 @@ var update = flag.Bool("update", false, "rewrite the want part of testdata/*.con
 // A .conftest file is the main config, optionally more files each after a
 // "---- file: relative/path" line, then "---- want" and the expected dump or
 // error. "$DIR" in the input is the directory the config lives in. A first
-// line "; noref" keeps the case out of the reference comparison.
+// line "; noref" keeps the case out of the reference comparison; "; noref
+// values" keeps it out of the comparison of parsed values as well, for a
+// config that uses this project's extensions the reference refuses.
 type confCase struct {
 	name  string
 	path  string
@@ -200,6 +202,15 @@ func dump(b *strings.Builder, c *Config) {
 				p("    %s: logfile=%q maxbytes=%d backups=%d capture=%d events=%t syslog=%t", lc.n, lf, lc.l.MaxBytes, lc.l.Backups, lc.l.CaptureMaxBytes, lc.l.EventsEnabled, lc.l.Syslog)
 			}
 			p("    environment=%q", pr.Environment)
+			if lc := pr.Lifecycle; !lc.equal(defaultLifecycle()) {
+				for _, d := range lc.DependsOn {
+					p("    depends_on %s -> %v", d, d.Targets)
+				}
+				p("    ready=%q argv=%q ready_timeout=%s", lc.Ready, lc.Ready.Argv, lc.ReadyTimeout)
+				p("    health=%q argv=%q interval=%s timeout=%s retries=%d action=%s watchdog=%s",
+					lc.Health, lc.Health.Argv, lc.HealthInterval, lc.HealthTimeout, lc.HealthRetries, lc.HealthAction, lc.Watchdog)
+				p("    backoff=%s max=%s jitter=%g restart_limit=%q", lc.Backoff, lc.BackoffMax, lc.BackoffJitter, lc.RestartLimit)
+			}
 		}
 	}
 }

@@ -42,7 +42,7 @@ type iniReader func(d *iniDoc, data, file, display string) *parseError
 // parse is Parse with the ini reader as a parameter, so tests can measure
 // other readers against the goldens.
 func parse(data []byte, path string, env []string, read iniReader) (*Config, error) {
-	l := &loader{doc: newDoc(), path: path, env: expansions{}, read: read}
+	l := &loader{doc: newDoc(), path: path, env: expansions{}, read: read, sections: map[*Process]string{}}
 	for _, kv := range env {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			l.env["ENV_"+k] = v
@@ -71,6 +71,9 @@ type loader struct {
 	// before programs are read, as in the reference.
 	env expansions
 	cfg *Config
+	// sections names the section each process was read from, so errors
+	// found once all are read can point at it.
+	sections map[*Process]string
 }
 
 func (l *loader) readFile(data []byte, file, display string) error {
@@ -466,6 +469,9 @@ func (l *loader) groups() error {
 		}
 		return groups[i].Name < groups[j].Name
 	})
+	if err := l.resolveDependencies(groups); err != nil {
+		return err
+	}
 	sv := l.cfg.Supervisord.Environment
 	for _, g := range groups {
 		for _, p := range g.Processes {
@@ -694,7 +700,7 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 		opt("autostart", "true", &t.AutoStart, parseBool),
 		opt("autorestart", "unexpected", &t.AutoRestart, parseAutoRestart),
 		opt("startsecs", "1", &t.StartSecs, parseSeconds),
-		opt("startretries", "3", &t.StartRetries, parseInt),
+		opt("startretries", "3", &t.StartRetries, parseStartRetries),
 		opt("stopsignal", "TERM", &t.StopSignal, ParseSignal),
 		opt("stopwaitsecs", "10", &t.StopWaitSecs, parseSeconds),
 		opt("stopasgroup", "false", &t.StopAsGroup, parseBool),
@@ -800,6 +806,10 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 		if p.Name, err = expand(pname, names, "process_name"); err != nil {
 			return nil, fail("process_name", err)
 		}
+		if err := l.readLifecycle(section, names, &p.Lifecycle); err != nil {
+			return nil, err
+		}
+		l.sections[&p] = section
 		procs = append(procs, &p)
 	}
 	sortProcesses(procs)
