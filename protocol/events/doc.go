@@ -14,9 +14,18 @@
 //
 // Envelope builds it from an Event (ProcessState, ProcessLog,
 // ProcessCommunication, RemoteCommunication, SupervisorRunning,
-// SupervisorStopping, Tick, ProcessGroupAdded, ProcessGroupRemoved).
-// ParseHeader and ParsePayload read it back on the listener's side.
-// "len" is the payload's length in characters, not bytes (see Header).
+// SupervisorStopping, Tick, ProcessGroupAdded, ProcessGroupRemoved, and
+// the extension ProcessHealth). ParseHeader and ParsePayload read it back
+// on the listener's side. "len" is the payload's length in characters,
+// not bytes (see Header).
+//
+// # Extensions
+//
+// PROCESS_HEALTH and its members (READY, HEALTHY, UNHEALTHY) are this
+// project's, not the reference's. They are not under EVENT: only a
+// listener that names them gets them, so one subscribed to EVENT sees
+// exactly what the reference would send it. Types lists the reference's
+// types only; ExtensionTypes lists these.
 //
 // # Listener to daemon
 //

@@ -124,11 +124,14 @@ func FuzzParsePayload(f *testing.F) {
 		Tick{Period: 60, When: 120},
 		ProcessGroupRemoved{Group: "g"},
 		SupervisorRunning{},
+		ProcessHealth{Type: TypeProcessHealthUnhealthy, Process: "a", Group: "b", PID: 3, Detail: "exec: exit status 1"},
+		ProcessHealth{Type: TypeProcessHealthReady, Process: "a", Group: "b", PID: 3},
+		ProcessHealth{Type: TypeProcessHealthHealthy, Process: "a", Group: "b", PID: 3},
 	} {
 		f.Add(uint8(ev.EventType()), ev.Payload())
 	}
 	f.Fuzz(func(t *testing.T, typ uint8, payload string) {
-		name := Type(typ % uint8(numTypes)).String()
+		name := Type(typ % uint8(endTypes)).String()
 		ev, err := ParsePayload(name, payload)
 		if err != nil {
 			return

@@ -10,7 +10,8 @@ import (
 // ParsePayload reads the payload of an event called eventName (a header's
 // EventName) back into its struct: ProcessState, ProcessLog,
 // ProcessCommunication, RemoteCommunication, SupervisorRunning,
-// SupervisorStopping, Tick, ProcessGroupAdded or ProcessGroupRemoved.
+// SupervisorStopping, Tick, ProcessGroupAdded, ProcessGroupRemoved or
+// the extensions' ProcessHealth.
 // Token sets are read with ParseTokens, so unknown extra tokens are
 // ignored; names holding white space cannot be read back. Output that
 // arrived as "Undecodable: b'...'" keeps that text as its Data.
@@ -85,8 +86,37 @@ func ParsePayload(eventName, payload string) (Event, error) {
 			return ProcessGroupAdded{Group: g}, nil
 		}
 		return ProcessGroupRemoved{Group: g}, nil
+	case TypeProcessHealthReady, TypeProcessHealthHealthy, TypeProcessHealthUnhealthy:
+		return parseProcessHealth(t, payload)
 	}
 	return nil, fmt.Errorf("%s is abstract and has no payload", t)
+}
+
+// parseProcessHealth reads a PROCESS_HEALTH_* payload: a header line, then
+// the detail after a newline, which UNHEALTHY needs, READY may have and
+// HEALTHY must not.
+func parseProcessHealth(t Type, payload string) (Event, error) {
+	head, detail, hasDetail := strings.Cut(payload, "\n")
+	switch {
+	case t == TypeProcessHealthUnhealthy && !hasDetail:
+		return nil, fmt.Errorf("%s payload has no newline after its header line", t)
+	case t == TypeProcessHealthHealthy && hasDetail:
+		return nil, fmt.Errorf("%s payload has more than a header line", t)
+	}
+	tok, err := ParseTokens(head)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"processname", "groupname"} {
+		if _, ok := tok[k]; !ok {
+			return nil, fmt.Errorf("%s payload has no %s", t, k)
+		}
+	}
+	pid, err := intToken(tok, "pid")
+	if err != nil {
+		return nil, err
+	}
+	return ProcessHealth{Type: t, Process: tok["processname"], Group: tok["groupname"], PID: pid, Detail: detail}, nil
 }
 
 func parseProcessState(t Type, payload string) (Event, error) {

@@ -253,6 +253,51 @@ func (ProcessGroupRemoved) EventType() Type { return TypeProcessGroupRemoved }
 // Payload implements Event.
 func (e ProcessGroupRemoved) Payload() string { return "groupname:" + e.Group + "\n" }
 
+// ProcessHealth is a PROCESS_HEALTH_READY, _HEALTHY or _UNHEALTHY event,
+// an extension the reference does not have (see Type.Extension): process
+// Process of group Group became ready, or healthy or unhealthy. Its
+// payload is a token set like PROCESS_STATE's:
+//
+//	processname:api groupname:api pid:4242
+//
+// An UNHEALTHY payload always adds a newline and Detail, why the last
+// check failed, like PROCESS_LOG's data; a READY one does so only when
+// Detail is set; a HEALTHY one never does:
+//
+//	processname:api groupname:api pid:4242
+//	http://127.0.0.1:8080/healthz: status 503
+type ProcessHealth struct {
+	Type    Type // TypeProcessHealthReady, ...Healthy or ...Unhealthy
+	Process string
+	Group   string
+	PID     int
+	Detail  string
+}
+
+// EventType is Type when it is one of the three, else the abstract
+// PROCESS_HEALTH.
+func (e ProcessHealth) EventType() Type {
+	switch e.Type {
+	case TypeProcessHealthReady, TypeProcessHealthHealthy, TypeProcessHealthUnhealthy:
+		return e.Type
+	}
+	return TypeProcessHealth
+}
+
+// Payload implements Event.
+func (e ProcessHealth) Payload() string {
+	head := "processname:" + e.Process + " groupname:" + e.Group + " pid:" + strconv.Itoa(e.PID)
+	switch e.EventType() {
+	case TypeProcessHealthUnhealthy:
+		return head + "\n" + e.Detail
+	case TypeProcessHealthReady:
+		if e.Detail != "" {
+			return head + "\n" + e.Detail
+		}
+	}
+	return head
+}
+
 // DataText is how the reference puts a process's output into a payload:
 // the bytes as they are when they are valid UTF-8, else "Undecodable: "
 // and their Python repr(), e.g. Undecodable: b'\xff'.

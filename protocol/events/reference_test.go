@@ -77,6 +77,9 @@ func (s spec) event(t *testing.T) Event {
 		return ProcessGroupAdded{Group: group}
 	case s.Kind == "PROCESS_GROUP_REMOVED":
 		return ProcessGroupRemoved{Group: group}
+	case strings.HasPrefix(s.Kind, "PROCESS_HEALTH_"):
+		typ, _ := TypeByName(s.Kind)
+		return ProcessHealth{Type: typ, Process: s.Process, Group: group, PID: s.PID, Detail: s.Data}
 	}
 	t.Fatalf("unknown kind %q", s.Kind)
 	return nil
@@ -95,14 +98,16 @@ type stepResult struct {
 	Event    bool        `json:"event"`
 }
 
+type payloadGolden struct {
+	Spec       spec   `json:"spec"`
+	Serial     int64  `json:"serial"`
+	PoolSerial int64  `json:"poolserial"`
+	Payload    string `json:"payload"`
+	Envelope   string `json:"envelope"`
+}
+
 type reference struct {
-	Payloads []struct {
-		Spec       spec   `json:"spec"`
-		Serial     int64  `json:"serial"`
-		PoolSerial int64  `json:"poolserial"`
-		Payload    string `json:"payload"`
-		Envelope   string `json:"envelope"`
-	} `json:"payloads"`
+	Payloads  []payloadGolden     `json:"payloads"`
 	Hierarchy map[string][]string `json:"hierarchy"`
 	Listener  map[string]struct {
 		Steps   []step       `json:"steps"`
@@ -110,9 +115,11 @@ type reference struct {
 	} `json:"listener"`
 }
 
-func loadReference(t *testing.T) reference {
+func loadReference(t *testing.T) reference { return loadGoldens(t, "testdata/reference.json") }
+
+func loadGoldens(t *testing.T, file string) reference {
 	t.Helper()
-	b, err := os.ReadFile("testdata/reference.json")
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,40 +136,47 @@ func TestPayloadGoldens(t *testing.T) {
 		t.Fatalf("only %d payload goldens", len(ref.Payloads))
 	}
 	for _, g := range ref.Payloads {
-		ev := g.Spec.event(t)
-		if got := ev.Payload(); got != g.Payload {
-			t.Errorf("%s payload\n got %q\nwant %q", g.Spec.Kind, got, g.Payload)
-		}
-		if got := ev.EventType().String(); got != g.Spec.Kind {
-			t.Errorf("EventType = %s, want %s", got, g.Spec.Kind)
-		}
-		env := Envelope("supervisor", g.Serial, "listener", g.PoolSerial, ev)
-		if want := latin1(g.Envelope); !bytes.Equal(env, want) {
-			t.Errorf("%s envelope\n got %q\nwant %q", g.Spec.Kind, env, want)
-		}
-		// And back, on the listener's side.
-		line, payload, _ := strings.Cut(string(env), "\n")
-		h, _, err := ParseHeader(line)
-		if err != nil {
-			t.Fatalf("ParseHeader(%q): %v", line, err)
-		}
-		if h.Len != utf8.RuneCountInString(payload) || h.EventName != g.Spec.Kind || h.Serial != g.Serial ||
-			h.PoolSerial != g.PoolSerial || h.Server != "supervisor" || h.Pool != "listener" || h.Ver != "3.0" {
-			t.Errorf("ParseHeader(%q) = %+v", line, h)
-		}
-		back, err := ParsePayload(h.EventName, payload)
-		if err != nil {
-			t.Fatalf("ParsePayload(%s, %q): %v", h.EventName, payload, err)
-		}
-		if back.Payload() != payload {
-			t.Errorf("ParsePayload(%s, %q) = %#v", h.EventName, payload, back)
-		}
-		// Fields a payload does not carry (a STARTING event's pid) cannot
-		// come back; the rest must.
-		if _, isState := ev.(ProcessState); !isState && !strings.Contains(g.Payload, "Undecodable") &&
-			!reflect.DeepEqual(back, ev) {
-			t.Errorf("ParsePayload(%s) = %#v, want %#v", h.EventName, back, ev)
-		}
+		checkPayloadGolden(t, g)
+	}
+}
+
+// checkPayloadGolden checks an event's payload and envelope against a
+// golden, and reads them back.
+func checkPayloadGolden(t *testing.T, g payloadGolden) {
+	t.Helper()
+	ev := g.Spec.event(t)
+	if got := ev.Payload(); got != g.Payload {
+		t.Errorf("%s payload\n got %q\nwant %q", g.Spec.Kind, got, g.Payload)
+	}
+	if got := ev.EventType().String(); got != g.Spec.Kind {
+		t.Errorf("EventType = %s, want %s", got, g.Spec.Kind)
+	}
+	env := Envelope("supervisor", g.Serial, "listener", g.PoolSerial, ev)
+	if want := latin1(g.Envelope); !bytes.Equal(env, want) {
+		t.Errorf("%s envelope\n got %q\nwant %q", g.Spec.Kind, env, want)
+	}
+	// And back, on the listener's side.
+	line, payload, _ := strings.Cut(string(env), "\n")
+	h, _, err := ParseHeader(line)
+	if err != nil {
+		t.Fatalf("ParseHeader(%q): %v", line, err)
+	}
+	if h.Len != utf8.RuneCountInString(payload) || h.EventName != g.Spec.Kind || h.Serial != g.Serial ||
+		h.PoolSerial != g.PoolSerial || h.Server != "supervisor" || h.Pool != "listener" || h.Ver != "3.0" {
+		t.Errorf("ParseHeader(%q) = %+v", line, h)
+	}
+	back, err := ParsePayload(h.EventName, payload)
+	if err != nil {
+		t.Fatalf("ParsePayload(%s, %q): %v", h.EventName, payload, err)
+	}
+	if back.Payload() != payload {
+		t.Errorf("ParsePayload(%s, %q) = %#v", h.EventName, payload, back)
+	}
+	// Fields a payload does not carry (a STARTING event's pid) cannot
+	// come back; the rest must.
+	if _, isState := ev.(ProcessState); !isState && !strings.Contains(g.Payload, "Undecodable") &&
+		!reflect.DeepEqual(back, ev) {
+		t.Errorf("ParsePayload(%s) = %#v, want %#v", h.EventName, back, ev)
 	}
 }
 

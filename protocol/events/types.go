@@ -2,9 +2,11 @@ package events
 
 import "strings"
 
-// Type is an event type of the reference's EventTypes. Types form a tree
-// rooted at EVENT; a listener subscribed to a type gets every event whose
-// type Is that one.
+// Type is an event type: one of the reference's EventTypes, or one of this
+// project's extensions. The reference's types form a tree rooted at EVENT;
+// a listener subscribed to a type gets every event whose type Is that one.
+// Each extension family is a tree of its own (see Extension), which a
+// listener gets only by naming the family or one of its members.
 type Type uint8
 
 // The reference's event types. Abstract ones (see Abstract) are only ever
@@ -37,10 +39,26 @@ const (
 	TypeProcessGroup
 	TypeProcessGroupAdded
 	TypeProcessGroupRemoved
-	numTypes
+	numTypes // the reference's types end here
 )
 
-var typeInfo = [numTypes]struct {
+// The extensions: event types the reference does not have. They are not
+// under EVENT, so a listener written for the reference, subscribed to
+// EVENT, never gets one it cannot read.
+const (
+	// TypeProcessHealth is the abstract family of a process's readiness
+	// and health (ready=, health=).
+	TypeProcessHealth Type = numTypes + iota
+	// TypeProcessHealthReady: the ready= probe passed.
+	TypeProcessHealthReady
+	// TypeProcessHealthHealthy: health checks pass again after failing.
+	TypeProcessHealthHealthy
+	// TypeProcessHealthUnhealthy: health_retries checks in a row failed.
+	TypeProcessHealthUnhealthy
+	endTypes
+)
+
+var typeInfo = [endTypes]struct {
 	name     string
 	parent   Type
 	abstract bool
@@ -74,17 +92,22 @@ var typeInfo = [numTypes]struct {
 	TypeProcessGroupAdded: {"PROCESS_GROUP_ADDED", TypeProcessGroup, false},
 	TypeProcessGroupRemoved: {"PROCESS_GROUP_REMOVED", TypeProcessGroup,
 		false},
+	TypeProcessHealth:          {"PROCESS_HEALTH", TypeProcessHealth, true},
+	TypeProcessHealthReady:     {"PROCESS_HEALTH_READY", TypeProcessHealth, false},
+	TypeProcessHealthHealthy:   {"PROCESS_HEALTH_HEALTHY", TypeProcessHealth, false},
+	TypeProcessHealthUnhealthy: {"PROCESS_HEALTH_UNHEALTHY", TypeProcessHealth, false},
 }
 
 var typesByName = func() map[string]Type {
-	m := make(map[string]Type, numTypes)
-	for t := range numTypes {
+	m := make(map[string]Type, endTypes)
+	for t := range endTypes {
 		m[typeInfo[t].name] = t
 	}
 	return m
 }()
 
-// Types lists every type, EVENT first.
+// Types lists the reference's types, EVENT first; the extensions are not
+// among them (see ExtensionTypes).
 func Types() []Type {
 	ts := make([]Type, numTypes)
 	for t := range numTypes {
@@ -93,8 +116,24 @@ func Types() []Type {
 	return ts
 }
 
-// Valid reports whether t is one of the reference's types.
-func (t Type) Valid() bool { return t < numTypes }
+// ExtensionTypes lists the extensions, each family's abstract root before
+// its members.
+func ExtensionTypes() []Type {
+	ts := make([]Type, 0, endTypes-numTypes)
+	for t := numTypes; t < endTypes; t++ {
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// Valid reports whether t is one of the reference's types or an
+// extension.
+func (t Type) Valid() bool { return t < endTypes }
+
+// Extension reports whether t is one of this project's types rather than
+// the reference's. An extension Is only its own family's types, never
+// EVENT.
+func (t Type) Extension() bool { return numTypes <= t && t < endTypes }
 
 // String is the type's name as it appears in "eventname:" and in the
 // events= option, or "Type(N)" for an invalid one.
@@ -105,18 +144,19 @@ func (t Type) String() string {
 	return typeInfo[t].name
 }
 
-// Parent is the type t directly derives from; EVENT and invalid types have
-// none.
+// Parent is the type t directly derives from; EVENT, the root of each
+// extension family (PROCESS_HEALTH) and invalid types have none.
 func (t Type) Parent() (Type, bool) {
-	if !t.Valid() || t == TypeEvent {
+	if !t.Valid() || typeInfo[t].parent == t {
 		return 0, false
 	}
 	return typeInfo[t].parent, true
 }
 
 // Is reports whether t is ancestor or derives from it, as the reference's
-// isinstance check when it hands an event to its subscribers: everything
-// Is EVENT, PROCESS_STATE_RUNNING Is PROCESS_STATE, and so on.
+// isinstance check when it hands an event to its subscribers: every type
+// of the reference Is EVENT, PROCESS_STATE_RUNNING Is PROCESS_STATE, and
+// so on. PROCESS_HEALTH_READY Is PROCESS_HEALTH but not EVENT.
 func (t Type) Is(ancestor Type) bool {
 	if !t.Valid() || !ancestor.Valid() {
 		return false
@@ -125,17 +165,18 @@ func (t Type) Is(ancestor Type) bool {
 		if t == ancestor {
 			return true
 		}
-		if t == TypeEvent {
+		parent, ok := t.Parent()
+		if !ok {
 			return false
 		}
-		t = typeInfo[t].parent
+		t = parent
 	}
 }
 
-// Abstract reports whether the reference never emits events of exactly
-// this type (EVENT, PROCESS_STATE, PROCESS_COMMUNICATION, PROCESS_LOG,
-// SUPERVISOR_STATE_CHANGE, TICK, PROCESS_GROUP): they exist to subscribe
-// to a family.
+// Abstract reports whether no event is ever of exactly this type (EVENT,
+// PROCESS_STATE, PROCESS_COMMUNICATION, PROCESS_LOG,
+// SUPERVISOR_STATE_CHANGE, TICK, PROCESS_GROUP and the extensions'
+// PROCESS_HEALTH): they exist to subscribe to a family.
 func (t Type) Abstract() bool { return !t.Valid() || typeInfo[t].abstract }
 
 // Subscribed reports whether an event of type t goes to a pool subscribed
@@ -150,7 +191,8 @@ func Subscribed(subs []Type, t Type) bool {
 }
 
 // TypeByName finds a type by its exact name. Every name of the reference's
-// EventTypes is one, abstract ones included ("EVENT", "TICK", ...).
+// EventTypes is one, abstract ones included ("EVENT", "TICK", ...), and so
+// is every extension's ("PROCESS_HEALTH_READY").
 func TypeByName(name string) (Type, bool) {
 	t, ok := typesByName[name]
 	return t, ok

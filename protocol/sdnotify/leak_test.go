@@ -1,0 +1,9 @@
+package sdnotify
+
+import (
+	"testing"
+
+	"supervisord/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.VerifyTestMain(m) }
