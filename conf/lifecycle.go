@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"math"
 	"strconv"
 	"time"
 )
@@ -41,8 +42,10 @@ type Lifecycle struct {
 // unset.
 const DefaultBackoffMax = 60 * time.Second
 
-// UnlimitedRetries is StartRetries for startretries=unlimited.
-const UnlimitedRetries = -1
+// UnlimitedRetries is StartRetries for startretries=unlimited: more retries
+// than any process lives to make, and a number the API can still report.
+// (-1 keeps the reference's meaning: FATAL after the first failure.)
+const UnlimitedRetries = math.MaxInt32
 
 // Dependency is one entry of depends_on: NAME[:CONDITION].
 type Dependency struct {
