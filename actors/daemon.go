@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"supervisord/internal/child"
 	"supervisord/internal/logfile"
 	"supervisord/internal/output"
+	"supervisord/internal/probe"
 )
 
 // Options are what the daemon's main hands the supervision tree.
@@ -55,6 +57,12 @@ type runtime struct {
 	// more options for its props: tests inject faults with them.
 	processMiddleware []actor.ReceiverMiddleware
 	processProps      []actor.PropsOption
+	// check runs one ready= or health= check (probe.Check); rand draws
+	// backoff jitter from [0, 1). Tests replace both.
+	check func(ctx context.Context, p conf.Probe, env []string, dir string) error
+	rand  func() float64
+	// listenNotify opens a NOTIFY_SOCKET (notify.Listen).
+	listenNotify func(name string) (notifySocket, error)
 }
 
 func (rt *runtime) autoLogName(proc, stream string) (string, error) {
@@ -99,6 +107,7 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 	if rt.now == nil {
 		rt.now = time.Now
 	}
+	rt.rand, rt.listenNotify = rand.Float64, listenNotify
 	var owned []func() // what the tree made for itself, closed once it is down
 	closeOwned := func() {
 		for _, close := range owned {
@@ -117,6 +126,12 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		r := child.NewReaper(opts.Log, child.ReapOwn)
 		rt.spawner = ReaperSpawner(r)
 		owned = append(owned, r.Close)
+	}
+	// exec: checks are children too: the reaper must know them, or a
+	// reaper of every child would take their exit from os/exec.
+	rt.check = probe.Check
+	if rs, ok := rt.spawner.(reaperSpawner); ok {
+		rt.check = probe.Checker{Reaper: rs.r}.Check
 	}
 	// The library's own chatter goes to the main log, quietened to warnings.
 	lib := slog.New(atLeast{opts.Log.Handler(), slog.LevelWarn}).With("component", "protoactor")
@@ -193,10 +208,18 @@ func (d *Daemon) ask(ctx context.Context, msg message, timeout time.Duration) (a
 		}
 		return a.v, nil
 	case <-ctx.Done():
+		d.abandon(f, ctx.Err())
 		return nil, ctx.Err()
 	case <-d.done: // nothing answers any more
+		d.abandon(f, ErrShuttingDown)
 		return nil, ErrShuttingDown
 	}
+}
+
+// abandon completes a future nobody waits for any more, so the goroutine
+// reading it ends now rather than at its timeout (a day for a wait).
+func (d *Daemon) abandon(f *actor.Future, err error) {
+	d.sys.Root.Send(f.PID(), &Result{err})
 }
 
 // tell sends msg to the supervisor, wanting no answer.

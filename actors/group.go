@@ -72,7 +72,7 @@ func (g *group) Receive(c actor.Context) {
 		g.autostarting = g.autostarting[1:]
 		g.autostartNext(c)
 	case *stopGroup:
-		g.stop(c)
+		g.stop(c, m.only)
 	case *actor.Stopping:
 		g.shuttingDown = true
 	case *shutdownBegun, *reopenLogs:
@@ -115,13 +115,16 @@ func (g *group) autostartNext(c actor.Context) {
 	}
 }
 
-// stop asks every process to stop, in reverse priority order, and answers
+// stop asks every process (those in only, when not nil) to stop, in reverse priority order, and answers
 // with *groupStopped once each is in a stopped state. A process handles a
 // stop before the wait sent after it, so the wait is never too early.
-func (g *group) stop(c actor.Context) {
+func (g *group) stop(c actor.Context, only map[string]bool) {
 	replyTo := c.Sender()
 	var waits []*actor.Future
 	for _, pc := range g.cfg.StopOrder() {
+		if only != nil && !only[pc.Name] {
+			continue
+		}
 		pid := g.byName[pc.Name]
 		if pid == nil {
 			continue // being replaced by a reshape, and stopped already

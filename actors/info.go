@@ -16,15 +16,33 @@ type ProcessInfo struct {
 	SpawnErr      string
 	StdoutLogfile string
 	StderrLogfile string
+
+	// What the lifecycle options add; empty without them.
+	WaitingFor string // what a stopped process waits for before it starts ("db to be healthy")
+	Health     string // RUNNING with health checks: "healthy", "unhealthy: why", "not yet checked"
+	Status     string // the program's last sd_notify STATUS=
 }
 
 // Description is the reference's one-line summary of a process state:
 // "pid 123, uptime 0:01:02", the spawn error, the stop time or "Not started".
+// The lifecycle options add to it: what a process waits for, its health
+// and the status it reported with sd_notify.
 func (in ProcessInfo) Description() string {
+	if in.WaitingFor != "" {
+		return "waiting for " + in.WaitingFor
+	}
 	switch in.State {
 	case Running:
 		up := in.Now.Truncate(time.Second).Sub(in.Start.Truncate(time.Second))
-		return fmt.Sprintf("pid %d, uptime %s", in.PID, pyTimedelta(max(up, 0)))
+		d := fmt.Sprintf("pid %d, uptime %s", in.PID, pyTimedelta(max(up, 0)))
+		for _, more := range []string{in.Health, in.Status} {
+			if more != "" {
+				d += ", " + more
+			}
+		}
+		return d
+	case Starting:
+		return in.Status
 	case Fatal, Backoff:
 		if in.SpawnErr != "" {
 			return in.SpawnErr

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -18,7 +19,8 @@ import (
 //
 // Accepts: *logChunk (from the pipe reader; always released, even on a
 // panic, so the reader never stalls), *reopenLogs, *clearLog (answered
-// with *Result). Parent: the process actor.
+// with *Result), *watchLog (ready=log:REGEX: it tells its parent with
+// *logMatched when a line matches). Parent: the process actor.
 // Failure policy: restarted by the process's default strategy; the file is
 // reopened in Started.
 type logger struct {
@@ -38,7 +40,18 @@ type logger struct {
 	pending   []byte // output not yet known to hold no token
 	capturing bool   // between BEGIN and END tokens
 	captured  []byte // what was captured so far, at most capture_maxbytes
+
+	// ready=log: the expression lines are matched against while the
+	// process starts (nil otherwise), the run it is for, and the end of
+	// the output that is not a whole line yet.
+	watch    *regexp.Regexp
+	watchGen uint64
+	partial  []byte
 }
+
+// maxWatchedLine bounds the partial line kept for ready=log; a longer line
+// is matched in pieces.
+const maxWatchedLine = 64 << 10
 
 func newLogger(pc *conf.Process, stream, path string, cfg conf.LogConfig, rt *runtime) actor.Actor {
 	return &logger{proc: pc.Name, group: pc.Group, stream: stream, path: path, cfg: cfg, rt: rt}
@@ -50,7 +63,12 @@ func (l *logger) Receive(c actor.Context) {
 		l.open()
 	case *logChunk:
 		defer m.release()
+		if l.watch != nil {
+			l.matchLines(c, m.data)
+		}
 		l.write(c, m.data, m.pid)
+	case *watchLog:
+		l.watch, l.watchGen, l.partial = m.re, m.gen, nil
 	case *clearLog:
 		var err error
 		if l.file != nil {
@@ -73,6 +91,27 @@ func (l *logger) Receive(c actor.Context) {
 		if l.syslog != nil {
 			l.syslog.Close()
 			l.syslog = nil
+		}
+	}
+}
+
+// matchLines looks for the first line matching the ready=log expression.
+func (l *logger) matchLines(c actor.Context, data []byte) {
+	for len(data) > 0 {
+		line, rest, whole := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		if !whole && len(l.partial)+len(line) < maxWatchedLine {
+			l.partial = append(l.partial, line...)
+			return
+		}
+		if len(l.partial) > 0 {
+			line = append(l.partial, line...)
+			l.partial = l.partial[:0]
+		}
+		if l.watch.Match(line) {
+			c.Send(c.Parent(), &logMatched{gen: l.watchGen})
+			l.watch, l.partial = nil, nil
+			return
 		}
 	}
 }

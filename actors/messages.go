@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"regexp"
 	"syscall"
 	"time"
 
@@ -45,6 +46,83 @@ type (
 	// automatic starts or restarts, and BACKOFF gives up (the reference's
 	// stop_all during shutdown).
 	shutdownBegun struct{}
+	// startWhenMet starts a process once its depends_on conditions hold
+	// (at once for a process without any): answered with *Result as soon
+	// as the start is accepted, before the spawn; an awaitStarted sent
+	// after it waits for the spawn and RUNNING.
+	startWhenMet struct{}
+)
+
+// Dependency messages between a process and the supervisor (deps.go).
+type (
+	// awaitDeps asks the supervisor to tell the sending process, with
+	// *depsMet, once every depends_on condition of ref holds, and with
+	// *depsWaiting each time what it waits for changes. token tells a
+	// later request's answers from an earlier one's.
+	awaitDeps struct {
+		ref   conf.ProcessRef
+		token uint64
+	}
+	depsMet struct{ token uint64 }
+	// depsWaiting says what a process still waits for ("db to be
+	// healthy"); blocked is set when a dependency cannot get there on its
+	// own (FATAL, or stopped for good), which fails a start being waited
+	// for while the process keeps waiting.
+	depsWaiting struct {
+		token   uint64
+		what    string
+		blocked bool
+	}
+	// cancelDeps withdraws a process's awaitDeps.
+	cancelDeps struct{ ref conf.ProcessRef }
+	// startPlan is answered with *planned: the processes to start, in
+	// order, before ref can start (its dependencies, transitively, that do
+	// not meet their condition now); empty when there is nothing to pull in.
+	startPlan struct{ ref conf.ProcessRef }
+	// stopPlan is answered with *planned: the running processes that depend
+	// on refs (transitively) and must stop first, in levels (levels[0]
+	// first); refs themselves are not included.
+	stopPlan struct{ refs []conf.ProcessRef }
+	// planned answers both; deps says whether the process of a startPlan
+	// has any depends_on.
+	planned struct {
+		levels [][]*conf.Process
+		deps   bool
+	}
+)
+
+// Readiness and health results, from the goroutines that check them and the
+// notify socket's reader (lifecycle.go).
+type (
+	// probeDone is one finished ready= or health= check.
+	probeDone struct {
+		gen    uint64
+		health bool // a health check; else a readiness check
+		err    error
+	}
+	// notified is one sd_notify datagram, as read by the notify socket's
+	// goroutine: from pid, owner when that is the program or one of its
+	// own processes.
+	notified struct {
+		gen   uint64
+		pid   int
+		owner bool
+		msg   notifyMsg
+	}
+	// logMatched is a logger's report that a line matched ready=log:REGEX.
+	logMatched struct{ gen uint64 }
+	// watchLog asks a logger to report the first line matching re with
+	// *logMatched{gen} to its parent; nil re stops watching.
+	watchLog struct {
+		gen uint64
+		re  *regexp.Regexp
+	}
+	// healthChanged goes from a process to the supervisor when its health
+	// changes, for depends_on=NAME:healthy.
+	healthChanged struct {
+		ref     conf.ProcessRef
+		healthy bool
+	}
 )
 
 // Internal process messages. Each carries the generation of the OS process it
@@ -65,9 +143,15 @@ type (
 type timerKind int
 
 const (
-	startsecsTimer timerKind = iota // STARTING → RUNNING
-	backoffTimer                    // BACKOFF → STARTING
-	stopwaitTimer                   // STOPPING: escalate to SIGKILL
+	startsecsTimer    timerKind = iota // STARTING → RUNNING
+	backoffTimer                       // BACKOFF → STARTING
+	stopwaitTimer                      // STOPPING: escalate to SIGKILL
+	readyTimer                         // STARTING: the next readiness check
+	readyTimeoutTimer                  // STARTING: ready_timeout passed
+	readyKillTimer                     // STARTING, not ready: escalate to SIGKILL
+	healthTimer                        // RUNNING: the next health check
+	watchdogTimer                      // RUNNING: a watchdog_sec period ended
+	numTimers
 )
 
 // stateChanged goes from a process to the supervisor, the one owner of
@@ -85,9 +169,10 @@ type (
 	// startGroup starts a group's processes: all of them, or only the
 	// autostart ones when the daemon itself starts.
 	startGroup struct{ autostartOnly bool }
-	// stopGroup stops every process of the group in reverse priority order and
-	// is answered with *groupStopped once all of them are in a stopped state.
-	stopGroup struct{}
+	// stopGroup stops every process of the group (only those named in
+	// only, when it is not nil) in reverse priority order and is answered
+	// with *groupStopped once all of them are in a stopped state.
+	stopGroup struct{ only map[string]bool }
 	// groupStopped answers stopGroup.
 	groupStopped struct{ name string }
 	// groupStarted answers startGroup{autostartOnly: true} once every
@@ -339,10 +424,26 @@ func (*unobserve) isMessage()       {}
 func (*observed) isMessage()        {}
 func (*watchSettled) isMessage()    {}
 func (*watchApplied) isMessage()    {}
+func (*startWhenMet) isMessage()    {}
+func (*awaitDeps) isMessage()       {}
+func (*depsMet) isMessage()         {}
+func (*depsWaiting) isMessage()     {}
+func (*cancelDeps) isMessage()      {}
+func (*startPlan) isMessage()       {}
+func (*stopPlan) isMessage()        {}
+func (*planned) isMessage()         {}
+func (*probeDone) isMessage()       {}
+func (*notified) isMessage()        {}
+func (*logMatched) isMessage()      {}
+func (*watchLog) isMessage()        {}
+func (*healthChanged) isMessage()   {}
 
 // Late-by-design messages: an exit or a timer may outlive its actor.
 func (*exited) IgnoreDeadLetterLogging()         {}
 func (*timerFired) IgnoreDeadLetterLogging()     {}
+func (*probeDone) IgnoreDeadLetterLogging()      {}
+func (*notified) IgnoreDeadLetterLogging()       {}
+func (*logMatched) IgnoreDeadLetterLogging()     {}
 func (*logChunk) IgnoreDeadLetterLogging()       {}
 func (*shutdownReport) IgnoreDeadLetterLogging() {}
 func (*publish) IgnoreDeadLetterLogging()        {}

@@ -48,9 +48,9 @@ type process struct {
 	killing  bool // a stop signal was sent: the next exit is STOPPING → STOPPED
 	noStart  bool // the daemon is shutting down
 
-	self   *actor.PID
-	timers *scheduler.TimerScheduler
-	cancel scheduler.CancelFunc
+	self    *actor.PID
+	timers  *scheduler.TimerScheduler
+	cancels [numTimers]scheduler.CancelFunc // the armed timer of each kind
 	// gone is closed when the actor stops, releasing pipe readers that wait
 	// for a logger which will not take their output any more.
 	gone chan struct{}
@@ -72,6 +72,22 @@ type process struct {
 	// while this process holds a reference, from spawn to exit (fcgi.go).
 	sock     *fcgisock.Socket
 	sockHeld *os.File
+
+	// Lifecycle options (lifecycle.go). run is the readiness and health
+	// state of the current run; restarts are the times of recent
+	// automatic restarts (restart_limit); restartAfterStop makes the end
+	// of a stop a restart (health_action=restart).
+	run              runChecks
+	restarts         []time.Time
+	restartAfterStop bool
+	// waiting is set while the process waits for its dependencies (it is
+	// STOPPED, EXITED or FATAL meanwhile); waitingFor says for what, and
+	// blocked that a dependency will not get there by itself. depsToken
+	// tells the supervisor's answers to this wait from earlier ones.
+	waiting    bool
+	waitingFor string
+	blocked    bool
+	depsToken  uint64
 }
 
 // newProcess makes the actor of one process; pool is its eventlistener
@@ -98,6 +114,7 @@ func (p *process) Receive(c actor.Context) {
 		}
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
+		p.endChecks(c)
 		p.dropSocket()
 		p.closeStdin()
 		close(p.gone)
@@ -146,7 +163,11 @@ func (p *process) Receive(c actor.Context) {
 		})
 	case *autostart:
 		if p.state == Stopped && !p.noStart && p.start.IsZero() && p.cfg.AutoStart {
-			p.spawn(c)
+			if len(p.cfg.Lifecycle.DependsOn) > 0 {
+				p.waitForDeps(c)
+			} else {
+				p.spawn(c)
+			}
 		}
 		c.Respond(&autostarted{})
 	case *reopenLogs:
@@ -157,11 +178,15 @@ func (p *process) Receive(c actor.Context) {
 		}
 	case *shutdownBegun:
 		p.noStart = true
+		p.stopWaiting(c)
 		if p.state == Backoff {
 			p.cancelTimer()
 			p.to(c, Fatal, p.stopped, true)
 		}
 	default:
+		if p.onCheck(c, m) || p.onDeps(c, m) { // lifecycle.go
+			return
+		}
 		p.beh.Receive(c)
 	}
 }
@@ -181,7 +206,8 @@ func (p *process) startLoggers(c actor.Context) {
 			}
 			path = auto
 		}
-		if path == "" && !lc.Syslog && !lc.EventsEnabled && lc.CaptureMaxBytes <= 0 && !p.rt.log.Enabled(context.Background(), slog.LevelDebug) {
+		if path == "" && !lc.Syslog && !lc.EventsEnabled && lc.CaptureMaxBytes <= 0 && !p.rt.log.Enabled(context.Background(), slog.LevelDebug) &&
+			p.cfg.Lifecycle.Ready.Kind != conf.ProbeLog {
 			return nil, ""
 		}
 		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg, name, path, lc, p.rt) })
@@ -234,6 +260,10 @@ func (p *process) answerWaiters(c actor.Context) {
 	if len(p.startWaiters) > 0 {
 		var err error
 		switch {
+		case p.waiting && p.blocked:
+			err = &Error{Kind: Abnormal, Detail: p.cfg.Name + " waits for " + p.waitingFor}
+		case p.waiting:
+			goto stops
 		case p.spawnErr != "":
 			err = ErrSpawn
 		case p.state == Running:
@@ -303,28 +333,57 @@ func (p *process) closeStdin() {
 func (p *process) stopped(c actor.Context) {
 	switch c.Message().(type) {
 	case *startProcess:
+		p.stopWaiting(c)
 		c.Respond(&Result{p.requestedStart(c)})
+	case *startWhenMet:
+		if len(p.cfg.Lifecycle.DependsOn) == 0 {
+			c.Respond(&Result{p.requestedStart(c)})
+			return
+		}
+		if err := p.checkCommand(); err != nil {
+			c.Respond(&Result{err})
+			return
+		}
+		p.waitForDeps(c)
+		c.Respond(&Result{})
 	case *stopProcess:
+		p.stopWaiting(c)
+		p.answerWaiters(c)
 		c.Respond(&Result{ErrNotRunning})
 	}
 }
 
 func (p *process) starting(c actor.Context) {
 	switch m := c.Message().(type) {
-	case *startProcess:
+	case *startProcess, *startWhenMet:
 		c.Respond(&Result{p.alreadyStarted()})
 	case *stopProcess:
 		p.kill(c, p.cfg.StopSignal)
 		c.Respond(&Result{})
 	case *timerFired:
 		if m.gen == p.gen && m.kind == startsecsTimer {
-			p.becomeRunning(c)
+			p.run.startsecsUp = true
+			if p.run.ready {
+				p.becomeRunning(c)
+			}
 		}
 	case *exited:
 		if m.gen != p.gen {
 			return
 		}
+		ready, notReady := p.run.ready, p.run.notReady
 		p.reaped(c, m.status)
+		if !ready {
+			// ready= never held: a failed start, whenever it ended.
+			p.spawnErr = notReady
+			if notReady == "" {
+				p.spawnErr = "Exited before it was ready (process log may have details)"
+			}
+			p.exitCode = 0
+			p.rt.log.Warn(fmt.Sprintf("exited: %s (%s; not expected)", p.cfg.Name, m.status))
+			p.enterBackoff(c)
+			return
+		}
 		if p.rt.now().Sub(p.start) < p.cfg.StartSecs {
 			p.spawnErr = "Exited too quickly (process log may have details)"
 			p.exitCode = 0 // the reference keeps no exit status for a start that failed
@@ -340,9 +399,10 @@ func (p *process) starting(c actor.Context) {
 
 func (p *process) running(c actor.Context) {
 	switch m := c.Message().(type) {
-	case *startProcess:
+	case *startProcess, *startWhenMet:
 		c.Respond(&Result{p.alreadyStarted()})
 	case *stopProcess:
+		p.restartAfterStop = false
 		p.kill(c, p.cfg.StopSignal)
 		c.Respond(&Result{})
 	case *exited:
@@ -355,7 +415,7 @@ func (p *process) running(c actor.Context) {
 
 func (p *process) backoffState(c actor.Context) {
 	switch m := c.Message().(type) {
-	case *startProcess:
+	case *startProcess, *startWhenMet:
 		c.Respond(&Result{p.alreadyStarted()})
 	case *stopProcess:
 		p.cancelTimer()
@@ -364,16 +424,17 @@ func (p *process) backoffState(c actor.Context) {
 		c.Respond(&Result{})
 	case *timerFired:
 		if m.gen == p.gen && m.kind == backoffTimer && !p.noStart {
-			p.spawn(c)
+			p.respawn(c)
 		}
 	}
 }
 
 func (p *process) stopping(c actor.Context) {
 	switch m := c.Message().(type) {
-	case *startProcess:
+	case *startProcess, *startWhenMet:
 		c.Respond(&Result{p.alreadyStarted()})
 	case *stopProcess:
+		p.restartAfterStop = false // a stop asked for ends a health restart there
 		c.Respond(&Result{ErrNotRunning})
 	case *timerFired:
 		if m.gen == p.gen && m.kind == stopwaitTimer {
@@ -396,6 +457,10 @@ func (p *process) stopping(c actor.Context) {
 			p.rt.log.Warn(msg)
 		}
 		p.to(c, Stopped, p.stopped, expected)
+		if p.restartAfterStop && !p.noStart {
+			p.restartAfterStop = false
+			p.respawn(c)
+		}
 	}
 }
 
@@ -453,6 +518,7 @@ func (p *process) spawn(c actor.Context) error {
 		return ErrShuttingDown
 	}
 	p.cancelTimer()
+	p.endChecks(c) // a run's checks never outlive it
 	p.killing = false
 	p.spawnErr = ""
 	p.exitCode = 0 // a new run has no exit status yet
@@ -474,11 +540,17 @@ func (p *process) spawn(c actor.Context) error {
 		p.spawnFailed(c, err.Error())
 		return nil
 	}
+	gen := p.rt.generations.Add(1)
+	notifyEnv, err := p.openNotify(gen) // lifecycle.go
+	if err != nil {
+		p.spawnFailed(c, err.Error())
+		return nil
+	}
 	spec := child.Spec{
 		Path:           path,
 		Argv:           p.cfg.Argv,
 		Dir:            p.cfg.Directory,
-		Env:            env,
+		Env:            append(env, notifyEnv...),
 		UID:            p.cfg.UID,
 		GID:            p.cfg.GID,
 		RedirectStderr: p.cfg.RedirectStderr,
@@ -488,18 +560,22 @@ func (p *process) spawn(c actor.Context) error {
 		umask := p.cfg.Umask
 		spec.Umask = &umask
 	}
-	gen := p.rt.generations.Add(1)
 	self, root := c.Self(), c.ActorSystem().Root
 	proc, err := p.rt.spawner.Spawn(spec, func(st child.ExitStatus) {
 		root.Send(self, &exited{gen: gen, status: st})
 	})
 	if err != nil {
+		p.endChecks(c)
 		p.spawnFailed(c, err.Error())
 		return nil
 	}
 	p.gen, p.proc = gen, &proc
 	p.rt.log.Info(fmt.Sprintf("spawned: '%s' with pid %d", p.cfg.Name, proc.Pid))
 	p.pid = proc.Pid
+	// Before the output is read, so a logger watching for ready=log hears
+	// of it before the first line.
+	p.serveNotify(c, proc.Pid)
+	p.beginChecks(c)
 	if p.pool != nil {
 		// A listener's stdout speaks the protocol; its stdin carries events.
 		p.stdin = newStdinWriter(proc.Stdin)
@@ -542,14 +618,27 @@ func (p *process) enterBackoff(c actor.Context) {
 		return
 	}
 	p.gen = p.rt.generations.Add(1) // the backoff timer's own token
-	p.after(time.Duration(p.backoff)*time.Second, backoffTimer)
+	delay := backoffDelay(&p.cfg.Lifecycle, p.backoff, p.rt.rand())
+	msg := fmt.Sprintf("backoff: %s retries in %s (attempt %d, %s)", p.cfg.Name, delay.Round(time.Millisecond), p.backoff, p.cfg.Lifecycle.Backoff)
+	if customBackoff(p.cfg) {
+		p.rt.log.Info(msg)
+	} else {
+		p.rt.log.Debug(msg)
+	}
+	p.after(delay, backoffTimer)
 }
 
 func (p *process) becomeRunning(c actor.Context) {
 	p.backoff = 0
-	p.rt.log.Info(fmt.Sprintf("success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)",
-		p.cfg.Name, int(p.cfg.StartSecs/time.Second)))
+	ready := ""
+	if r := p.cfg.Lifecycle.Ready; r.Kind != conf.ProbeNone {
+		ready = "is ready (" + r.String() + ") and "
+	}
+	p.rt.log.Info(fmt.Sprintf("success: %s entered RUNNING state, process %shas stayed up for > than %d seconds (startsecs)",
+		p.cfg.Name, ready, int(p.cfg.StartSecs/time.Second)))
+	p.cancelKind(readyTimeoutTimer)
 	p.to(c, Running, p.running, true)
+	p.beginHealth(c) // lifecycle.go
 }
 
 // exitedWhileRunning is RUNNING → EXITED, then the autorestart decision.
@@ -568,10 +657,10 @@ func (p *process) exitedWhileRunning(c actor.Context, st child.ExitStatus) {
 	}
 	switch p.cfg.AutoRestart {
 	case conf.RestartAlways:
-		p.spawn(c)
+		p.respawn(c)
 	case conf.RestartUnexpected:
 		if !expected {
-			p.spawn(c)
+			p.respawn(c)
 		}
 	case conf.RestartNever:
 	}
@@ -584,6 +673,7 @@ func (p *process) reaped(c actor.Context, st child.ExitStatus) {
 		p.listener = nil
 	}
 	p.cancelTimer()
+	p.endChecks(c)
 	p.stop = p.rt.now()
 	p.exitCode = st.ExitCode()
 	p.closeStdin()
@@ -618,16 +708,9 @@ func (p *process) kill(c actor.Context, sig syscall.Signal) {
 		p.to(c, Stopping, p.stopping, true)
 	}
 	p.after(p.cfg.StopWaitSecs, stopwaitTimer)
-	var err error
-	if asGroup {
-		err = p.proc.SignalGroup(sig)
-	} else {
-		err = p.proc.Signal(sig)
-	}
-	if err != nil {
-		// Most likely it exited on its own a moment ago; the reaper will tell.
-		p.rt.log.Debug(fmt.Sprintf("unable to signal %s (pid %d), it probably just exited on its own: %v", p.cfg.Name, p.proc.Pid, err))
-	}
+	// An error most likely means it exited on its own a moment ago; the
+	// reaper will tell.
+	p.signalStop(sig, asGroup)
 }
 
 // killNow is the last resort when the actor itself goes away: the OS process
@@ -643,15 +726,23 @@ func (p *process) killNow() {
 	_ = p.proc.Signal(syscall.SIGKILL)
 }
 
+// after arms the timer of a kind, replacing one of that kind still armed.
 func (p *process) after(d time.Duration, kind timerKind) {
-	p.cancelTimer()
-	p.cancel = p.timers.SendOnce(d, p.self, &timerFired{gen: p.gen, kind: kind})
+	p.cancelKind(kind)
+	p.cancels[kind] = p.timers.SendOnce(d, p.self, &timerFired{gen: p.gen, kind: kind})
 }
 
+func (p *process) cancelKind(kind timerKind) {
+	if p.cancels[kind] != nil {
+		p.cancels[kind]()
+		p.cancels[kind] = nil
+	}
+}
+
+// cancelTimer cancels every armed timer.
 func (p *process) cancelTimer() {
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
+	for k := range p.cancels {
+		p.cancelKind(timerKind(k))
 	}
 }
 
@@ -702,6 +793,19 @@ func (p *process) info() *ProcessInfo {
 		SpawnErr:      p.spawnErr,
 		StdoutLogfile: p.stdoutPath,
 		StderrLogfile: p.stderrPath,
+		Status:        p.run.status,
+	}
+	if p.waiting {
+		in.WaitingFor = p.waitingFor
+	}
+	if p.state == Running && (p.cfg.Lifecycle.Health.Kind != conf.ProbeNone || p.cfg.Lifecycle.Watchdog > 0) {
+		in.Health = "not yet checked"
+		switch {
+		case p.run.healthy:
+			in.Health = "healthy"
+		case p.run.failures >= p.cfg.Lifecycle.HealthRetries:
+			in.Health = "unhealthy: " + p.run.lastErr
+		}
 	}
 	if p.proc != nil {
 		in.PID = p.proc.Pid

@@ -89,11 +89,14 @@ func (s *supervisor) update(c actor.Context, cfg *conf.Group) {
 // reshaped records a reshaped group's processes: those it kept keep their
 // state, new ones start STOPPED.
 func (e *groupEntry) reshaped(cfg *conf.Group) {
-	state := make(map[string]State, len(cfg.Processes))
+	procs := make(map[string]*procStatus, len(cfg.Processes))
 	for _, p := range cfg.Processes {
-		state[p.Name] = e.state[p.Name] // zero: Stopped
+		procs[p.Name] = e.procs[p.Name]
+		if procs[p.Name] == nil {
+			procs[p.Name] = &procStatus{state: Stopped}
+		}
 	}
-	e.cfg, e.state = cfg, state
+	e.cfg, e.procs = cfg, procs
 }
 
 // reshape runs a reshapeGroup request in three steps, without blocking the

@@ -91,23 +91,59 @@ func (d *Daemon) askProcess(ctx context.Context, group, name string, msg message
 // it is RUNNING. It fails with NoFile or NotExecutable when the command
 // cannot run, AlreadyStarted, SpawnError when the spawn fails, and (when
 // waiting) Abnormal when the process does not get to RUNNING.
+//
+// A process with depends_on pulls its dependencies in: those that do not
+// meet their condition are started first (theirs before them), and the
+// process starts once every condition holds. Waiting covers that too, and
+// fails with Abnormal when a dependency cannot get there (it is FATAL).
 func (d *Daemon) Start(ctx context.Context, group, name string, wait bool) error {
-	if _, err := d.askProcess(ctx, group, name, &startProcess{}, askTimeout); err != nil || !wait {
+	waitFor, err := d.starter(wait)(ctx, &conf.Process{Group: group, Name: name})
+	if err != nil || waitFor == nil {
 		return err
 	}
-	_, err := d.askProcess(ctx, group, name, &awaitStarted{}, waitTimeout)
-	return err
+	return waitFor()
 }
 
 // Stop sends a running process its stop signal and, with wait, waits until
 // it is in a stopped state (SIGKILL after stopwaitsecs at the latest);
-// NotRunning when it is not running.
+// NotRunning when it is not running. The running processes that depend on
+// it (transitively) are stopped first, each level waited for, whether or
+// not the stop itself is waited for.
 func (d *Daemon) Stop(ctx context.Context, group, name string, wait bool) error {
-	if _, err := d.askProcess(ctx, group, name, &stopProcess{}, askTimeout); err != nil || !wait {
+	levels, err := d.stopLevels(ctx, []*conf.Process{{Group: group, Name: name}})
+	if err != nil {
 		return err
 	}
-	_, err := d.askProcess(ctx, group, name, &awaitStopped{}, waitTimeout)
-	return err
+	if len(levels) > 1 {
+		if in, err := d.Info(ctx, group, name); err == nil && in.State.IsRunning() {
+			for _, level := range levels[:len(levels)-1] {
+				d.forEach(ctx, level, canStop, d.stopper(true))
+			}
+		}
+	}
+	waitFor, err := d.stopper(wait)(ctx, &conf.Process{Group: group, Name: name})
+	if err != nil || waitFor == nil {
+		return err
+	}
+	return waitFor()
+}
+
+// stopLevels orders processes to stop, with the running processes that
+// depend on them, so that each comes in a level after its dependents; one
+// level (ps) when nothing depends on them.
+func (d *Daemon) stopLevels(ctx context.Context, ps []*conf.Process) ([][]*conf.Process, error) {
+	refs := make([]conf.ProcessRef, len(ps))
+	for i, p := range ps {
+		refs[i] = conf.ProcessRef{Group: p.Group, Name: p.Name}
+	}
+	v, err := d.ask(ctx, &stopPlan{refs: refs}, askTimeout)
+	if err != nil {
+		return nil, err
+	}
+	if levels := v.(*planned).levels; len(levels) > 1 {
+		return levels, nil
+	}
+	return [][]*conf.Process{ps}, nil
 }
 
 // Signal sends a signal, named ("HUP", "SIGHUP") or numbered ("1"), to a
@@ -216,9 +252,28 @@ func (d *Daemon) StartGroup(ctx context.Context, name string, wait bool) ([]Outc
 }
 
 // StopGroup stops every running process of a group, and with wait waits
-// for all of them; see Stop.
+// for all of them; see Stop. Processes of other groups that depend on them
+// are stopped first, and reported too.
 func (d *Daemon) StopGroup(ctx context.Context, name string, wait bool) ([]Outcome, error) {
-	return d.onGroup(ctx, name, canStop, d.stopper(wait))
+	t, err := d.Resolve(ctx, name+":*")
+	if err != nil {
+		return nil, err
+	}
+	return d.stopInLevels(ctx, byPriority(t.Group.Processes), wait)
+}
+
+// stopInLevels stops ps and what depends on them level by level (see
+// stopLevels), waiting for every level but the last unless wait.
+func (d *Daemon) stopInLevels(ctx context.Context, ps []*conf.Process, wait bool) ([]Outcome, error) {
+	levels, err := d.stopLevels(ctx, ps)
+	if err != nil {
+		return nil, err
+	}
+	outcomes := []Outcome{}
+	for i, level := range levels {
+		outcomes = append(outcomes, d.forEach(ctx, level, canStop, d.stopper(wait || i < len(levels)-1))...)
+	}
+	return outcomes, nil
 }
 
 // SignalGroup signals every process of a group that can take a signal.
@@ -231,9 +286,14 @@ func (d *Daemon) StartAll(ctx context.Context, wait bool) ([]Outcome, error) {
 	return d.onAll(ctx, canStart, d.starter(wait))
 }
 
-// StopAll is StopGroup for every group, by group priority.
+// StopAll is StopGroup for every group, by group priority; with
+// depends_on, dependents stop before what they depend on.
 func (d *Daemon) StopAll(ctx context.Context, wait bool) ([]Outcome, error) {
-	return d.onAll(ctx, canStop, d.stopper(wait))
+	ps, err := d.allProcesses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return d.stopInLevels(ctx, ps, wait)
 }
 
 // SignalAll is SignalGroup for every group, by group priority.
@@ -259,9 +319,23 @@ func signallable(s State) bool { return s == Running || s == Starting || s == St
 // function that waits for it.
 type step func(ctx context.Context, p *conf.Process) (wait func() error, err error)
 
+// starter starts a process; one with depends_on pulls its dependencies in
+// and starts once they meet their conditions (see Start).
 func (d *Daemon) starter(wait bool) step {
 	return func(ctx context.Context, p *conf.Process) (func() error, error) {
-		if _, err := d.askProcess(ctx, p.Group, p.Name, &startProcess{}, askTimeout); err != nil || !wait {
+		v, err := d.ask(ctx, &startPlan{ref: conf.ProcessRef{Group: p.Group, Name: p.Name}}, askTimeout)
+		if err != nil {
+			return nil, err
+		}
+		var msg message = &startProcess{}
+		if plan := v.(*planned); plan.deps {
+			for _, dep := range plan.levels[0] {
+				// Its failure shows in the wait: the process waits for it.
+				_, _ = d.askProcess(ctx, dep.Group, dep.Name, &startWhenMet{}, askTimeout)
+			}
+			msg = &startWhenMet{}
+		}
+		if _, err := d.askProcess(ctx, p.Group, p.Name, msg, askTimeout); err != nil || !wait {
 			return nil, err
 		}
 		return func() error {
@@ -298,6 +372,16 @@ func (d *Daemon) onGroup(ctx context.Context, name string, pred func(State) bool
 }
 
 func (d *Daemon) onAll(ctx context.Context, pred func(State) bool, act step) ([]Outcome, error) {
+	ps, err := d.allProcesses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return d.forEach(ctx, ps, pred, act), nil
+}
+
+// allProcesses is every process in the order the reference acts on them
+// all: groups by priority, each group's processes by priority.
+func (d *Daemon) allProcesses(ctx context.Context) ([]*conf.Process, error) {
 	groups, err := d.Groups(ctx)
 	if err != nil {
 		return nil, err
@@ -313,7 +397,7 @@ func (d *Daemon) onAll(ctx context.Context, pred func(State) bool, act step) ([]
 	for _, g := range groups {
 		ps = append(ps, byPriority(g.Processes)...)
 	}
-	return d.forEach(ctx, ps, pred, act), nil
+	return ps, nil
 }
 
 // byPriority is a group's processes in the order the reference acts on

@@ -57,14 +57,16 @@ func (s State) IsRunning() bool {
 }
 
 // allowed is the process state machine: every edge the documentation draws,
-// plus the edges to UNKNOWN that a failed kill takes.
+// plus the edges to UNKNOWN that a failed kill takes, plus EXITED → FATAL
+// and STOPPED → FATAL, taken only by a program with restart_limit= that
+// restarted too often (after a crash, or a health restart).
 var allowed = map[State][]State{
-	Stopped:  {Starting},
+	Stopped:  {Starting, Fatal},
 	Starting: {Running, Backoff, Stopping, Unknown},
 	Running:  {Stopping, Exited, Unknown},
 	Backoff:  {Starting, Fatal, Stopped},
 	Stopping: {Stopped, Unknown},
-	Exited:   {Starting},
+	Exited:   {Starting, Fatal},
 	Fatal:    {Starting},
 	Unknown:  {},
 }

@@ -55,22 +55,26 @@ type supervisor struct {
 	leaving     map[string]bool
 	waitingAdds map[string][]pendingAdd
 	stopping    bool
-	toStop      []*actor.PID // groups not yet stopped, start order
+	toStop      []shutdownStep // what the shutdown has still to stop, in order (deps.go)
 	timers      *scheduler.TimerScheduler
+
+	// depWaiters are the processes waiting for their depends_on
+	// conditions (deps.go); nil until one waits.
+	depWaiters map[conf.ProcessRef]*depWaiter
 }
 
 // groupEntry is what the supervisor knows of one group: its config, its
-// actor, and the last state of each of its processes (by name).
+// actor, and the status of each of its processes (by name).
 type groupEntry struct {
 	cfg   *conf.Group
 	pid   *actor.PID
-	state map[string]State
+	procs map[string]*procStatus
 }
 
 func newGroupEntry(cfg *conf.Group, pid *actor.PID) *groupEntry {
-	e := &groupEntry{cfg: cfg, pid: pid, state: make(map[string]State, len(cfg.Processes))}
+	e := &groupEntry{cfg: cfg, pid: pid, procs: make(map[string]*procStatus, len(cfg.Processes))}
 	for _, p := range cfg.Processes {
-		e.state[p.Name] = Stopped
+		e.procs[p.Name] = &procStatus{state: Stopped}
 	}
 	return e
 }
@@ -187,11 +191,35 @@ func (s *supervisor) Receive(c actor.Context) {
 		s.startQueue = s.startQueue[1:]
 		s.startNext(c)
 	case *stateChanged:
-		if e := s.group(m.group); e != nil {
-			if _, ok := e.state[m.name]; ok {
-				e.state[m.name] = m.to
-			}
+		_, st := s.lookup(conf.ProcessRef{Group: m.group, Name: m.name})
+		if st == nil {
+			return
 		}
+		st.state = m.to
+		if m.to == Exited {
+			st.expected = m.expected
+		}
+		if m.to != Running {
+			st.healthy = false
+		}
+		s.recheckDeps(c)
+	case *healthChanged:
+		if _, st := s.lookup(m.ref); st != nil {
+			st.healthy = m.healthy && st.state == Running
+			s.recheckDeps(c)
+		}
+
+	// Dependencies (deps.go).
+	case *awaitDeps:
+		s.awaitDeps(c, m)
+	case *cancelDeps:
+		delete(s.depWaiters, m.ref)
+	case *startPlan:
+		p, _ := s.lookup(m.ref)
+		deps := p != nil && len(p.Lifecycle.DependsOn) > 0
+		c.Respond(&planned{levels: [][]*conf.Process{s.planStart(m.ref)}, deps: deps})
+	case *stopPlan:
+		c.Respond(&planned{levels: s.planStop(m.refs)})
 
 	// The stop sequence.
 	case *shutdown:
@@ -205,14 +233,14 @@ func (s *supervisor) Receive(c actor.Context) {
 		c.Send(s.rt.bus, &publish{ev: events.SupervisorStopping{}})
 		for _, e := range s.groups {
 			c.Send(e.pid, &shutdownBegun{})
-			s.toStop = append(s.toStop, e.pid)
 		}
+		s.toStop = s.stopSteps()
 		s.stopNext(c)
 		s.report(c)
 	case *shutdownReport:
 		s.report(c)
 	case *groupStopped:
-		s.toStop = s.toStop[:len(s.toStop)-1]
+		s.toStop = s.toStop[1:]
 		s.stopNext(c)
 	case *reopenLogs:
 		for _, e := range s.groups {
@@ -352,10 +380,13 @@ func (s *supervisor) remove(c actor.Context, name string) error {
 		return ErrBadName
 	}
 	e := s.groups[at]
-	for _, st := range e.state {
-		if !st.IsStopped() {
+	for _, st := range e.procs {
+		if !st.state.IsStopped() {
 			return ErrStillRunning
 		}
+	}
+	for name := range e.procs {
+		delete(s.depWaiters, conf.ProcessRef{Group: e.cfg.Name, Name: name})
 	}
 	c.Send(s.rt.bus, &unsubscribe{pool: e.pid})
 	s.leaving[name] = true
@@ -380,14 +411,14 @@ func (s *supervisor) startNext(c actor.Context) {
 	}
 }
 
-// stopNext stops the last group still running, or the supervisor itself when
-// none is left.
+// stopNext takes the next step of the shutdown, or stops the supervisor
+// itself when none is left.
 func (s *supervisor) stopNext(c actor.Context) {
 	if len(s.toStop) == 0 {
 		c.Stop(c.Self())
 		return
 	}
-	c.Request(s.toStop[len(s.toStop)-1], &stopGroup{})
+	c.Request(s.toStop[0].pid, &stopGroup{only: s.toStop[0].only})
 }
 
 // report logs the processes the shutdown still waits for, every 3 seconds
@@ -396,7 +427,7 @@ func (s *supervisor) report(c actor.Context) {
 	var names []string
 	for _, e := range s.groups {
 		for _, p := range e.cfg.Processes {
-			if !e.state[p.Name].IsStopped() {
+			if st := e.procs[p.Name]; st != nil && !st.state.IsStopped() {
 				names = append(names, p.Name)
 			}
 		}

@@ -17,6 +17,7 @@ import (
 
 	"supervisord/conf"
 	"supervisord/internal/child"
+	"supervisord/internal/notify"
 	"supervisord/internal/output"
 	"supervisord/protocol/events"
 )
@@ -130,15 +131,37 @@ type machine struct {
 	mu      sync.Mutex
 	states  []string
 	crashes []string
+	checks  [2]int // readiness and health checks made so far
 }
 
-func newMachine(t *testing.T, cfg *conf.Process, runs []fakeRun) *machine {
+// checkFunc is a fake ready= or health= check: its result for the nth
+// check (from 0) of its kind.
+type checkFunc func(health bool, n int) error
+
+func newMachine(t *testing.T, cfg *conf.Process, runs []fakeRun, check checkFunc, r float64) *machine {
 	m := &machine{t: t, t0: time.Now(), spawner: newFakeSpawner(map[string][]fakeRun{cfg.Name: runs})}
 	m.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}))
 	rt := &runtime{log: slog.New(slog.DiscardHandler), spawner: m.spawner,
-		now: func() time.Time { return time.Now().Add(clockSkew) }}
+		now:          func() time.Time { return time.Now().Add(clockSkew) },
+		rand:         func() float64 { return r },
+		listenNotify: func(string) (notifySocket, error) { return silentSocket{}, nil },
+		check: func(ctx context.Context, p conf.Probe, env []string, dir string) error {
+			if check == nil {
+				return nil
+			}
+			health := p.Kind == cfg.Lifecycle.Health.Kind && p.Target == cfg.Lifecycle.Health.Target
+			kind := 0
+			if health {
+				kind = 1
+			}
+			m.mu.Lock()
+			n := m.checks[kind]
+			m.checks[kind]++
+			m.mu.Unlock()
+			return check(health, n)
+		}}
 	crashes := func(next actor.ReceiverFunc) actor.ReceiverFunc {
 		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
 			defer func() {
@@ -161,9 +184,16 @@ func newMachine(t *testing.T, cfg *conf.Process, runs []fakeRun) *machine {
 			rt.supervisor, rt.bus = c.Self(), c.Self()
 			got <- c.Spawn(props)
 		case *publish:
-			if ev, ok := msg.ev.(events.ProcessState); ok {
+			name := ""
+			switch ev := msg.ev.(type) {
+			case events.ProcessState:
+				name = ev.State
+			case events.ProcessHealth:
+				name = strings.TrimPrefix(ev.Type.String(), "PROCESS_HEALTH_")
+			}
+			if name != "" {
 				m.mu.Lock()
-				m.states = append(m.states, fmt.Sprintf("%v %s", time.Since(m.t0), ev.State))
+				m.states = append(m.states, fmt.Sprintf("%v %s", time.Since(m.t0), name))
 				m.mu.Unlock()
 			}
 		}
@@ -171,6 +201,14 @@ func newMachine(t *testing.T, cfg *conf.Process, runs []fakeRun) *machine {
 	m.pid = <-got
 	return m
 }
+
+// silentSocket is a NOTIFY_SOCKET that hears nothing.
+type silentSocket struct{}
+
+func (silentSocket) Addr() string               { return "@silent" }
+func (silentSocket) SetOwner(int)               {}
+func (silentSocket) Serve(func(notify.Message)) {}
+func (silentSocket) Close() error               { return nil }
 
 // ask sends msg to the process actor and returns its answer's error.
 func (m *machine) ask(msg any) error {
@@ -217,8 +255,10 @@ func TestStateMachineTiming(t *testing.T) {
 		cfg     func(*conf.Process)
 		runs    []fakeRun
 		steps   []fakeStep
+		check   checkFunc     // ready= and health= checks; nil: all pass
+		rand    float64       // what backoff jitter draws; 0.5 is no spread
 		until   time.Duration // how long the test watches
-		states  []string      // entered, with the time since the start
+		states  []string      // entered, with the time since the start; READY, HEALTHY, UNHEALTHY events too
 		signals []string      // sent, likewise
 		stopAt  time.Duration // laststop, when not 0
 	}{
@@ -381,12 +421,270 @@ func TestStateMachineTiming(t *testing.T) {
 			until:  s(60),
 			states: []string{"0s STARTING", "1s RUNNING"},
 		},
+
+		// Backoff curves (backoff=, backoff_max=, backoff_jitter=,
+		// startretries=unlimited) and restart_limit=.
+		{
+			name: "exponential backoff doubles up to backoff_max",
+			cfg: func(p *conf.Process) {
+				p.StartRetries = 5
+				p.Lifecycle.Backoff, p.Lifecycle.BackoffMax = conf.BackoffExponential, 5*time.Second
+			},
+			runs: []fakeRun{{exitAfter: s(0.5), code: 1}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{
+				"0s STARTING", "500ms BACKOFF", // 1 s
+				"1.5s STARTING", "2s BACKOFF", // 2 s
+				"4s STARTING", "4.5s BACKOFF", // 4 s
+				"8.5s STARTING", "9s BACKOFF", // 8 s, capped at 5 s
+				"14s STARTING", "14.5s BACKOFF", // 16 s, capped
+				"19.5s STARTING", "20s BACKOFF", "20s FATAL",
+			},
+			stopAt: s(20),
+		},
+		{
+			name: "exponential backoff caps at 60 s without backoff_max",
+			cfg: func(p *conf.Process) {
+				p.StartRetries = 8
+				p.Lifecycle.Backoff = conf.BackoffExponential
+			},
+			runs: []fakeRun{{fail: "couldn't exec: ENOMEM"}}, steps: []fakeStep{{msg: &autostart{}}}, until: s(400),
+			states: []string{
+				"0s STARTING", "0s BACKOFF", "1s STARTING", "1s BACKOFF", "3s STARTING", "3s BACKOFF",
+				"7s STARTING", "7s BACKOFF", "15s STARTING", "15s BACKOFF", "31s STARTING", "31s BACKOFF",
+				"1m3s STARTING", "1m3s BACKOFF", "2m3s STARTING", "2m3s BACKOFF", // 64 s capped at 60 s
+				"3m3s STARTING", "3m3s BACKOFF", "3m3s FATAL",
+			},
+		},
+		{
+			name: "jitter spreads each delay by up to its fraction",
+			cfg: func(p *conf.Process) {
+				p.StartRetries = 2
+				p.Lifecycle.BackoffJitter = 0.5
+			},
+			rand: 0.75, // +25 %
+			runs: []fakeRun{{fail: "couldn't exec: ENOMEM"}}, steps: []fakeStep{{msg: &autostart{}}}, until: s(60),
+			states: []string{
+				"0s STARTING", "0s BACKOFF", "1.25s STARTING", "1.25s BACKOFF",
+				"3.75s STARTING", "3.75s BACKOFF", "3.75s FATAL",
+			},
+		},
+		{
+			name: "startretries=unlimited never gives up",
+			cfg: func(p *conf.Process) {
+				p.StartRetries = conf.UnlimitedRetries
+				p.Lifecycle.BackoffMax = time.Second
+			},
+			runs: []fakeRun{{exitAfter: s(0.5), code: 1}}, steps: []fakeStep{startStep(0)}, until: s(5.9),
+			states: []string{
+				"0s STARTING", "500ms BACKOFF", "1.5s STARTING", "2s BACKOFF", "3s STARTING", "3.5s BACKOFF",
+				"4.5s STARTING", "5s BACKOFF",
+			},
+			stopAt: s(5),
+		},
+		{
+			name: "restart_limit makes a crash loop after RUNNING FATAL",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 0
+				p.Lifecycle.RestartLimit = conf.RestartLimit{Count: 2, Window: time.Minute}
+			},
+			runs: []fakeRun{{exitAfter: s(5), code: 1}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{
+				"0s STARTING", "0s RUNNING", "5s EXITED", "5s STARTING", "5s RUNNING",
+				"10s EXITED", "10s STARTING", "10s RUNNING", "15s EXITED", "15s FATAL",
+			},
+			stopAt: s(15),
+		},
+		{
+			name: "restarts older than the restart_limit window do not count",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 0
+				p.Lifecycle.RestartLimit = conf.RestartLimit{Count: 1, Window: 10 * time.Second}
+			},
+			runs:  []fakeRun{{exitAfter: s(10), code: 1}, {exitAfter: s(10), code: 1}, {exitAfter: s(5), code: 1}},
+			steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{
+				"0s STARTING", "0s RUNNING", "10s EXITED", "10s STARTING", "10s RUNNING",
+				"20s EXITED", "20s STARTING", "20s RUNNING", "25s EXITED", "25s FATAL",
+			},
+			stopAt: s(25),
+		},
+		{
+			name: "restart_limit counts BACKOFF retries too",
+			cfg: func(p *conf.Process) {
+				p.StartRetries = 10
+				p.Lifecycle.RestartLimit = conf.RestartLimit{Count: 2, Window: time.Minute}
+			},
+			runs: []fakeRun{{exitAfter: s(0.5), code: 1}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{
+				"0s STARTING", "500ms BACKOFF", "1.5s STARTING", "2s BACKOFF", "4s STARTING", "4.5s BACKOFF",
+				"7.5s FATAL",
+			},
+			stopAt: s(4.5),
+		},
+
+		// Readiness (ready=, ready_timeout=).
+		{
+			name: "RUNNING waits for ready= after startsecs, checking faster at first",
+			cfg: func(p *conf.Process) {
+				p.Lifecycle.Ready = conf.Probe{Kind: conf.ProbeTCP, Target: "127.0.0.1:1"}
+				p.Lifecycle.ReadyTimeout, p.Lifecycle.HealthTimeout = time.Minute, 5*time.Second
+			},
+			check: func(health bool, n int) error { // checks at 0, 0.1, 0.3, 0.7, 1.5, 2.5 s
+				if n < 5 {
+					return errors.New("connection refused")
+				}
+				return nil
+			},
+			runs: []fakeRun{{}}, steps: []fakeStep{startStep(0)}, until: s(30),
+			states: []string{"0s STARTING", "2.5s READY", "2.5s RUNNING"},
+		},
+		{
+			name: "ready before startsecs waits for startsecs",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 3 * time.Second
+				p.Lifecycle.Ready = conf.Probe{Kind: conf.ProbeTCP, Target: "127.0.0.1:1"}
+				p.Lifecycle.ReadyTimeout, p.Lifecycle.HealthTimeout = time.Minute, 5*time.Second
+			},
+			runs: []fakeRun{{}}, steps: []fakeStep{startStep(0)}, until: s(30),
+			states: []string{"0s STARTING", "0s READY", "3s RUNNING"},
+		},
+		{
+			name: "not ready within ready_timeout is a failed start",
+			cfg: func(p *conf.Process) {
+				p.StartRetries = 1
+				p.Lifecycle.Ready = conf.Probe{Kind: conf.ProbeTCP, Target: "127.0.0.1:1"}
+				p.Lifecycle.ReadyTimeout, p.Lifecycle.HealthTimeout = 5*time.Second, 5*time.Second
+			},
+			check: func(bool, int) error { return errors.New("connection refused") },
+			runs:  []fakeRun{{stopTakes: s(1)}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{
+				"0s STARTING", "6s BACKOFF", "7s STARTING", "13s BACKOFF", "13s FATAL",
+			},
+			signals: []string{"5s SIGTERM to p", "12s SIGTERM to p"},
+			stopAt:  s(13),
+		},
+		{
+			name: "a program not ready that ignores its stop signal is killed at stopwaitsecs",
+			cfg: func(p *conf.Process) {
+				p.StartRetries = 0
+				p.StopWaitSecs = 10 * time.Second
+				p.Lifecycle.Ready = conf.Probe{Kind: conf.ProbeNotify}
+				p.Lifecycle.ReadyTimeout = 5 * time.Second
+			},
+			runs: []fakeRun{{stubborn: true}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states:  []string{"0s STARTING", "15s BACKOFF", "15s FATAL"},
+			signals: []string{"5s SIGTERM to p", "15s SIGKILL to p"},
+			stopAt:  s(15),
+		},
+		{
+			name: "an exit before ready is a failed start even after startsecs",
+			cfg: func(p *conf.Process) {
+				p.StartRetries = 0
+				p.Lifecycle.Ready = conf.Probe{Kind: conf.ProbeNotify}
+				p.Lifecycle.ReadyTimeout = time.Minute
+			},
+			runs: []fakeRun{{exitAfter: s(3)}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{"0s STARTING", "3s BACKOFF", "3s FATAL"},
+			stopAt: s(3),
+		},
+
+		// Health checks (health=, health_interval=, health_retries=,
+		// health_action=).
+		{
+			name: "health_retries failures in a row restart the program",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 0
+				p.Lifecycle.Health = conf.Probe{Kind: conf.ProbeHTTP, Target: "http://127.0.0.1:1/health"}
+				p.Lifecycle.HealthInterval, p.Lifecycle.HealthTimeout, p.Lifecycle.HealthRetries = 10*time.Second, 5*time.Second, 3
+			},
+			check: func(_ bool, n int) error { // passes at 0 s, fails at 10, 20, 30 s; the next run's checks pass
+				if n >= 1 && n <= 3 {
+					return errors.New("status 503")
+				}
+				return nil
+			},
+			runs: []fakeRun{{stopTakes: s(1)}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{
+				"0s STARTING", "0s RUNNING", "0s HEALTHY", "30s UNHEALTHY", "30s STOPPING", "31s STOPPED",
+				"31s STARTING", "31s RUNNING", "31s HEALTHY",
+			},
+			signals: []string{"30s SIGTERM to p"},
+			stopAt:  s(31),
+		},
+		{
+			name: "a pass between failures resets the count",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 0
+				p.Lifecycle.Health = conf.Probe{Kind: conf.ProbeHTTP, Target: "http://127.0.0.1:1/health"}
+				p.Lifecycle.HealthInterval, p.Lifecycle.HealthTimeout, p.Lifecycle.HealthRetries = 10*time.Second, 5*time.Second, 2
+			},
+			check: func(_ bool, n int) error { // fail, pass, fail, pass, ...
+				if n%2 == 0 {
+					return errors.New("status 503")
+				}
+				return nil
+			},
+			runs: []fakeRun{{}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{"0s STARTING", "0s RUNNING", "10s HEALTHY"},
+		},
+		{
+			name: "health_action=stop stops it for good",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 0
+				p.Lifecycle.Health = conf.Probe{Kind: conf.ProbeExec, Target: "false", Argv: []string{"false"}}
+				p.Lifecycle.HealthInterval, p.Lifecycle.HealthTimeout, p.Lifecycle.HealthRetries = 10*time.Second, 5*time.Second, 1
+				p.Lifecycle.HealthAction = conf.HealthStop
+			},
+			check: func(bool, int) error { return errors.New("exit status 1") },
+			runs:  []fakeRun{{stopTakes: s(1)}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states:  []string{"0s STARTING", "0s RUNNING", "0s UNHEALTHY", "0s STOPPING", "1s STOPPED"},
+			signals: []string{"0s SIGTERM to p"},
+			stopAt:  s(1),
+		},
+		{
+			name: "health_action=none only tells",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 0
+				p.Lifecycle.Health = conf.Probe{Kind: conf.ProbeTCP, Target: "127.0.0.1:1"}
+				p.Lifecycle.HealthInterval, p.Lifecycle.HealthTimeout, p.Lifecycle.HealthRetries = 10*time.Second, 5*time.Second, 2
+				p.Lifecycle.HealthAction = conf.HealthNone
+			},
+			check: func(_ bool, n int) error { // fails until 20 s
+				if n < 3 {
+					return errors.New("connection refused")
+				}
+				return nil
+			},
+			runs: []fakeRun{{}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{"0s STARTING", "0s RUNNING", "10s UNHEALTHY", "30s HEALTHY"},
+		},
+		{
+			name: "health restarts count against restart_limit",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 0
+				p.Lifecycle.Health = conf.Probe{Kind: conf.ProbeTCP, Target: "127.0.0.1:1"}
+				p.Lifecycle.HealthInterval, p.Lifecycle.HealthTimeout, p.Lifecycle.HealthRetries = 10*time.Second, 5*time.Second, 1
+				p.Lifecycle.RestartLimit = conf.RestartLimit{Count: 1, Window: time.Minute}
+			},
+			check: func(bool, int) error { return errors.New("connection refused") },
+			runs:  []fakeRun{{stopTakes: s(1)}}, steps: []fakeStep{startStep(0)}, until: s(60),
+			states: []string{
+				"0s STARTING", "0s RUNNING", "0s UNHEALTHY", "0s STOPPING", "1s STOPPED",
+				"1s STARTING", "1s RUNNING", "1s UNHEALTHY", "1s STOPPING", "2s STOPPED", "2s FATAL",
+			},
+			signals: []string{"0s SIGTERM to p", "1s SIGTERM to p"},
+			stopAt:  s(2),
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				g := program("p", "exec sleep 100", tc.cfg)
-				m := newMachine(t, g.Processes[0], tc.runs)
+				r := tc.rand
+				if r == 0 {
+					r = 0.5
+				}
+				m := newMachine(t, g.Processes[0], tc.runs, tc.check, r)
 				defer m.sys.Shutdown()
 				for _, st := range tc.steps {
 					time.Sleep(st.at - time.Since(m.t0))

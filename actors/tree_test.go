@@ -118,14 +118,20 @@ func (tr *tree) info(t *testing.T, name string) ProcessInfo {
 
 func (tr *tree) waitState(t *testing.T, name string, want State, within time.Duration) ProcessInfo {
 	t.Helper()
+	return tr.waitUntil(t, name, "is "+want.String(), within, func(in ProcessInfo) bool { return in.State == want })
+}
+
+// waitUntil polls name's info until ok holds, failing the test after within.
+func (tr *tree) waitUntil(t *testing.T, name, what string, within time.Duration, ok func(ProcessInfo) bool) ProcessInfo {
+	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
 		in := tr.info(t, name)
-		if in.State == want {
+		if ok(in) {
 			return in
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s is %s, want %s after %v", name, in.State, want, within)
+			t.Fatalf("%s never %s (last: %s %q)", name, what, in.State, in.Description())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
