@@ -63,3 +63,27 @@ func TestAutoReload(t *testing.T) {
 
 // settleForTests is a little more than the watcher's quiet period.
 const settleForTests = 700 * time.Millisecond
+
+// Edits of depends_on reload like any option: a cycle is refused with the
+// cycle spelled out, and the running config kept; a good edit restarts
+// only the program edited.
+func TestAutoReloadDependencies(t *testing.T) {
+	t.Parallel()
+	base := testkit.Config("{dir}")
+	db := prog("db", "/bin/sleep 1000")
+	d := testkit.StartDaemon(t, bin, base+db+prog("api", "/bin/sleep 1000")+"depends_on=db\n")
+	d.WaitLog(t, "success: api entered RUNNING", 10*time.Second)
+	d.WaitWatching(t, 10*time.Second)
+	base = strings.ReplaceAll(base, "{dir}", d.Dir)
+	spawns := func(name string) int { return strings.Count(d.Log(), "spawned: '"+name+"'") }
+
+	testkit.WriteOver(t, d.Conf, base+db+"depends_on=api\n"+prog("api", "/bin/sleep 1000")+"depends_on=db\n")
+	d.WaitLog(t, `autoreload: the changed config is not applied: .*supervisord.conf:\d+: \[program:(api|db)\] depends_on: dependency cycle: (api -> db -> api|db -> api -> db)`, 10*time.Second)
+
+	testkit.WriteOver(t, d.Conf, base+db+prog("api", "/bin/sleep 1000")+"depends_on=db:started\n")
+	d.WaitLog(t, "autoreload: updated process group api", 10*time.Second)
+	d.WaitLog(t, "success: api entered RUNNING(?s:.*)success: api entered RUNNING", 10*time.Second)
+	if n := spawns("db"); n != 1 {
+		t.Errorf("db spawned %d times, want once", n)
+	}
+}
