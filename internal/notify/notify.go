@@ -123,7 +123,14 @@ func (s *Socket) serve(handle func(Message)) {
 		if err != nil {
 			continue
 		}
-		pid, hasCreds := readControl(oob[:oobn])
+		pid, hasCreds, fds := readControl(oob[:oobn])
+		// The sender is judged before its descriptors are closed: a sender
+		// such as systemd-notify waits for that close, then exits, and once
+		// it has gone there is nothing left to judge it by.
+		owned := hasCreds && s.fromOwner(pid)
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
 		if flags&unix.MSG_TRUNC != 0 {
 			continue // longer than MaxDatagram, which Parse refuses anyway
 		}
@@ -131,15 +138,16 @@ func (s *Socket) serve(handle func(Message)) {
 		if err != nil {
 			continue
 		}
-		handle(Message{PID: pid, FromOwner: hasCreds && s.fromOwner(pid), Fields: fields})
+		handle(Message{PID: pid, FromOwner: owned, Fields: fields})
 	}
 }
 
-// readControl closes any descriptors passed and returns the sender's pid.
-func readControl(oob []byte) (pid int, ok bool) {
+// readControl returns the sender's pid and any descriptors passed, which
+// the caller must close.
+func readControl(oob []byte) (pid int, ok bool, fds []int) {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
-		return 0, false
+		return 0, false, nil
 	}
 	for i := range msgs {
 		m := &msgs[i]
@@ -148,17 +156,15 @@ func readControl(oob []byte) (pid int, ok bool) {
 		}
 		switch m.Header.Type {
 		case unix.SCM_RIGHTS:
-			fds, _ := unix.ParseUnixRights(m)
-			for _, fd := range fds {
-				unix.Close(fd)
-			}
+			passed, _ := unix.ParseUnixRights(m)
+			fds = append(fds, passed...)
 		case unix.SCM_CREDENTIALS:
 			if cred, err := unix.ParseUnixCredentials(m); err == nil && cred.Pid > 0 {
 				pid, ok = int(cred.Pid), true
 			}
 		}
 	}
-	return pid, ok
+	return pid, ok, fds
 }
 
 // maxDepth bounds the walk up a sender's ancestors.
