@@ -20,6 +20,7 @@ import (
 	"supervisord/internal/notify"
 	"supervisord/internal/output"
 	"supervisord/protocol/events"
+	"supervisord/protocol/sdnotify"
 )
 
 // The state machine's timing, on testing/synctest's fake clock: every test
@@ -132,6 +133,7 @@ type machine struct {
 	states  []string
 	crashes []string
 	checks  [2]int // readiness and health checks made so far
+	notify  func(notify.Message)
 }
 
 // checkFunc is a fake ready= or health= check: its result for the nth
@@ -146,7 +148,7 @@ func newMachine(t *testing.T, cfg *conf.Process, runs []fakeRun, check checkFunc
 	rt := &runtime{log: slog.New(slog.DiscardHandler), spawner: m.spawner,
 		now:          func() time.Time { return time.Now().Add(clockSkew) },
 		rand:         func() float64 { return r },
-		listenNotify: func(string) (notifySocket, error) { return silentSocket{}, nil },
+		listenNotify: func(string) (notifySocket, error) { return &fakeSocket{m: m}, nil },
 		check: func(ctx context.Context, p conf.Probe, env []string, dir string) error {
 			if check == nil {
 				return nil
@@ -202,13 +204,35 @@ func newMachine(t *testing.T, cfg *conf.Process, runs []fakeRun, check checkFunc
 	return m
 }
 
-// silentSocket is a NOTIFY_SOCKET that hears nothing.
-type silentSocket struct{}
+// fakeSocket is a NOTIFY_SOCKET with no socket: the test hands datagrams
+// to the handler its machine keeps (a real reader would keep the fake
+// clock from moving).
+type fakeSocket struct{ m *machine }
 
-func (silentSocket) Addr() string               { return "@silent" }
-func (silentSocket) SetOwner(int)               {}
-func (silentSocket) Serve(func(notify.Message)) {}
-func (silentSocket) Close() error               { return nil }
+func (*fakeSocket) Addr() string { return "@fake" }
+func (*fakeSocket) SetOwner(int) {}
+func (*fakeSocket) Close() error { return nil }
+func (f *fakeSocket) Serve(handle func(notify.Message)) {
+	f.m.mu.Lock()
+	f.m.notify = handle
+	f.m.mu.Unlock()
+}
+
+// sendNotify hands a datagram to the current run's notify socket.
+func (m *machine) sendNotify(datagram string, owner bool) {
+	m.t.Helper()
+	fields, err := sdnotify.Parse([]byte(datagram))
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	m.mu.Lock()
+	handle := m.notify
+	m.mu.Unlock()
+	if handle == nil {
+		m.t.Fatal("no notify socket is served")
+	}
+	handle(notify.Message{PID: 4242, FromOwner: owner, Fields: fields})
+}
 
 // ask sends msg to the process actor and returns its answer's error.
 func (m *machine) ask(msg any) error {
@@ -243,6 +267,14 @@ type fakeStep struct {
 	at   time.Duration
 	msg  any
 	want error // its answer
+	// notify, when set instead of msg, is a datagram to the notify
+	// socket, from the program's own processes unless stranger.
+	notify   string
+	stranger bool
+}
+
+func notifyStep(at time.Duration, datagram string) fakeStep {
+	return fakeStep{at: at, notify: datagram}
 }
 
 func startStep(at time.Duration) fakeStep { return fakeStep{at: at, msg: &startProcess{}} }
@@ -675,6 +707,49 @@ func TestStateMachineTiming(t *testing.T) {
 			signals: []string{"0s SIGTERM to p", "1s SIGTERM to p"},
 			stopAt:  s(2),
 		},
+
+		// sd_notify (ready=notify, watchdog_sec=).
+		{
+			name: "READY=1 from the program's own processes makes it RUNNING, a stranger's does not",
+			cfg: func(p *conf.Process) {
+				p.Lifecycle.Ready = conf.Probe{Kind: conf.ProbeNotify}
+				p.Lifecycle.ReadyTimeout = time.Minute
+			},
+			runs: []fakeRun{{}},
+			steps: []fakeStep{startStep(0), {at: s(2), notify: "READY=1", stranger: true},
+				notifyStep(s(3), "STATUS=warming up"), notifyStep(s(4), "READY=1")},
+			until:  s(30),
+			states: []string{"0s STARTING", "4s READY", "4s RUNNING"},
+		},
+		{
+			name: "each watchdog_sec without WATCHDOG=1 is a failed health check",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 0
+				p.Lifecycle.Ready = conf.Probe{Kind: conf.ProbeNotify}
+				p.Lifecycle.ReadyTimeout, p.Lifecycle.Watchdog, p.Lifecycle.HealthRetries = time.Minute, 5*time.Second, 2
+			},
+			runs: []fakeRun{{stopTakes: s(1)}},
+			steps: []fakeStep{startStep(0), notifyStep(s(1), "READY=1"), notifyStep(s(3), "WATCHDOG=1"),
+				notifyStep(s(8), "WATCHDOG=1")}, // periods end at 6 s and 11 s fed, then 16 s and 21 s starved
+			until: s(30),
+			states: []string{"0s STARTING", "1s READY", "1s RUNNING", "6s HEALTHY", "21s UNHEALTHY", "21s STOPPING",
+				"22s STOPPED", "22s STARTING"},
+			signals: []string{"21s SIGTERM to p"},
+			stopAt:  s(22),
+		},
+		{
+			name: "WATCHDOG=trigger fails a check at once",
+			cfg: func(p *conf.Process) {
+				p.StartSecs = 0
+				p.Lifecycle.Ready = conf.Probe{Kind: conf.ProbeNotify}
+				p.Lifecycle.ReadyTimeout, p.Lifecycle.Watchdog, p.Lifecycle.HealthRetries = time.Minute, 5*time.Second, 1
+				p.Lifecycle.HealthAction = conf.HealthNone
+			},
+			runs:   []fakeRun{{}},
+			steps:  []fakeStep{startStep(0), notifyStep(s(1), "READY=1"), notifyStep(s(2), "WATCHDOG=trigger")},
+			until:  s(3),
+			states: []string{"0s STARTING", "1s READY", "1s RUNNING", "2s UNHEALTHY"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -688,6 +763,10 @@ func TestStateMachineTiming(t *testing.T) {
 				defer m.sys.Shutdown()
 				for _, st := range tc.steps {
 					time.Sleep(st.at - time.Since(m.t0))
+					if st.notify != "" {
+						m.sendNotify(st.notify, !st.stranger)
+						continue
+					}
 					if err := m.ask(st.msg); !errors.Is(err, st.want) {
 						t.Errorf("%v: %T answered %v, want %v", st.at, st.msg, err, st.want)
 					}
