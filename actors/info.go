@@ -19,7 +19,7 @@ type ProcessInfo struct {
 
 	// What the lifecycle options add; empty without them.
 	WaitingFor string // what a stopped process waits for before it starts ("db to be healthy")
-	Health     string // RUNNING with health checks: "healthy", "unhealthy: why", "not yet checked"
+	Health     string // RUNNING with health checks: "healthy", "unhealthy: why", "not yet healthy" (no check has passed yet)
 	Status     string // the program's last sd_notify STATUS=
 }
 

@@ -799,7 +799,7 @@ func (p *process) info() *ProcessInfo {
 		in.WaitingFor = p.waitingFor
 	}
 	if p.state == Running && (p.cfg.Lifecycle.Health.Kind != conf.ProbeNone || p.cfg.Lifecycle.Watchdog > 0) {
-		in.Health = "not yet checked"
+		in.Health = "not yet healthy"
 		switch {
 		case p.run.healthy:
 			in.Health = "healthy"

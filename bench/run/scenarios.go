@@ -181,6 +181,36 @@ func spawnScenario(n, startsecs int) *scenario {
 	}
 }
 
+// ---- dependencies --------------------------------------------------------
+
+// depsScenario is spawnScenario's 1000 programs, each with depends_on a
+// root program: what waiting for a dependency costs over a plain spawn.
+// The reference ignores depends_on, so its numbers are a plain spawn's.
+var depsScenario = &scenario{
+	name:  "deps1000",
+	title: "1000 programs depending on one (startsecs=0)",
+	metrics: []metric{
+		{"wall", "seconds from exec to all RUNNING", "s", true},
+		{"cpu", "daemon CPU until then", "CPU-s", true},
+	},
+	run: func(b *bench, s side) (sample, error) {
+		const n = 1000
+		conf := "[program:root]\ncommand=/bin/sleep 86400\nstartsecs=0\npriority=2000\n" +
+			"stdout_logfile=NONE\nstderr_logfile=NONE\n\n" +
+			strings.TrimSuffix(sleepers("s", n, 0, "NONE"), "\n") + "depends_on=root\n\n"
+		d, err := b.launch(s, n*3+200, conf)
+		if err != nil {
+			return nil, err
+		}
+		defer d.kill()
+		at, cpu, _, err := d.waitRunning(n+1, spawnTimeout(n))
+		if err != nil {
+			return nil, err
+		}
+		return sample{"wall": at.Sub(d.started).Seconds(), "cpu": cpu.Seconds()}, nil
+	},
+}
+
 // ---- idle ----------------------------------------------------------------
 
 const idleWindow = 10 * time.Second
@@ -661,7 +691,7 @@ stderr_logfile={dir}/sink.err
 var scenarios = slices.Concat(
 	[]*scenario{
 		spawnScenario(100, 0), spawnScenario(100, 1),
-		spawnScenario(1000, 0), spawnScenario(1000, 1),
+		spawnScenario(1000, 0), spawnScenario(1000, 1), depsScenario,
 		spawnScenario(5000, 0), spawnScenario(5000, 1),
 		idleScenario,
 		logScenario(logVariant{name: "log-big", title: "log capture, 1 MiB writes", write: 1 << 20}),
