@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -28,8 +29,10 @@ type procStatus struct {
 
 // depWaiter is a process waiting for its dependencies.
 type depWaiter struct {
+	cfg     *conf.Process
 	pid     *actor.PID
 	token   uint64
+	seq     uint64 // the order it began waiting in
 	what    string // what it was last told it waits for
 	blocked bool
 }
@@ -103,41 +106,57 @@ func (s *supervisor) unmet(p *conf.Process) (what string, blocked bool) {
 }
 
 // awaitDeps registers a waiting process and answers it at once if it need
-// not wait.
+// not wait; processes waiting for it may no longer be blocked.
 func (s *supervisor) awaitDeps(c actor.Context, m *awaitDeps) {
+	p, _ := s.lookup(m.ref)
+	if p == nil {
+		return // removed meanwhile
+	}
 	if s.depWaiters == nil {
 		s.depWaiters = map[conf.ProcessRef]*depWaiter{}
 	}
-	s.depWaiters[m.ref] = &depWaiter{pid: c.Sender(), token: m.token}
-	s.recheckDeps(c)
+	s.waitSeq++
+	s.depWaiters[m.ref] = &depWaiter{cfg: p, pid: c.Sender(), token: m.token, seq: s.waitSeq}
+	s.recheckDeps(c, m.ref)
 }
 
-// recheckDeps tells every waiting process, in start order, whether it may
-// go now or what it still waits for, when that changed. It runs after
-// each state change while anyone waits.
-func (s *supervisor) recheckDeps(c actor.Context) {
+// recheckDeps tells the waiting processes that depend on changed (and
+// changed itself, when it waits) whether they may go now or what they
+// still wait for, when that changed; those that may go are told in the
+// order they began waiting, so priority still orders them.
+func (s *supervisor) recheckDeps(c actor.Context, changed conf.ProcessRef) {
 	if len(s.depWaiters) == 0 {
 		return
 	}
-	for _, e := range s.groups {
-		for _, p := range e.cfg.Processes {
-			ref := conf.ProcessRef{Group: p.Group, Name: p.Name}
-			w := s.depWaiters[ref]
-			if w == nil {
-				continue
-			}
-			what, blocked := s.unmet(p)
-			if what == "" {
-				delete(s.depWaiters, ref)
-				c.Send(w.pid, &depsMet{token: w.token})
-				continue
-			}
-			if what != w.what || blocked != w.blocked {
-				w.what, w.blocked = what, blocked
-				c.Send(w.pid, &depsWaiting{token: w.token, what: what, blocked: blocked})
-			}
+	var affected []*depWaiter
+	for ref, w := range s.depWaiters {
+		if ref == changed || dependsOnRef(w.cfg, changed) {
+			affected = append(affected, w)
 		}
 	}
+	slices.SortFunc(affected, func(a, b *depWaiter) int { return cmp.Compare(a.seq, b.seq) })
+	for _, w := range affected {
+		what, blocked := s.unmet(w.cfg)
+		if what == "" {
+			delete(s.depWaiters, conf.ProcessRef{Group: w.cfg.Group, Name: w.cfg.Name})
+			c.Send(w.pid, &depsMet{token: w.token})
+			continue
+		}
+		if what != w.what || blocked != w.blocked {
+			w.what, w.blocked = what, blocked
+			c.Send(w.pid, &depsWaiting{token: w.token, what: what, blocked: blocked})
+		}
+	}
+}
+
+// dependsOnRef reports whether p has a depends_on entry naming ref.
+func dependsOnRef(p *conf.Process, ref conf.ProcessRef) bool {
+	for _, d := range p.Lifecycle.DependsOn {
+		if slices.Contains(d.Targets, ref) {
+			return true
+		}
+	}
+	return false
 }
 
 // planStart lists the processes to start before ref can: its dependencies,

@@ -40,7 +40,8 @@ type supervisor struct {
 	rt      *runtime
 	done    chan struct{}
 	groups  []*groupEntry // in start order
-	watcher *actor.PID    // the config watcher; nil when there is none
+	byName  map[string]*groupEntry
+	watcher *actor.PID // the config watcher; nil when there is none
 
 	// lastRead is the config last read (by reloadConfig or the watcher);
 	// addProcessGroup and getAllConfigInfo use it, as the reference uses
@@ -61,6 +62,7 @@ type supervisor struct {
 	// depWaiters are the processes waiting for their depends_on
 	// conditions (deps.go); nil until one waits.
 	depWaiters map[conf.ProcessRef]*depWaiter
+	waitSeq    uint64
 }
 
 // groupEntry is what the supervisor knows of one group: its config, its
@@ -86,7 +88,7 @@ type pendingAdd struct {
 }
 
 func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}) actor.Actor {
-	return &supervisor{cfg: cfg, rt: rt, done: done, lastRead: cfg,
+	return &supervisor{cfg: cfg, rt: rt, done: done, lastRead: cfg, byName: map[string]*groupEntry{},
 		leaving: map[string]bool{}, waitingAdds: map[string][]pendingAdd{}}
 }
 
@@ -106,6 +108,7 @@ func (s *supervisor) Receive(c actor.Context) {
 				panic(err) // conf made the names unique; nothing else holds them yet
 			}
 			s.groups = append(s.groups, e)
+			s.byName[gc.Name] = e
 		}
 		c.Send(s.rt.bus, &publish{ev: events.SupervisorRunning{}})
 		for _, e := range s.groups {
@@ -191,7 +194,8 @@ func (s *supervisor) Receive(c actor.Context) {
 		s.startQueue = s.startQueue[1:]
 		s.startNext(c)
 	case *stateChanged:
-		_, st := s.lookup(conf.ProcessRef{Group: m.group, Name: m.name})
+		ref := conf.ProcessRef{Group: m.group, Name: m.name}
+		_, st := s.lookup(ref)
 		if st == nil {
 			return
 		}
@@ -202,18 +206,21 @@ func (s *supervisor) Receive(c actor.Context) {
 		if m.to != Running {
 			st.healthy = false
 		}
-		s.recheckDeps(c)
+		s.recheckDeps(c, ref)
 	case *healthChanged:
 		if _, st := s.lookup(m.ref); st != nil {
 			st.healthy = m.healthy && st.state == Running
-			s.recheckDeps(c)
+			s.recheckDeps(c, m.ref)
 		}
 
 	// Dependencies (deps.go).
 	case *awaitDeps:
 		s.awaitDeps(c, m)
 	case *cancelDeps:
-		delete(s.depWaiters, m.ref)
+		if s.depWaiters[m.ref] != nil {
+			delete(s.depWaiters, m.ref)
+			s.recheckDeps(c, m.ref) // who waits for it may be blocked now
+		}
 	case *startPlan:
 		p, _ := s.lookup(m.ref)
 		deps := p != nil && len(p.Lifecycle.DependsOn) > 0
@@ -255,14 +262,7 @@ func (s *supervisor) Receive(c actor.Context) {
 // hold a colon).
 const busName = "events:bus"
 
-func (s *supervisor) group(name string) *groupEntry {
-	for _, e := range s.groups {
-		if e.cfg.Name == name {
-			return e
-		}
-	}
-	return nil
-}
+func (s *supervisor) group(name string) *groupEntry { return s.byName[name] }
 
 // configs is the running groups' configs, in start order.
 func (s *supervisor) configs() []*conf.Group {
@@ -365,6 +365,7 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
 		return
 	}
 	s.groups = append(s.groups, e)
+	s.byName[gc.Name] = e
 	c.Send(e.pid, &startGroup{autostartOnly: true}) // no sender: no answer wanted
 
 	awaitAll(c, []*actor.Future{c.RequestFuture(e.pid, &ping{}, askTimeout)}, func() { answer(nil) })
@@ -394,6 +395,7 @@ func (s *supervisor) remove(c actor.Context, name string) error {
 	c.Stop(e.pid)
 	c.Send(s.rt.bus, &publish{ev: events.ProcessGroupRemoved{Group: name}})
 	s.groups = slices.Delete(s.groups, at, at+1)
+	delete(s.byName, name)
 	if i := slices.IndexFunc(s.startQueue, e.pid.Equal); i >= 0 {
 		s.startQueue = slices.Delete(s.startQueue, i, i+1)
 		if i == 0 {
