@@ -59,7 +59,7 @@ type runtime struct {
 	processProps      []actor.PropsOption
 	// check runs one ready= or health= check (probe.Check); rand draws
 	// backoff jitter from [0, 1). Tests replace both.
-	check func(ctx context.Context, p conf.Probe, env []string, dir string) error
+	check func(ctx context.Context, p conf.Probe, as probe.As) error
 	rand  func() float64
 	// listenNotify opens a NOTIFY_SOCKET (notify.Listen).
 	listenNotify func(name string) (notifySocket, error)

@@ -14,6 +14,7 @@ import (
 
 	"supervisord/conf"
 	"supervisord/internal/notify"
+	"supervisord/internal/probe"
 	"supervisord/protocol/events"
 	"supervisord/protocol/sdnotify"
 )
@@ -175,10 +176,10 @@ func (p *process) probe(c actor.Context, health bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), lc.HealthTimeout)
 	p.run.probing, p.run.cancel = true, cancel
-	env, dir := p.environ(), p.cfg.Directory
+	as := probe.As{Env: p.environ(), Dir: p.cfg.Directory, UID: p.cfg.UID, GID: p.cfg.GID}
 	gen, self, root, check := p.gen, c.Self(), c.ActorSystem().Root, p.rt.check
 	go func() {
-		err := check(ctx, pr, env, dir)
+		err := check(ctx, pr, as)
 		cancel()
 		root.Send(self, &probeDone{gen: gen, health: health, err: err})
 	}()

@@ -19,6 +19,7 @@ import (
 	"supervisord/internal/child"
 	"supervisord/internal/notify"
 	"supervisord/internal/output"
+	"supervisord/internal/probe"
 	"supervisord/protocol/events"
 	"supervisord/protocol/sdnotify"
 )
@@ -149,7 +150,7 @@ func newMachine(t *testing.T, cfg *conf.Process, runs []fakeRun, check checkFunc
 		now:          func() time.Time { return time.Now().Add(clockSkew) },
 		rand:         func() float64 { return r },
 		listenNotify: func(string) (notifySocket, error) { return &fakeSocket{m: m}, nil },
-		check: func(ctx context.Context, p conf.Probe, env []string, dir string) error {
+		check: func(ctx context.Context, p conf.Probe, _ probe.As) error {
 			if check == nil {
 				return nil
 			}

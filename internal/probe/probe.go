@@ -39,8 +39,16 @@ type Checker struct {
 }
 
 // Check makes one check of p with the zero Checker: see Checker.Check.
-func Check(ctx context.Context, p conf.Probe, env []string, dir string) error {
-	return Checker{}.Check(ctx, p, env, dir)
+func Check(ctx context.Context, p conf.Probe, as As) error {
+	return Checker{}.Check(ctx, p, as)
+}
+
+// As is who an exec check runs as: the program it checks, so a check can
+// do no more than the program could.
+type As struct {
+	Env      []string // the whole environment; nil: the daemon's
+	Dir      string   // the working directory; "": the daemon's
+	UID, GID int      // -1: the daemon's
 }
 
 // Check runs one check of p, bounded by ctx (the caller sets the
@@ -59,13 +67,12 @@ func Check(ctx context.Context, p conf.Probe, env []string, dir string) error {
 //   - http: a GET of Target, not following redirects, passes on a 2xx or
 //     3xx status; at most 4 KiB of the body are read. No proxy is used
 //     and no connection is kept.
-//   - exec: Argv runs with env as its whole environment (nil: the
-//     daemon's) in dir (empty: the daemon's), Argv[0] found through the
-//     PATH of env; its stdin, stdout and stderr are /dev/null (or, with a
+//   - exec: Argv runs as as says (environment, directory, user), Argv[0]
+//     found through the PATH of its environment; its stdin, stdout and stderr are /dev/null (or, with a
 //     Reaper, output is read and discarded). It leads a process group of
 //     its own, which is killed (SIGKILL) when ctx ends; the command is
 //     always waited for. It passes when the command exits 0.
-func (c Checker) Check(ctx context.Context, p conf.Probe, env []string, dir string) error {
+func (c Checker) Check(ctx context.Context, p conf.Probe, as As) error {
 	start := time.Now()
 	var what string
 	var err error
@@ -78,7 +85,7 @@ func (c Checker) Check(ctx context.Context, p conf.Probe, env []string, dir stri
 		err = checkHTTP(ctx, p.Target)
 	case conf.ProbeExec:
 		what = "exec"
-		err = c.checkExec(ctx, p.Argv, env, dir)
+		err = c.checkExec(ctx, p.Argv, as)
 	default:
 		return fmt.Errorf("probe %q: %w", p.String(), ErrNotCheckable)
 	}
@@ -189,7 +196,8 @@ func checkHTTP(ctx context.Context, target string) error {
 	return nil
 }
 
-func (c Checker) checkExec(ctx context.Context, argv, env []string, dir string) error {
+func (c Checker) checkExec(ctx context.Context, argv []string, as As) error {
+	env := as.Env
 	if len(argv) == 0 {
 		return &Error{Reason: "no command"}
 	}
@@ -205,9 +213,9 @@ func (c Checker) checkExec(ctx context.Context, argv, env []string, dir string) 
 	}
 	var st child.ExitStatus
 	if c.Reaper != nil {
-		st, err = c.runReaped(ctx, path, argv, env, dir)
+		st, err = c.runReaped(ctx, path, argv, env, as)
 	} else {
-		st, err = runExec(ctx, path, argv, env, dir)
+		st, err = runExec(ctx, path, argv, env, as)
 	}
 	if err != nil {
 		return &Error{Reason: err.Error(), Err: err}
@@ -219,10 +227,13 @@ func (c Checker) checkExec(ctx context.Context, argv, env []string, dir string) 
 }
 
 // runExec runs the command with os/exec, which waits for it.
-func runExec(ctx context.Context, path string, argv, env []string, dir string) (child.ExitStatus, error) {
+func runExec(ctx context.Context, path string, argv, env []string, as As) (child.ExitStatus, error) {
 	cmd := exec.CommandContext(ctx, path)
-	cmd.Args, cmd.Env, cmd.Dir = argv, env, dir
+	cmd.Args, cmd.Env, cmd.Dir = argv, env, as.Dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if as.UID >= 0 {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(as.UID), Gid: uint32(max(as.GID, 0))}
+	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if err := cmd.Start(); err != nil {
 		return child.ExitStatus{}, err
@@ -242,14 +253,14 @@ func runExec(ctx context.Context, path string, argv, env []string, dir string) (
 
 // runReaped runs the command through the Reaper, draining its output
 // (stdout and stderr share a pipe) until it has exited.
-func (c Checker) runReaped(ctx context.Context, path string, argv, env []string, dir string) (child.ExitStatus, error) {
+func (c Checker) runReaped(ctx context.Context, path string, argv, env []string, as As) (child.ExitStatus, error) {
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		return child.ExitStatus{}, err
 	}
 	exits := make(chan child.ExitStatus, 1)
 	proc, err := c.Reaper.Start(child.Spec{
-		Path: path, Argv: argv, Dir: dir, Env: env, UID: -1, GID: -1,
+		Path: path, Argv: argv, Dir: as.Dir, Env: env, UID: as.UID, GID: as.GID,
 		RedirectStderr: true, Stdin: null,
 	}, func(st child.ExitStatus) { exits <- st })
 	null.Close()

@@ -29,6 +29,9 @@ func checkers(t *testing.T) map[string]Checker {
 	return map[string]Checker{"os/exec": {}, "reaper": {Reaper: r}}
 }
 
+// daemons is who the checks run as when the test does not care.
+var daemons = As{UID: -1, GID: -1}
+
 func ctxFor(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
@@ -59,13 +62,13 @@ func TestTCP(t *testing.T) {
 			c.Close()
 		}
 	}()
-	if err := Check(ctxFor(t, 10*time.Second), conf.Probe{Kind: conf.ProbeTCP, Target: l.Addr().String()}, nil, ""); err != nil {
+	if err := Check(ctxFor(t, 10*time.Second), conf.Probe{Kind: conf.ProbeTCP, Target: l.Addr().String()}, daemons); err != nil {
 		t.Errorf("listening: %v", err)
 	}
 	<-accepted
 
 	addr := closedAddr(t)
-	err = Check(ctxFor(t, 10*time.Second), conf.Probe{Kind: conf.ProbeTCP, Target: addr}, nil, "")
+	err = Check(ctxFor(t, 10*time.Second), conf.Probe{Kind: conf.ProbeTCP, Target: addr}, daemons)
 	if want := "tcp " + addr + ": connection refused"; err == nil || err.Error() != want {
 		t.Errorf("closed port: %v, want %s", err, want)
 	}
@@ -112,7 +115,7 @@ func TestHTTP(t *testing.T) {
 	}
 	for _, c := range cases {
 		url := srv.URL + c.path
-		err := Check(ctxFor(t, c.timeout), conf.Probe{Kind: conf.ProbeHTTP, Target: url}, nil, "")
+		err := Check(ctxFor(t, c.timeout), conf.Probe{Kind: conf.ProbeHTTP, Target: url}, daemons)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: %v", c.path, err)
@@ -123,7 +126,7 @@ func TestHTTP(t *testing.T) {
 	if n := failHits.Load(); n != 1 {
 		t.Errorf("/fail was asked %d times: a redirect was followed", n)
 	}
-	err := Check(ctxFor(t, 10*time.Second), conf.Probe{Kind: conf.ProbeHTTP, Target: closed}, nil, "")
+	err := Check(ctxFor(t, 10*time.Second), conf.Probe{Kind: conf.ProbeHTTP, Target: closed}, daemons)
 	if err == nil || err.Error() != closed+": connection refused" {
 		t.Errorf("closed port: %v", err)
 	}
@@ -132,13 +135,13 @@ func TestHTTP(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	ctx := ctxFor(t, 100*time.Millisecond)
 	<-ctx.Done()
-	err := Check(ctx, conf.Probe{Kind: conf.ProbeTCP, Target: "127.0.0.1:1"}, nil, "")
+	err := Check(ctx, conf.Probe{Kind: conf.ProbeTCP, Target: "127.0.0.1:1"}, daemons)
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.HasPrefix(err.Error(), "tcp 127.0.0.1:1: timed out after ") {
 		t.Errorf("expired: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err = Check(ctx, conf.Probe{Kind: conf.ProbeExec, Argv: []string{"/bin/true"}}, nil, "")
+	err = Check(ctx, conf.Probe{Kind: conf.ProbeExec, Argv: []string{"/bin/true"}}, daemons)
 	if !errors.Is(err, context.Canceled) || err.Error() != "exec: canceled" {
 		t.Errorf("canceled: %v", err)
 	}
@@ -182,7 +185,7 @@ func TestExec(t *testing.T) {
 	}
 	for name, c := range checkers(t) {
 		for _, tc := range cases {
-			err := c.Check(ctxFor(t, 30*time.Second), conf.Probe{Kind: conf.ProbeExec, Argv: tc.argv}, tc.env, dir)
+			err := c.Check(ctxFor(t, 30*time.Second), conf.Probe{Kind: conf.ProbeExec, Argv: tc.argv}, As{Env: tc.env, Dir: dir, UID: -1, GID: -1})
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("%s %s: %v", name, tc.name, err)
@@ -231,7 +234,7 @@ func TestExecKilled(t *testing.T) {
 			done := make(chan error, 1)
 			go func() {
 				done <- c.Check(ctx, conf.Probe{Kind: conf.ProbeExec, Argv: []string{"/bin/sh", "-c",
-					`sleep 60 & echo $$ $! > "$F"; wait`}}, []string{"PATH=/bin:/usr/bin", "F=" + pidfile}, "")
+					`sleep 60 & echo $$ $! > "$F"; wait`}}, As{Env: []string{"PATH=/bin:/usr/bin", "F=" + pidfile}, UID: -1, GID: -1})
 			}()
 			pids := readPids(t, pidfile)
 			cancel()
@@ -249,7 +252,7 @@ func TestExecKilled(t *testing.T) {
 
 func TestExecTimeout(t *testing.T) {
 	for name, c := range checkers(t) {
-		err := c.Check(ctxFor(t, 300*time.Millisecond), conf.Probe{Kind: conf.ProbeExec, Argv: []string{"sleep", "10"}}, nil, "")
+		err := c.Check(ctxFor(t, 300*time.Millisecond), conf.Probe{Kind: conf.ProbeExec, Argv: []string{"sleep", "10"}}, daemons)
 		if !errors.Is(err, context.DeadlineExceeded) || err.Error() != "exec: timed out after 300ms" {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -262,7 +265,7 @@ func TestExecBackgroundChild(t *testing.T) {
 	for name, c := range checkers(t) {
 		pidfile := filepath.Join(t.TempDir(), "pid")
 		err := c.Check(ctxFor(t, 30*time.Second), conf.Probe{Kind: conf.ProbeExec, Argv: []string{"/bin/sh", "-c",
-			`sleep 60 & echo $$ $! > "$F"`}}, []string{"PATH=/bin:/usr/bin", "F=" + pidfile}, "")
+			`sleep 60 & echo $$ $! > "$F"`}}, As{Env: []string{"PATH=/bin:/usr/bin", "F=" + pidfile}, UID: -1, GID: -1})
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -273,12 +276,30 @@ func TestExecBackgroundChild(t *testing.T) {
 
 func TestNotCheckable(t *testing.T) {
 	for _, p := range []conf.Probe{{}, {Kind: conf.ProbeNotify}, {Kind: conf.ProbeLog, Target: "ready"}} {
-		err := Check(context.Background(), p, nil, "")
+		err := Check(context.Background(), p, daemons)
 		if !errors.Is(err, ErrNotCheckable) {
 			t.Errorf("%v: %v", p, err)
 		}
 	}
-	if err := Check(context.Background(), conf.Probe{Kind: conf.ProbeNotify}, nil, ""); err.Error() != `probe "notify": not a tcp, http or exec probe` {
+	if err := Check(context.Background(), conf.Probe{Kind: conf.ProbeNotify}, daemons); err.Error() != `probe "notify": not a tcp, http or exec probe` {
 		t.Error(err)
+	}
+}
+
+// An exec check runs as the program's user= (here nobody), never the
+// daemon's root.
+func TestExecAsProgramUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change user")
+	}
+	for name, c := range checkers(t) {
+		probe := conf.Probe{Kind: conf.ProbeExec, Argv: []string{"sh", "-c", `test "$(id -u):$(id -g)" = 65534:65534`}}
+		as := As{Env: []string{"PATH=/bin:/usr/bin"}, Dir: "/", UID: 65534, GID: 65534}
+		if err := c.Check(ctxFor(t, 30*time.Second), probe, as); err != nil {
+			t.Errorf("%s as nobody: %v", name, err)
+		}
+		if err := c.Check(ctxFor(t, 30*time.Second), probe, As{Env: as.Env, Dir: "/", UID: -1, GID: -1}); err == nil {
+			t.Errorf("%s as the daemon passed a check for nobody", name)
+		}
 	}
 }
