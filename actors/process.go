@@ -23,12 +23,15 @@ import (
 // process is the actor for one process instance. It owns the OS process and
 // walks the documented state machine.
 //
-// Accepts: *startProcess, *stopProcess, *autostart, *awaitStarted,
-// *awaitStopped, *signalProcess, *writeStdin, *clearLog (carried to its
-// loggers), *getInfo, *reopenLogs,
-// *shutdownBegun, and its own *exited and *timerFired. Emits *stateChanged
-// to the supervisor on every transition, PROCESS_STATE events to the bus,
-// and, for an eventlistener, *listenerRunning to its pool.
+// Accepts: *startProcess, *startWhenMet, *stopProcess, *autostart,
+// *awaitStarted, *awaitStopped, *signalProcess, *writeStdin, *clearLog
+// (carried to its loggers), *getInfo, *reopenLogs, *shutdownBegun,
+// *depsMet and *depsWaiting from the supervisor, and its own *exited,
+// *timerFired, *probeDone, *notified and *logMatched (lifecycle.go).
+// Emits *stateChanged to the supervisor on every transition (and
+// *healthChanged, *awaitDeps, *cancelDeps), PROCESS_STATE and
+// PROCESS_HEALTH events to the bus, *watchLog to its loggers, and, for an
+// eventlistener, *listenerRunning to its pool.
 // Children: a logger per captured stream, named "stdout" and "stderr".
 // Failure policy: set by the group; on Stopping and Restarting the OS
 // process is killed so a crash never leaves one orphaned.

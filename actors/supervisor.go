@@ -25,11 +25,14 @@ import (
 // group at a time), *ping, *listGroups, *resolve, *getStatus, *diffConfig,
 // *getConfig, *setConfig, *getReloadStatus, *toProcess, *toGroup, *toBus,
 // *addGroup, *removeGroup, *updateGroup, *startWatcher, *shutdown,
-// *reopenLogs, and from its children *groupStarted, *groupStopped,
-// *stateChanged (every process transition) and *actor.Terminated (a
-// removed group), its own *shutdownReport timer.
+// *reopenLogs, *startPlan and *stopPlan (deps.go), and from its children
+// *groupStarted, *groupStopped, *stateChanged (every process transition),
+// *healthChanged, *awaitDeps and *cancelDeps (a process waiting for its
+// depends_on, answered with *depsWaiting and *depsMet) and
+// *actor.Terminated (a removed group), its own *shutdownReport timer.
 // Emits *stopGroup to one group at a time, highest priority number first,
-// as the reference does, and stops itself once the last one has stopped;
+// as the reference does (with depends_on, dependents before what they
+// depend on: see stopSteps), and stops itself once the last one has stopped;
 // its Stopped handler closes the daemon's done channel.
 // Children: the bus, one actor per group (a pool for eventlisteners), the
 // config watcher when there is one.
