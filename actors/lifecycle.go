@@ -412,7 +412,7 @@ func backoffDelay(lc *conf.Lifecycle, n int, r float64) time.Duration {
 }
 
 // customBackoff reports whether the program set any option that changes
-// the reference's retries, whose delays are then logged at info level.
+// the reference's retries; only then is each delay logged.
 func customBackoff(p *conf.Process) bool {
 	lc := &p.Lifecycle
 	return lc.Backoff != conf.BackoffLinear || lc.BackoffMax > 0 || lc.BackoffJitter > 0 ||

@@ -622,11 +622,9 @@ func (p *process) enterBackoff(c actor.Context) {
 	}
 	p.gen = p.rt.generations.Add(1) // the backoff timer's own token
 	delay := backoffDelay(&p.cfg.Lifecycle, p.backoff, p.rt.rand())
-	msg := fmt.Sprintf("backoff: %s retries in %s (attempt %d, %s)", p.cfg.Name, delay.Round(time.Millisecond), p.backoff, p.cfg.Lifecycle.Backoff)
-	if customBackoff(p.cfg) {
-		p.rt.log.Info(msg)
-	} else {
-		p.rt.log.Debug(msg)
+	if customBackoff(p.cfg) { // else the reference's log, which has no such line
+		p.rt.log.Info(fmt.Sprintf("backoff: %s retries in %s (attempt %d, %s)",
+			p.cfg.Name, delay.Round(time.Millisecond), p.backoff, p.cfg.Lifecycle.Backoff))
 	}
 	p.after(delay, backoffTimer)
 }
