@@ -83,6 +83,7 @@ type Daemon struct {
 	sys  *actor.ActorSystem
 	root *actor.PID // the supervisor
 	done chan struct{}
+	exit *Exit // set by the supervisor before the tree is down (exit.go)
 }
 
 // Start spawns the supervision tree for cfg and starts the autostart programs
@@ -141,7 +142,7 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 	)
 	d := &Daemon{rt: rt, sys: sys, done: make(chan struct{})}
 	treeDone := make(chan struct{})
-	props := actor.PropsFromProducer(func() actor.Actor { return newSupervisor(cfg, rt, treeDone) },
+	props := actor.PropsFromProducer(func() actor.Actor { return newSupervisor(cfg, rt, treeDone, &d.exit) },
 		actor.WithGuardian(actor.NewOneForOneStrategy(0, time.Second, actor.DefaultDecider)),
 		actor.WithReceiverMiddleware(panicStacks(opts.Log)))
 	pid, err := sys.Root.SpawnNamed(props, "supervisor")
@@ -161,6 +162,9 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 	// it is sent by the goroutine that spawned it, after SpawnNamed
 	// returned, when the mailbox is ready.
 	if _, err := d.ask(context.Background(), &ping{}, waitTimeout); err != nil {
+		if _, ok := d.Exit(); ok {
+			return d, nil // it ran, and ended by itself already (an essential program)
+		}
 		return nil, fmt.Errorf("supervisor: the supervision tree did not start: %w", err)
 	}
 	return d, nil

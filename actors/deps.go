@@ -25,6 +25,9 @@ type procStatus struct {
 	// healthy is whether its last health check passed; it is cleared when
 	// the process leaves RUNNING.
 	healthy bool
+	// final is whether it ended for good: FATAL, or EXITED with no
+	// automatic restart to follow.
+	final bool
 }
 
 // depWaiter is a process waiting for its dependencies.

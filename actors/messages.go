@@ -162,6 +162,11 @@ type stateChanged struct {
 	from, to State
 	// expected is false for an exit not listed in exitcodes.
 	expected bool
+	// final is set when the process ended for good (FATAL, or EXITED with
+	// no automatic restart to follow); status is then the exit status it
+	// gives the daemon when it is essential.
+	final  bool
+	status int
 }
 
 // Group requests.

@@ -91,6 +91,12 @@ type process struct {
 	waitingFor string
 	blocked    bool
 	depsToken  uint64
+
+	// lastExit is the last run's exit status (nil before any); willRestart
+	// is set while an exit that an automatic restart follows is reported,
+	// so the supervisor can tell an end for good (essential=).
+	lastExit    *child.ExitStatus
+	willRestart bool
 }
 
 // newProcess makes the actor of one process; pool is its eventlistener
@@ -242,7 +248,11 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 	// The supervisor owns process states. It hears of this one before any
 	// waiter is answered, so a request that follows an answered wait (a
 	// removeGroup after a stopGroup) finds the state current there.
-	c.Send(p.rt.supervisor, &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected})
+	changed := &stateChanged{group: p.cfg.Group, name: p.cfg.Name, from: from, to: next, expected: expected}
+	if next == Fatal || (next == Exited && !p.willRestart) {
+		changed.final, changed.status = true, p.finalStatus(next)
+	}
+	c.Send(p.rt.supervisor, changed)
 	if p.pool != nil && (from == Running || next == Running) {
 		c.Send(p.pool, &listenerRunning{name: p.cfg.Name, running: next == Running})
 	}
@@ -652,19 +662,37 @@ func (p *process) exitedWhileRunning(c actor.Context, st child.ExitStatus) {
 		p.spawnErr = fmt.Sprintf("Bad exit code %d", st.ExitCode())
 		p.rt.log.Warn(fmt.Sprintf("exited: %s (%s; not expected)", p.cfg.Name, st))
 	}
-	p.to(c, Exited, p.stopped, expected)
-	if p.noStart {
-		return
-	}
+	restart := false
 	switch p.cfg.AutoRestart {
 	case conf.RestartAlways:
-		p.respawn(c)
+		restart = !p.noStart
 	case conf.RestartUnexpected:
-		if !expected {
-			p.respawn(c)
-		}
+		restart = !p.noStart && !expected
 	case conf.RestartNever:
 	}
+	p.willRestart = restart // the supervisor hears whether this exit is the end
+	p.to(c, Exited, p.stopped, expected)
+	p.willRestart = false
+	if restart {
+		p.respawn(c)
+	}
+}
+
+// finalStatus is the exit status a process that ended for good in state
+// gives the daemon when it is essential: its exit code, 128+n for signal
+// n, and for FATAL the last exit's code when it had a nonzero one, else 1.
+func (p *process) finalStatus(state State) int {
+	if p.lastExit == nil {
+		return 1
+	}
+	code := p.lastExit.ExitCode()
+	if sig, ok := p.lastExit.Signaled(); ok {
+		code = 128 + int(sig)
+	}
+	if state == Fatal && code == 0 {
+		return 1
+	}
+	return code
 }
 
 // reaped records what every exit has in common.
@@ -677,6 +705,7 @@ func (p *process) reaped(c actor.Context, st child.ExitStatus) {
 	p.endChecks(c)
 	p.stop = p.rt.now()
 	p.exitCode = st.ExitCode()
+	p.lastExit = &st
 	p.closeStdin()
 	p.proc = nil
 }

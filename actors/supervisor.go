@@ -66,6 +66,13 @@ type supervisor struct {
 	// conditions (deps.go); nil until one waits.
 	depWaiters map[conf.ProcessRef]*depWaiter
 	waitSeq    uint64
+
+	// exit is why the tree stops by itself (exit.go), handed to exitTo
+	// (the Daemon's) just before done is closed; failed records a program
+	// that failed (an unexpected exit, FATAL) for exit_when_all_done.
+	exit   *Exit
+	exitTo **Exit
+	failed bool
 }
 
 // groupEntry is what the supervisor knows of one group: its config, its
@@ -90,8 +97,8 @@ type pendingAdd struct {
 	replyTo *actor.PID
 }
 
-func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}) actor.Actor {
-	return &supervisor{cfg: cfg, rt: rt, done: done, lastRead: cfg, byName: map[string]*groupEntry{},
+func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}, exit **Exit) actor.Actor {
+	return &supervisor{cfg: cfg, rt: rt, done: done, exitTo: exit, lastRead: cfg, byName: map[string]*groupEntry{},
 		leaving: map[string]bool{}, waitingAdds: map[string][]pendingAdd{}}
 }
 
@@ -196,13 +203,16 @@ func (s *supervisor) Receive(c actor.Context) {
 	case *groupStarted:
 		s.startQueue = s.startQueue[1:]
 		s.startNext(c)
+		if len(s.startQueue) == 0 {
+			s.checkAllDone(c) // exit.go
+		}
 	case *stateChanged:
 		ref := conf.ProcessRef{Group: m.group, Name: m.name}
 		_, st := s.lookup(ref)
 		if st == nil {
 			return
 		}
-		st.state = m.to
+		st.state, st.final = m.to, m.final
 		if m.to == Exited {
 			st.expected = m.expected
 		}
@@ -210,6 +220,7 @@ func (s *supervisor) Receive(c actor.Context) {
 			st.healthy = false
 		}
 		s.recheckDeps(c, ref)
+		s.checkExit(c, ref, m) // exit.go
 	case *healthChanged:
 		if _, st := s.lookup(m.ref); st != nil {
 			st.healthy = m.healthy && st.state == Running
@@ -233,20 +244,7 @@ func (s *supervisor) Receive(c actor.Context) {
 
 	// The stop sequence.
 	case *shutdown:
-		if s.stopping {
-			return
-		}
-		s.stopping = true
-		if s.watcher != nil {
-			c.Stop(s.watcher) // no update may start on a tree going down
-		}
-		c.Send(s.rt.bus, &publish{ev: events.SupervisorStopping{}})
-		for _, e := range s.groups {
-			c.Send(e.pid, &shutdownBegun{})
-		}
-		s.toStop = s.stopSteps()
-		s.stopNext(c)
-		s.report(c)
+		s.beginShutdown(c)
 	case *shutdownReport:
 		s.report(c)
 	case *groupStopped:
@@ -257,8 +255,27 @@ func (s *supervisor) Receive(c actor.Context) {
 			c.Send(e.pid, m)
 		}
 	case *actor.Stopped:
+		*s.exitTo = s.exit
 		close(s.done)
 	}
+}
+
+// beginShutdown starts the stop sequence, once.
+func (s *supervisor) beginShutdown(c actor.Context) {
+	if s.stopping {
+		return
+	}
+	s.stopping = true
+	if s.watcher != nil {
+		c.Stop(s.watcher) // no update may start on a tree going down
+	}
+	c.Send(s.rt.bus, &publish{ev: events.SupervisorStopping{}})
+	for _, e := range s.groups {
+		c.Send(e.pid, &shutdownBegun{})
+	}
+	s.toStop = s.stopSteps()
+	s.stopNext(c)
+	s.report(c)
 }
 
 // busName is the bus's actor name, one no group can have (names cannot

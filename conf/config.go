@@ -60,6 +60,9 @@ type Supervisord struct {
 	Identifier      string      // default "supervisor"
 	// AutoReload turns the config watcher on; an extension the reference ignores.
 	AutoReload bool // default true
+	// ExitWhenAllDone stops the daemon once no program runs or will be
+	// restarted (exit_when_all_done=, an extension; default false).
+	ExitWhenAllDone bool
 }
 
 // LogLevel is one of the reference's level names, ordered like its numbers.
@@ -175,6 +178,10 @@ type Process struct {
 	StopWaitSecs time.Duration  // default 10s
 	StopAsGroup  bool
 	KillAsGroup  bool // default = StopAsGroup
+
+	// Essential makes the daemon stop, with this program's exit status,
+	// when it ends for good (essential=, an extension; default false).
+	Essential bool
 
 	RedirectStderr bool
 	Stdout         LogConfig

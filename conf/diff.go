@@ -84,7 +84,7 @@ func (p *Process) Equal(o *Process) bool {
 		p.StopAsGroup == o.StopAsGroup && p.KillAsGroup == o.KillAsGroup &&
 		slices.Equal(p.ExitCodes, o.ExitCodes) && p.RedirectStderr == o.RedirectStderr &&
 		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL &&
-		p.Lifecycle.equal(o.Lifecycle)
+		p.Lifecycle.equal(o.Lifecycle) && p.Essential == o.Essential
 }
 
 // equal compares every lifecycle option; dependencies by name, condition

@@ -161,6 +161,9 @@ func dump(b *strings.Builder, c *Config) {
 		s.Logfile, s.LogfileMaxBytes, s.LogfileBackups, s.LogLevel, s.Pidfile, s.Umask, s.Nodaemon, s.Silent)
 	p("  minfds=%d minprocs=%d nocleanup=%t childlogdir=%s user=%q uid=%d gid=%d directory=%q strip_ansi=%t identifier=%q autoreload=%t env=%v",
 		s.Minfds, s.Minprocs, s.NoCleanup, s.ChildLogDir, s.User, s.UID, s.GID, s.Directory, s.StripANSI, s.Identifier, s.AutoReload, s.Environment)
+	if s.ExitWhenAllDone {
+		p("  exit_when_all_done=true")
+	}
 	for _, u := range c.UnixHTTPServers {
 		p("[unix_http_server %q] file=%s chmod=%o chown=%d:%d auth=%q:%q", u.Name, u.File, u.Chmod, u.ChownUID, u.ChownGID, u.Username, u.Password)
 	}
@@ -202,6 +205,9 @@ func dump(b *strings.Builder, c *Config) {
 				p("    %s: logfile=%q maxbytes=%d backups=%d capture=%d events=%t syslog=%t", lc.n, lf, lc.l.MaxBytes, lc.l.Backups, lc.l.CaptureMaxBytes, lc.l.EventsEnabled, lc.l.Syslog)
 			}
 			p("    environment=%q", pr.Environment)
+			if pr.Essential {
+				p("    essential=true")
+			}
 			if lc := pr.Lifecycle; !lc.equal(defaultLifecycle()) {
 				for _, d := range lc.DependsOn {
 					p("    depends_on %s -> %v", d, d.Targets)

@@ -309,6 +309,7 @@ func (l *loader) supervisord() error {
 		opt("nocleanup", "false", &sv.NoCleanup, parseBool),
 		opt("strip_ansi", "false", &sv.StripANSI, parseBool),
 		opt("autoreload", "true", &sv.AutoReload, parseBool),
+		opt("exit_when_all_done", "false", &sv.ExitWhenAllDone, parseBool),
 		opt("environment", "", &envStr, asIs),
 	})
 	if err != nil {
@@ -707,6 +708,7 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 		withDefault(opt("killasgroup", "", &t.KillAsGroup, parseBool), func() string { return fmt.Sprint(t.StopAsGroup) }),
 		opt("exitcodes", "0", &t.ExitCodes, parseExitCodes),
 		opt("redirect_stderr", "false", &t.RedirectStderr, parseBool),
+		opt("essential", "false", &t.Essential, parseBool),
 		opt("numprocs", "1", &numprocs, parseInt),
 		opt("numprocs_start", "0", &numprocsStart, parseInt),
 		// The reference would try to build any number of processes; past

@@ -180,7 +180,8 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
 		return c.fail(err), false
 	}
-	if s.AutoReload {
+	_, ended := d.Exit() // an essential program may have ended it already
+	if s.AutoReload && !ended {
 		if err := d.Watch(context.Background(), actors.WatchOptions{Running: cfg, Reread: reread, Log: log}); err != nil {
 			log.Warn(err.Error())
 		}
@@ -203,7 +204,9 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	})
 	if page, err := webui.New(context.Background(), webui.Options{Tree: d, Log: log,
 		Identifier: s.Identifier}); err != nil {
-		log.Warn("no web interface: " + err.Error())
+		if !ended {
+			log.Warn("no web interface: " + err.Error())
+		}
 	} else {
 		ui = page
 		defer page.Close() // before the servers close: its streams end
@@ -246,6 +249,12 @@ func (c *CLI) waitSignals(d *actors.Daemon, api *rpcinterface.Handler, ml *mainl
 			stopping, restart = true, sig == syscall.SIGHUP
 			d.Shutdown()
 		case <-d.Done():
+			// An essential program's end or exit_when_all_done stops the
+			// tree by itself, and decides the exit status, even when a
+			// signal came in while it was stopping.
+			if e, ok := d.Exit(); ok {
+				return e.Code, false
+			}
 			if !stopping {
 				log.Log(context.Background(), mainlog.LevelCritical, "the supervision tree stopped on its own")
 				return 1, false
