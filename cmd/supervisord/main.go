@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"supervisord/conf"
+	"supervisord/internal/notify"
 )
 
 // version is what -v prints: the reference release we are a drop-in for.
@@ -23,6 +24,9 @@ func main() { os.Exit(NewCLI(os.Stdout, os.Stderr).Run(os.Args[1:])) }
 type CLI struct {
 	out, err io.Writer
 	prog     string // how we were invoked, for the help hint
+	// manager is the service manager that started us (systemd's
+	// Type=notify), told when we are ready, reloading and stopping.
+	manager notify.Manager
 }
 
 // NewCLI returns a CLI printing results to out and diagnostics to err.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -17,8 +18,10 @@ import (
 	"supervisord/internal/fsutil"
 	"supervisord/internal/httpserver"
 	"supervisord/internal/mainlog"
+	"supervisord/internal/notify"
 	"supervisord/internal/rpcinterface"
 	"supervisord/internal/webui"
+	"supervisord/protocol/sdnotify"
 )
 
 // serve runs the daemon in this process until it is told to exit, starting
@@ -30,6 +33,7 @@ func (c *CLI) serve(o *options, cfg *conf.Config, status *statusPipe) int {
 	if err := child.CloseInheritedOnExec(); err != nil {
 		fmt.Fprintln(c.err, "supervisor: cannot mark inherited descriptors close-on-exec:", err)
 	}
+	c.manager = notify.FromEnv()
 	sigs := make(chan os.Signal, 16)
 	// SIGPIPE is caught rather than ignored: an ignored signal would stay
 	// ignored in every program we exec.
@@ -212,6 +216,9 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		defer page.Close() // before the servers close: its streams end
 	}
 	close(ready)
+	c.manager.Notify(sdnotify.Field{Key: "READY", Value: "1"},
+		sdnotify.Field{Key: "STATUS", Value: fmt.Sprintf("running %d program groups", len(cfg.Groups))},
+		sdnotify.Field{Key: "MAINPID", Value: strconv.Itoa(os.Getpid())})
 	if status != nil {
 		status.done()
 		c.err = os.Stderr
@@ -247,6 +254,11 @@ func (c *CLI) waitSignals(d *actors.Daemon, api *rpcinterface.Handler, ml *mainl
 				continue
 			}
 			stopping, restart = true, sig == syscall.SIGHUP
+			if restart {
+				c.manager.Notify(sdnotify.Field{Key: "RELOADING", Value: "1"})
+			} else {
+				c.manager.Notify(sdnotify.Field{Key: "STOPPING", Value: "1"})
+			}
 			d.Shutdown()
 		case <-d.Done():
 			// An essential program's end or exit_when_all_done stops the
@@ -265,6 +277,7 @@ func (c *CLI) waitSignals(d *actors.Daemon, api *rpcinterface.Handler, ml *mainl
 			switch sig {
 			case syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
 				log.Warn("received " + name + " indicating exit request")
+				c.manager.Notify(sdnotify.Field{Key: "STOPPING", Value: "1"})
 				api.SetState(rpcinterface.StateShutdown)
 				restart = false
 				if !stopping {
@@ -277,6 +290,7 @@ func (c *CLI) waitSignals(d *actors.Daemon, api *rpcinterface.Handler, ml *mainl
 					continue
 				}
 				log.Warn("received " + name + " indicating restart request")
+				c.manager.Notify(sdnotify.Field{Key: "RELOADING", Value: "1"})
 				api.SetState(rpcinterface.StateRestarting)
 				stopping, restart = true, true
 				d.Shutdown()
