@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -344,6 +345,39 @@ func TestHealthEventsOnlyToThoseWhoAsk(t *testing.T) {
 	for _, name := range []string{"PROCESS_HEALTH", "PROCESS_HEALTH_READY"} {
 		if !slices.Equal(got[name], []string{"PROCESS_HEALTH_READY"}) {
 			t.Errorf("a subscriber to %s got %q, want one PROCESS_HEALTH_READY", name, got[name])
+		}
+	}
+}
+
+// What programs write as they stop reaches their logs before the tree goes
+// down: at shutdown the loggers are waited for until every stream ended.
+func TestShutdownKeepsLastOutput(t *testing.T) {
+	dir := t.TempDir()
+	var groups []*conf.Group
+	for i := range 10 {
+		name := "p" + strconv.Itoa(i)
+		groups = append(groups, program(name,
+			"trap 'i=0; while [ $i -lt 300 ]; do echo last$i; i=$((i+1)); done; exit 0' TERM; echo armed; while :; do sleep 0.05; done",
+			quickStart, func(p *conf.Process) {
+				p.Stdout = conf.LogConfig{Logfile: filepath.Join(dir, p.Name+".log"), MaxBytes: 1 << 20}
+				// RUNNING once the trap is set, so SIGTERM finds it.
+				p.Lifecycle.Ready = conf.Probe{Kind: conf.ProbeLog, Target: "^armed$"}
+				p.Lifecycle.ReadyTimeout = time.Minute
+			}))
+	}
+	tr := startTree(t, groups)
+	for _, g := range groups {
+		tr.waitState(t, g.Name, Running, 10*time.Second)
+	}
+	tr.Shutdown()
+	<-tr.Done()
+	for _, g := range groups {
+		b, err := os.ReadFile(filepath.Join(dir, g.Name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(b), "last"); n != 300 || !strings.HasSuffix(string(b), "last299\n") {
+			t.Errorf("%s: %d lines logged, want the 300 it wrote as it stopped", g.Name, n)
 		}
 	}
 }

@@ -73,6 +73,13 @@ func (g *group) Receive(c actor.Context) {
 		g.autostartNext(c)
 	case *stopGroup:
 		g.stop(c, m.only)
+	case *awaitDrained:
+		fs := make([]*actor.Future, 0, len(g.procs))
+		for _, pid := range g.procs {
+			fs = append(fs, c.RequestFuture(pid, m, drainTimeout+askTimeout))
+		}
+		replyTo := c.Sender()
+		awaitAll(c, fs, func() { c.Send(replyTo, &Result{}) })
 	case *actor.Stopping:
 		g.shuttingDown = true
 	case *shutdownBegun, *reopenLogs:

@@ -63,6 +63,10 @@ func (l *logger) Receive(c actor.Context) {
 		l.open()
 	case *logChunk:
 		defer m.release()
+		if m.eof {
+			c.Send(c.Parent(), &streamClosed{pid: m.pid})
+			return
+		}
 		if l.watch != nil {
 			l.matchLines(c, m.data)
 		}

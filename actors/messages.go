@@ -151,6 +151,7 @@ const (
 	readyKillTimer                     // STARTING, not ready: escalate to SIGKILL
 	healthTimer                        // RUNNING: the next health check
 	watchdogTimer                      // RUNNING: a watchdog_sec period ended
+	drainTimer                      // any state: stop waiting for output to end
 	numTimers
 )
 
@@ -357,7 +358,18 @@ type logChunk struct {
 	data    []byte
 	pid     int // of the process that wrote it
 	release func()
+	eof     bool // the stream ended: no data, every byte came before
 }
+
+// Draining output at shutdown: a logger tells its process when a stream it
+// logs has ended (*streamClosed), and *awaitDrained (to a group, and from
+// it to each process) is answered once every stream of the process has, or
+// after drainTimeout, so the last lines programs write as they stop reach
+// their logs before the tree goes down.
+type (
+	streamClosed struct{ pid int }
+	awaitDrained struct{}
+)
 
 // Result answers a request that can fail.
 type Result struct{ Err error }
@@ -442,6 +454,8 @@ func (*notified) isMessage()        {}
 func (*logMatched) isMessage()      {}
 func (*watchLog) isMessage()        {}
 func (*healthChanged) isMessage()   {}
+func (*streamClosed) isMessage()    {}
+func (*awaitDrained) isMessage()    {}
 
 // Late-by-design messages: an exit or a timer may outlive its actor.
 func (*exited) IgnoreDeadLetterLogging()         {}

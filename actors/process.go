@@ -97,6 +97,11 @@ type process struct {
 	// so the supervisor can tell an end for good (essential=).
 	lastExit    *child.ExitStatus
 	willRestart bool
+
+	// open counts, by OS pid, the logged streams whose end the loggers
+	// have not seen yet; drainWaiters wait for none to be left.
+	open         map[int]int
+	drainWaiters []*actor.PID
 }
 
 // newProcess makes the actor of one process; pool is its eventlistener
@@ -133,6 +138,7 @@ func (p *process) Receive(c actor.Context) {
 			c.Send(w, &Result{ErrShuttingDown})
 		}
 		p.startWaiters, p.stopWaiters = nil, nil
+		p.drained(c)
 	case *getInfo:
 		c.Respond(p.info())
 	case *awaitStarted:
@@ -185,6 +191,29 @@ func (p *process) Receive(c actor.Context) {
 				c.Send(l, m)
 			}
 		}
+	case *streamClosed:
+		if p.open[m.pid]--; p.open[m.pid] <= 0 {
+			delete(p.open, m.pid)
+		}
+		if len(p.open) == 0 {
+			p.drained(c)
+		}
+	case *awaitDrained:
+		if len(p.open) == 0 {
+			c.Respond(&Result{})
+			return
+		}
+		p.drainWaiters = append(p.drainWaiters, c.Sender())
+		p.after(drainTimeout, drainTimer)
+	case *timerFired:
+		if m.kind == drainTimer {
+			p.drained(c)
+			return
+		}
+		if p.onCheck(c, m) {
+			return
+		}
+		p.beh.Receive(c)
 	case *shutdownBegun:
 		p.noStart = true
 		p.stopWaiting(c)
@@ -610,6 +639,21 @@ func (p *process) spawn(c actor.Context) error {
 	if proc.Stderr != nil {
 		p.rt.readOutput(root, proc.Stderr, p.stderr, proc.Pid, p.gone)
 	}
+	// The streams whose loggers will see their end (a listener's stdout
+	// goes to its protocol actor, which may be gone before).
+	n := 0
+	if proc.Stdout != nil && p.stdout != nil && p.listener == nil {
+		n++
+	}
+	if proc.Stderr != nil && p.stderr != nil {
+		n++
+	}
+	if n > 0 {
+		if p.open == nil {
+			p.open = map[int]int{}
+		}
+		p.open[proc.Pid] = n
+	}
 	p.after(p.cfg.StartSecs, startsecsTimer)
 	return nil
 }
@@ -756,6 +800,19 @@ func (p *process) killNow() {
 	_ = p.proc.Signal(syscall.SIGKILL)
 }
 
+// drainTimeout bounds the wait for a stopped program's output to end: a
+// process it left behind may hold its pipe open for good.
+const drainTimeout = time.Second
+
+// drained answers every drain waiter.
+func (p *process) drained(c actor.Context) {
+	for _, w := range p.drainWaiters {
+		c.Send(w, &Result{})
+	}
+	p.drainWaiters = nil
+	p.cancelKind(drainTimer)
+}
+
 // after arms the timer of a kind, replacing one of that kind still armed.
 func (p *process) after(d time.Duration, kind timerKind) {
 	p.cancelKind(kind)
@@ -769,10 +826,12 @@ func (p *process) cancelKind(kind timerKind) {
 	}
 }
 
-// cancelTimer cancels every armed timer.
+// cancelTimer cancels every armed timer of the run (not a drain's).
 func (p *process) cancelTimer() {
 	for k := range p.cancels {
-		p.cancelKind(timerKind(k))
+		if timerKind(k) != drainTimer {
+			p.cancelKind(timerKind(k))
+		}
 	}
 }
 

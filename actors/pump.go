@@ -36,6 +36,10 @@ func chunkSink(root *actor.RootContext, to *actor.PID, pid int) output.Sink {
 		return nil
 	}
 	return func(data []byte, release func()) {
+		if data == nil { // EOF
+			root.Send(to, &logChunk{pid: pid, eof: true, release: func() {}})
+			return
+		}
 		root.Send(to, &logChunk{data: data, pid: pid, release: release})
 	}
 }

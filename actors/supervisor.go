@@ -437,7 +437,13 @@ func (s *supervisor) startNext(c actor.Context) {
 // itself when none is left.
 func (s *supervisor) stopNext(c actor.Context) {
 	if len(s.toStop) == 0 {
-		c.Stop(c.Self())
+		// Every program has stopped; what they wrote last reaches its log
+		// before the loggers go.
+		fs := make([]*actor.Future, len(s.groups))
+		for i, e := range s.groups {
+			fs[i] = c.RequestFuture(e.pid, &awaitDrained{}, drainTimeout+2*askTimeout)
+		}
+		awaitAll(c, fs, func() { c.Stop(c.Self()) })
 		return
 	}
 	c.Request(s.toStop[0].pid, &stopGroup{only: s.toStop[0].only})

@@ -45,7 +45,10 @@ func ReadDirect(f *os.File, sink Sink, gone <-chan struct{}) {
 			if errors.Is(rerr, syscall.EINTR) {
 				continue
 			}
-			return // EOF: the child and all who share its pipe are done
+			if sink != nil {
+				sink(nil, nil) // EOF: the child and all who share its pipe are done
+			}
+			return
 		}
 		if sink == nil {
 			chunkPool.Put(buf)

@@ -23,6 +23,9 @@ import (
 // the sink must call release exactly once per read, also when it drops the
 // data, or the stream stops being read once maxInFlight bytes are out.
 // Sinks run on the reading goroutine and must not block.
+//
+// At EOF the sink is called once more with nil data and a nil release, so
+// whoever it feeds knows it has had every byte.
 type Sink func(data []byte, release func())
 
 const (
@@ -290,6 +293,9 @@ func (h *Hub) service(fd int32, scratch []byte) {
 			return
 		}
 		h.remove(s) // EOF: the child and all who share its pipe are done
+		if s.sink != nil {
+			s.sink(nil, nil)
+		}
 		return
 	}
 	if s.sink == nil {

@@ -19,11 +19,16 @@ type collector struct {
 	chunks   int
 	hold     bool
 	released []func()
+	eofs     int // EOF calls (nil data) seen
 }
 
 func (c *collector) sink(data []byte, release func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if data == nil {
+		c.eofs++
+		return
+	}
 	c.data = append(c.data, data...)
 	c.chunks++
 	if c.hold {
@@ -105,10 +110,14 @@ func TestSmallWritesInOrder(t *testing.T) {
 				}
 			}
 			w.Close()
-			waitFor(t, 10*time.Second, func() bool { got, _ := c.snapshot(); return len(got) >= want.Len() })
+			// EOF comes once, after every byte.
+			waitFor(t, 10*time.Second, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.eofs > 0 })
 			got, chunks := c.snapshot()
 			if !bytes.Equal(got, want.Bytes()) {
 				t.Fatalf("got %d bytes, want %d; they differ", len(got), want.Len())
+			}
+			if c.eofs != 1 {
+				t.Errorf("%d EOF calls, want 1", c.eofs)
 			}
 			if rd.name == "hub" && chunks > lines/10 {
 				t.Errorf("%d writes came in %d chunks: not batched", lines, chunks)
