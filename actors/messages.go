@@ -151,7 +151,7 @@ const (
 	readyKillTimer                     // STARTING, not ready: escalate to SIGKILL
 	healthTimer                        // RUNNING: the next health check
 	watchdogTimer                      // RUNNING: a watchdog_sec period ended
-	drainTimer                      // any state: stop waiting for output to end
+	drainTimer                         // any state: stop waiting for output to end
 	numTimers
 )
 
