@@ -202,6 +202,12 @@ func dump(b *strings.Builder, c *Config) {
 				p("    %s: logfile=%q maxbytes=%d backups=%d capture=%d events=%t syslog=%t", lc.n, lf, lc.l.MaxBytes, lc.l.Backups, lc.l.CaptureMaxBytes, lc.l.EventsEnabled, lc.l.Syslog)
 			}
 			p("    environment=%q", pr.Environment)
+			if pr.EnvFiles != nil {
+				p("    environment_file=%q", pr.EnvFiles)
+			}
+			for _, rl := range pr.Rlimits {
+				p("    %s=%s", RlimitName(rl.Resource), rl)
+			}
 			if lc := pr.Lifecycle; !lc.equal(defaultLifecycle()) {
 				for _, d := range lc.DependsOn {
 					p("    depends_on %s -> %v", d, d.Targets)
