@@ -117,7 +117,10 @@ func ParseEnvFile(data []byte) ([]EnvVar, error) {
 		p.step(c)
 	}
 	p.end()
-	return p.vars, p.err
+	if p.err != nil {
+		return nil, p.err
+	}
+	return p.vars, nil
 }
 
 type envState int
