@@ -572,9 +572,13 @@ func (p *process) spawn(c actor.Context) error {
 		return nil
 	}
 
-	env := p.environ()
 	if len(p.cfg.Argv) == 0 {
 		p.spawnFailed(c, p.unparsable())
+		return nil
+	}
+	env, err := p.spawnEnviron()
+	if err != nil {
+		p.spawnFailed(c, err.Error())
 		return nil
 	}
 	path, err := child.Resolve(p.cfg.Argv[0], env)
@@ -597,6 +601,7 @@ func (p *process) spawn(c actor.Context) error {
 		GID:            p.cfg.GID,
 		RedirectStderr: p.cfg.RedirectStderr,
 		Stdin:          stdin,
+		Rlimits:        p.cfg.Rlimits,
 	}
 	if p.cfg.HasUmask {
 		umask := p.cfg.Umask
@@ -835,9 +840,20 @@ func (p *process) cancelTimer() {
 	}
 }
 
-// environ is the child's environment: the daemon's, the SUPERVISOR_*
-// variables, then the program's own settings, later ones winning.
+// environ is the child's environment as spawnEnviron makes it, without the
+// environment_file variables when a required file cannot be read (a spawn
+// reports that).
 func (p *process) environ() []string {
+	env, _ := p.spawnEnviron()
+	return env
+}
+
+// spawnEnviron is the child's environment: the daemon's, the SUPERVISOR_*
+// variables, the environment_file variables, then the program's own
+// environment=, later ones winning. The files are read now, so a restart
+// sees their edits; its error names a required file that cannot be read.
+func (p *process) spawnEnviron() ([]string, error) {
+	files, err := conf.ReadEnvFiles(p.cfg.EnvFiles)
 	env := os.Environ()
 	env = append(env, "SUPERVISOR_ENABLED=1")
 	url := p.cfg.ServerURL
@@ -848,10 +864,10 @@ func (p *process) environ() []string {
 		env = append(env, "SUPERVISOR_SERVER_URL="+url)
 	}
 	env = append(env, "SUPERVISOR_PROCESS_NAME="+p.cfg.Name, "SUPERVISOR_GROUP_NAME="+p.cfg.Group)
-	for _, kv := range p.cfg.Environment {
+	for _, kv := range append(files, p.cfg.Environment...) {
 		env = append(env, kv.Key+"="+kv.Value)
 	}
-	return dedupEnv(env)
+	return dedupEnv(env), err
 }
 
 // dedupEnv keeps the last value of each key, as execve would not.

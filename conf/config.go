@@ -192,6 +192,13 @@ type Process struct {
 	// replacing earlier ones in place; nil when both are unset.
 	Environment []EnvVar
 	ServerURL   string // "" when unset (SUPERVISOR_SERVER_URL then comes from the daemon)
+	// EnvFiles is environment_file=, read at each spawn: their variables
+	// come after SUPERVISOR_* and before Environment. nil when unset.
+	EnvFiles []EnvFile
+	// Rlimits is the rlimit_x options that are set, in resource order,
+	// applied in the child before exec; nil when none is (the child then
+	// inherits the daemon's limits).
+	Rlimits []Rlimit
 
 	// Lifecycle is depends_on=, ready=, health=, backoff= and their
 	// kin (lifecycle.go); when none is set, their defaults (60s ready

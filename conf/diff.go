@@ -43,8 +43,8 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
-// Equal compares the settings the reference compares, and the lifecycle
-// options it lacks; a logfile that is AUTO on either side is not compared,
+// Equal compares the settings the reference compares, and the lifecycle,
+// environment_file and rlimit options it lacks; a logfile that is AUTO on either side is not compared,
 // as in the reference.
 func (p *Process) Equal(o *Process) bool {
 	logEq := func(a, b LogConfig) bool {
@@ -84,6 +84,7 @@ func (p *Process) Equal(o *Process) bool {
 		p.StopAsGroup == o.StopAsGroup && p.KillAsGroup == o.KillAsGroup &&
 		slices.Equal(p.ExitCodes, o.ExitCodes) && p.RedirectStderr == o.RedirectStderr &&
 		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL &&
+		slices.Equal(p.EnvFiles, o.EnvFiles) && slices.Equal(p.Rlimits, o.Rlimits) &&
 		p.Lifecycle.equal(o.Lifecycle) && p.Essential == o.Essential
 }
 

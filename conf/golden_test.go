@@ -208,6 +208,12 @@ func dump(b *strings.Builder, c *Config) {
 			if pr.Essential {
 				p("    essential=true")
 			}
+			if pr.EnvFiles != nil {
+				p("    environment_file=%q", pr.EnvFiles)
+			}
+			for _, rl := range pr.Rlimits {
+				p("    %s=%s", RlimitName(rl.Resource), rl)
+			}
 			if lc := pr.Lifecycle; !lc.equal(defaultLifecycle()) {
 				for _, d := range lc.DependsOn {
 					p("    depends_on %s -> %v", d, d.Targets)

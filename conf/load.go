@@ -102,6 +102,15 @@ func (l *loader) fail(section, option string, err error) error {
 	return out
 }
 
+// optionDir is the directory of the file that gives section its option
+// name (the main file's when it is absent): what %(here)s names there.
+func (l *loader) optionDir(section, name string) string {
+	if o := l.doc.lookup(section, name); o != nil && o.file != "" {
+		return filepath.Dir(o.file)
+	}
+	return l.here
+}
+
 func (l *loader) display(file string) string {
 	if file == "" {
 		return l.path
@@ -696,7 +705,7 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 	fail := func(opt string, e error) error { return l.fail(section, opt, e) }
 	t := Process{Group: group, Program: program, UID: -1, GID: -1}
 	var numprocs, numprocsStart int
-	err = l.readOptions(section, common, []option{
+	err = l.readOptions(section, common, append([]option{
 		opt("priority", "999", &t.Priority, parseInt),
 		opt("autostart", "true", &t.AutoStart, parseBool),
 		opt("autorestart", "unexpected", &t.AutoRestart, parseAutoRestart),
@@ -735,7 +744,7 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 			t.Umask, err = parseOctal(v)
 			return err
 		}),
-	})
+	}, rlimitTable(&t.Rlimits)...))
 	if err != nil {
 		return nil, err
 	}
@@ -779,6 +788,10 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 			names["ENV_"+kv.Key] = kv.Value
 		}
 		if p.Directory, err = l.str(section, "directory", "", names); err != nil {
+			return nil, err
+		}
+		envFiles := opt("environment_file", "", &p.EnvFiles, parseEnvFiles(l.optionDir(section, "environment_file")))
+		if err := l.readOptions(section, names, []option{envFiles}); err != nil {
 			return nil, err
 		}
 		for _, stream := range []string{"stdout", "stderr"} {

@@ -37,6 +37,9 @@ type Spec struct {
 	// -1 keeps the daemon's. A UID equal to the daemon's is not a switch.
 	UID, GID int
 	Umask    *os.FileMode // nil inherits the daemon's umask
+	// Rlimits are set in the child before it switches user and execs;
+	// nil inherits the daemon's limits.
+	Rlimits []conf.Rlimit
 	// RedirectStderr sends the child's stderr down its stdout pipe.
 	RedirectStderr bool
 	// Stdin, when set, becomes the child's fd 0 in place of a pipe (an
@@ -319,10 +322,21 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 	if path == "" {
 		path = argv[0]
 	}
-	if spec.Umask != nil {
-		// The fork hook has no umask; a shim of ourselves sets it and execs.
-		argv = append([]string{shimArg0, strconv.FormatUint(uint64(*spec.Umask), 8), path}, spec.Argv...)
-		path = "/proc/self/exe"
+	dir := spec.Dir
+	if spec.Umask != nil || len(spec.Rlimits) > 0 {
+		// The fork hook has neither umask nor rlimits; a shim of ourselves
+		// sets them and execs. Limits must be set while still root (to
+		// raise a hard one), so with limits the shim also switches user
+		// and then directory, in that order.
+		shim := shimSetup{umask: -1, path: path, argv: spec.Argv}
+		if spec.Umask != nil {
+			shim.umask = int(*spec.Umask)
+		}
+		if len(spec.Rlimits) > 0 {
+			shim.rlimits, shim.cred, shim.dir = spec.Rlimits, cred, dir
+			attr.Credential, dir = nil, ""
+		}
+		path, argv = "/proc/self/exe", shimArgs(shim)
 	}
 
 	// The pipes are made raw: the child's ends need no *os.File, and the
@@ -368,7 +382,7 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 	parent := []int{in[1], out[0], stderr[0]}
 
 	pa := &syscall.ProcAttr{
-		Dir:   spec.Dir,
+		Dir:   dir,
 		Env:   spec.Env,
 		Files: []uintptr{uintptr(childIn), uintptr(out[1]), uintptr(stderr[1])},
 		Sys:   attr,

@@ -311,23 +311,7 @@ func TestSpawnFailuresExit127(t *testing.T) {
 			fmt.Sprintf("supervisor: couldn't setuid to %d: Can't drop privilege as nonroot user\n", os.Getuid()+1)})
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			exits := make(chan ExitStatus, 1)
-			p, err := r.Start(tc.spec(), func(st ExitStatus) { exits <- st })
-			if err != nil {
-				t.Fatalf("Start: %v", err)
-			}
-			defer p.Stdin.Close()
-			defer p.Stdout.Close()
-			stderr, _ := io.ReadAll(p.Stderr)
-			p.Stderr.Close()
-			if want := tc.want + "supervisor: child process was not spawned\n"; string(stderr) != want {
-				t.Errorf("stderr %q, want %q", stderr, want)
-			}
-			if st := <-exits; st.ExitCode() != 127 {
-				t.Errorf("exit status %d, want 127", st.ExitCode())
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkNotSpawned(t, r, tc.spec(), tc.want) })
 	}
 }
 
