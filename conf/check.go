@@ -17,23 +17,45 @@ import (
 type Report struct {
 	Errors   []*Error
 	Warnings []Warning
+	files    []string // the main file as named, then the included ones
 }
 
 // OK says the config would load.
 func (r *Report) OK() bool { return len(r.Errors) == 0 }
 
-// Lines is one line per problem, errors and warnings in file and line
-// order: "file:line: [section] option: message" for an error and
+// Lines is one line per problem, in the order of their files (the main
+// one first, then as included) and lines, an error before a warning on the
+// same line: "file:line: [section] option: message" for an error and
 // "file:line: warning: message" for a warning.
 func (r *Report) Lines() []string {
-	var out []string
+	type line struct {
+		rank, n int
+		text    string
+	}
+	var all []line
 	for _, e := range r.Errors {
-		out = append(out, e.Error())
+		all = append(all, line{r.rank(e.File), e.Line, e.Error()})
 	}
 	for _, w := range r.Warnings {
-		out = append(out, w.String())
+		all = append(all, line{r.rank(w.File), w.Line, w.String()})
+	}
+	slices.SortStableFunc(all, func(a, b line) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.n, b.n))
+	})
+	out := make([]string, len(all))
+	for i, l := range all {
+		out[i] = l.text
 	}
 	return out
+}
+
+// rank is a file's place in the order of reading; files never read come
+// last.
+func (r *Report) rank(file string) int {
+	if i := slices.Index(r.files, file); i >= 0 {
+		return i
+	}
+	return len(r.files)
 }
 
 // Check reads the config at path as Load does, with env as the
@@ -90,28 +112,8 @@ func Check(path string, env []string) *Report {
 		}
 	}
 	r.Warnings = append(r.Warnings, lint(first, last)...)
-	r.sort(first)
+	r.files = append([]string{path}, first.cfg.Files[1:]...)
 	return r
-}
-
-// sort puts the problems in the order of their files (the main one first,
-// then as included) and lines.
-func (r *Report) sort(l *loader) {
-	rank := func(file string) int {
-		if file == l.path {
-			return 0
-		}
-		if i := slices.Index(l.cfg.Files, file); i >= 0 {
-			return i
-		}
-		return len(l.cfg.Files)
-	}
-	slices.SortStableFunc(r.Errors, func(a, b *Error) int {
-		return cmp.Or(cmp.Compare(rank(a.File), rank(b.File)), cmp.Compare(a.Line, b.Line))
-	})
-	slices.SortStableFunc(r.Warnings, func(a, b Warning) int {
-		return cmp.Or(cmp.Compare(rank(a.File), rank(b.File)), cmp.Compare(a.Line, b.Line))
-	})
 }
 
 var forSection = regexp.MustCompile(`^For \[([^\]]+)\]`)
