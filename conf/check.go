@@ -264,6 +264,15 @@ func kindOf(section string) string {
 	return ""
 }
 
+// stubSection is the text of a section of the kind holding only its stub.
+func (k sectionKind) stubSection(kind string) string {
+	name := kind
+	if strings.HasSuffix(kind, ":") {
+		name += "stub"
+	}
+	return fmt.Sprintf("[%s]\n%s\n", name, strings.Join(k.stub, "\n"))
+}
+
 // knownOptions is, by kind, every option the loader looks up in a section
 // of that kind, found by loading one stub of each kind.
 var knownOptions = sync.OnceValue(func() map[string]map[string]bool {
@@ -272,11 +281,7 @@ var knownOptions = sync.OnceValue(func() map[string]map[string]bool {
 		if k.stub == nil || kind == "rpcinterface:" {
 			continue
 		}
-		name := kind
-		if strings.HasSuffix(kind, ":") {
-			name += "stub"
-		}
-		fmt.Fprintf(&b, "[%s]\n%s\n", name, strings.Join(k.stub, "\n"))
+		b.WriteString(k.stubSection(kind))
 	}
 	l, err := newLoader(filepath.Join(os.TempDir(), "supervisord-check.conf"), nil, (*iniDoc).read)
 	if err != nil {

@@ -189,11 +189,7 @@ func TestStubsLoad(t *testing.T) {
 		if k.stub == nil || kind == "supervisord" {
 			continue
 		}
-		name := kind
-		if strings.HasSuffix(kind, ":") {
-			name += "x"
-		}
-		text := "[supervisord]\n[" + name + "]\n" + strings.Join(k.stub, "\n") + "\n"
+		text := "[supervisord]\n" + k.stubSection(kind)
 		if _, err := Parse([]byte(text), filepath.Join(t.TempDir(), "s.conf"), nil); err != nil {
 			t.Errorf("the stub of %s does not load: %v", kind, err)
 		}

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-func FuzzParse(f *testing.F) {
+// addGoldenSeeds seeds f with the main file of every golden case.
+func addGoldenSeeds(f *testing.F) {
 	paths, _ := filepath.Glob("testdata/*.conftest")
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
@@ -18,6 +19,10 @@ func FuzzParse(f *testing.F) {
 		in, _, _ = strings.Cut(in, "---- file: ")
 		f.Add([]byte(in))
 	}
+}
+
+func FuzzParse(f *testing.F) {
+	addGoldenSeeds(f)
 	f.Add([]byte(Sample()))
 	f.Add([]byte("[supervisord]\n[program:x]\ncommand=%(process_num)0*d\nenvironment='\n"))
 	dir := f.TempDir()
@@ -48,16 +53,7 @@ func FuzzParse(f *testing.F) {
 // FuzzCheck holds Check to Parse: it finds the config loads exactly when
 // Parse does, its first error is Parse's, and each problem is one line.
 func FuzzCheck(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/*.conftest")
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		in, _, _ := strings.Cut(string(b), "---- want\n")
-		in, _, _ = strings.Cut(in, "---- file: ")
-		f.Add([]byte(in))
-	}
+	addGoldenSeeds(f)
 	f.Add([]byte("[supervisord]\nloglevel=x\n[program:a]\ncomand=x\nnumprocs=-1\n[program:a]\nstartsecs=-1\n[group:g]\nprograms=a,b\n"))
 	dir := f.TempDir()
 	path := filepath.Join(dir, "supervisord.conf")
