@@ -20,6 +20,10 @@ type Config struct {
 	// logfiles, included files, ...), in its words.
 	Warnings []string
 	Infos    []string
+	// OwnWarnings are the Warnings this project adds to the reference's
+	// (repeated sections and options), with their file and line; each is
+	// in Warnings too, as logged.
+	OwnWarnings []Warning
 
 	Supervisord    Supervisord
 	UnixHTTPServer *UnixHTTPServer // nil when the section is absent

@@ -16,8 +16,8 @@
 // the reference does:
 //
 // ini.v1 records no positions. Every golden whose error names a line comes
-// out without it; that is the only difference in every error golden not
-// listed below. These goldens differ in what is read:
+// out without it, and none warns about a repeated section or option; that
+// is the only difference in every golden not listed below. These goldens differ in what is read:
 //
 //   - ini_dialect.conftest: a blank line inside a continued value ends it, and the indented line after it becomes an option of its own, so environment loses C.
 //   - ini_dialect_edges.conftest: """…""" and `…` quotes are removed (and text after the closing backtick dropped), a ";" after a tab is no comment, comment lines inside a continued value are kept, and options indented like the section's first one join its value.

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-func FuzzParse(f *testing.F) {
+// addGoldenSeeds seeds f with the main file of every golden case.
+func addGoldenSeeds(f *testing.F) {
 	paths, _ := filepath.Glob("testdata/*.conftest")
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
@@ -18,6 +19,10 @@ func FuzzParse(f *testing.F) {
 		in, _, _ = strings.Cut(in, "---- file: ")
 		f.Add([]byte(in))
 	}
+}
+
+func FuzzParse(f *testing.F) {
+	addGoldenSeeds(f)
 	f.Add([]byte(Sample()))
 	f.Add([]byte("[supervisord]\n[program:x]\ncommand=%(process_num)0*d\nenvironment='\n"))
 	dir := f.TempDir()
@@ -40,6 +45,38 @@ func FuzzParse(f *testing.F) {
 		for _, g := range cfg.Groups {
 			if !g.Equal(g) {
 				t.Fatalf("group %q is not equal to itself", g.Name)
+			}
+		}
+	})
+}
+
+// FuzzCheck holds Check to Parse: it finds the config loads exactly when
+// Parse does, its first error is Parse's, and each problem is one line.
+func FuzzCheck(f *testing.F) {
+	addGoldenSeeds(f)
+	f.Add([]byte("[supervisord]\nloglevel=x\n[program:a]\ncomand=x\nnumprocs=-1\n[program:a]\nstartsecs=-1\n[group:g]\nprograms=a,b\n"))
+	dir := f.TempDir()
+	path := filepath.Join(dir, "supervisord.conf")
+	env := []string{"HOME=/root", "X=y"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		text := strings.ReplaceAll(string(data), "$DIR", dir)
+		if strings.Contains(text, "[include]") {
+			return // as in FuzzParse
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Parse([]byte(text), path, env)
+		r := Check(path, env)
+		if (err == nil) != r.OK() {
+			t.Fatalf("Parse says %v; Check found %d errors", err, len(r.Errors))
+		}
+		if err != nil && r.Errors[0].Error() != err.Error() {
+			t.Fatalf("Check's first error %q is not Parse's %q", r.Errors[0].Error(), err.Error())
+		}
+		for _, line := range r.Lines() {
+			if strings.Contains(line, "\n") {
+				t.Fatalf("a problem spans lines: %q", line)
 			}
 		}
 	})

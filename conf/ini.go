@@ -2,6 +2,7 @@ package conf
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -49,10 +50,33 @@ func (s *iniSection) set(o *iniOption) {
 	s.byName[o.name] = o
 }
 
+// remove deletes an option; the ini dialect never does, but a check does to
+// read a section again without a bad value.
+func (s *iniSection) remove(name string) {
+	delete(s.byName, name)
+	s.options = slices.DeleteFunc(s.options, func(o *iniOption) bool { return o.name == name })
+}
+
 type iniDoc struct {
 	sections []*iniSection
 	byName   map[string]*iniSection
 	defaults *iniSection
+	// repeats lists, in reading order, each section header or option line
+	// that repeats an earlier one.
+	repeats []repeat
+	// seen, when not nil, records each option looked up, by section, so a
+	// check can tell the options the loader reads from the ones it ignores.
+	seen map[string]map[string]bool
+}
+
+// repeat is a section or option that appears a second time: strict=False
+// lets the reference merge it into the first (later values win).
+type repeat struct {
+	section, option string // option is "" for a repeated section header
+	file            string // as iniOption.file
+	line            int
+	firstFile       string
+	firstLine       int
 }
 
 func newDoc() *iniDoc {
@@ -66,6 +90,12 @@ func (d *iniDoc) has(section string) bool {
 
 // lookup finds an option of a section, falling back to [DEFAULT].
 func (d *iniDoc) lookup(section, name string) *iniOption {
+	if d.seen != nil {
+		if d.seen[section] == nil {
+			d.seen[section] = map[string]bool{}
+		}
+		d.seen[section][name] = true
+	}
 	if s, ok := d.byName[section]; ok {
 		if o, ok := s.byName[name]; ok {
 			return o
@@ -175,8 +205,14 @@ func (d *iniDoc) read(data string, file, display string) *parseError {
 				switch {
 				case name == "DEFAULT":
 					cur = d.defaults
+					if cur.line > 0 {
+						d.repeats = append(d.repeats, repeat{section: name, file: file, line: lineno, firstFile: cur.file, firstLine: cur.line})
+					} else {
+						cur.file, cur.line = file, lineno
+					}
 				case d.has(name):
 					cur = d.byName[name]
+					d.repeats = append(d.repeats, repeat{section: name, file: file, line: lineno, firstFile: cur.file, firstLine: cur.line})
 				default:
 					cur = newSection(name, file, lineno)
 					d.sections = append(d.sections, cur)
@@ -208,6 +244,9 @@ func (d *iniDoc) read(data string, file, display string) *parseError {
 			}
 		}
 		o := &iniOption{name: name, lines: []string{strings.TrimFunc(value[delim+1:], isPySpace)}, file: file, line: lineno}
+		if old, ok := cur.byName[name]; ok && name != "" {
+			d.repeats = append(d.repeats, repeat{section: cur.name, option: name, file: file, line: lineno, firstFile: old.file, firstLine: old.line})
+		}
 		cur.set(o)
 		opt = cur.byName[name]
 	}

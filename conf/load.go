@@ -17,6 +17,15 @@ import (
 // Load reads the config file at path (and its [include] files) with the
 // environment of this process. %(here)s is the file's directory.
 func Load(path string) (*Config, error) {
+	data, err := readMain(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, path, os.Environ())
+}
+
+// readMain reads the main config file, failing in the reference's words.
+func readMain(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		msg := "could not read config file " + path
@@ -25,7 +34,7 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, &Error{File: path, Msg: msg}
 	}
-	return Parse(data, path, os.Environ())
+	return data, nil
 }
 
 // Parse reads config text as if it were the file at path, with env
@@ -42,6 +51,17 @@ type iniReader func(d *iniDoc, data, file, display string) *parseError
 // parse is Parse with the ini reader as a parameter, so tests can measure
 // other readers against the goldens.
 func parse(data []byte, path string, env []string, read iniReader) (*Config, error) {
+	l, err := newLoader(path, env, read)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.run(data); err != nil {
+		return nil, err
+	}
+	return l.cfg, nil
+}
+
+func newLoader(path string, env []string, read iniReader) (*loader, error) {
 	l := &loader{doc: newDoc(), path: path, env: expansions{}, read: read, sections: map[*Process]string{}}
 	for _, kv := range env {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -55,10 +75,7 @@ func parse(data []byte, path string, env []string, read iniReader) (*Config, err
 	}
 	l.here = filepath.Dir(abs)
 	l.cfg = &Config{Path: abs, Files: []string{abs}}
-	if err := l.run(data); err != nil {
-		return nil, err
-	}
-	return l.cfg, nil
+	return l, nil
 }
 
 type loader struct {
@@ -74,6 +91,9 @@ type loader struct {
 	// sections names the section each process was read from, so errors
 	// found once all are read can point at it.
 	sections map[*Process]string
+	// check, set only by Check, edits the document before it is read so
+	// that a run gets past the problems found by earlier runs.
+	check *checkState
 }
 
 func (l *loader) readFile(data []byte, file, display string) error {
@@ -163,6 +183,8 @@ func (l *loader) run(data []byte) error {
 	if err := l.includes(); err != nil {
 		return err
 	}
+	l.noteRepeats()
+	l.check.apply(l.doc)
 	if !l.doc.has("supervisord") {
 		return &Error{File: l.path, Msg: ".ini file does not include supervisord section"}
 	}
@@ -239,6 +261,9 @@ func (l *loader) includes() error {
 			continue
 		}
 		for _, file := range matches {
+			if err := l.refuseIncludeLoop(file); err != nil {
+				return err
+			}
 			l.cfg.Infos = append(l.cfg.Infos, `Included extra file "`+file+`" during parsing`)
 			data, err := os.ReadFile(file)
 			if err != nil {
@@ -748,6 +773,9 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseNegatives(fail, numprocs, &t); err != nil {
+		return nil, err
+	}
 	envStr := ""
 	if o := l.doc.lookup(section, "environment"); o != nil {
 		envStr = o.value
@@ -817,7 +845,10 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 			return nil, l.fail(section, "", fmt.Errorf("program section %s does not specify a command", section))
 		}
 		p.Command = cmd
-		p.Argv, _ = SplitCommand(cmd)
+		var splitErr error
+		if p.Argv, splitErr = SplitCommand(cmd); splitErr == nil && len(p.Argv) == 0 {
+			return nil, fail("command", errEmptyCommand)
+		}
 		if p.Name, err = expand(pname, names, "process_name"); err != nil {
 			return nil, fail("process_name", err)
 		}

@@ -149,8 +149,14 @@ func refDump(c *Config) map[string]any {
 	}
 	s := c.Supervisord
 	warnings := []any{}
+	own := map[string]bool{}
+	for _, w := range c.OwnWarnings {
+		own[w.logged()] = true
+	}
 	for _, w := range c.Warnings {
-		warnings = append(warnings, w)
+		if !own[w] {
+			warnings = append(warnings, w)
+		}
 	}
 	return map[string]any{"supervisord": map[string]any{"logfile": s.Logfile, "pidfile": s.Pidfile,
 		"logfile_maxbytes": s.LogfileMaxBytes, "logfile_backups": s.LogfileBackups, "loglevel": int(s.LogLevel),

@@ -40,6 +40,8 @@ Options:
 --minprocs NUM -- processes that must be available to start
 --echo-config -- print a sample config file and exit
 --no-autoreload -- do not watch the config files for changes
+--test-config -- check the config, report every problem and exit (0 when it
+                 would load, 1 when not)
 `
 
 // action is what the command line asks for besides running the daemon.
@@ -62,6 +64,7 @@ type options struct {
 	nocleanup    bool
 	stripANSI    bool
 	noAutoReload bool
+	testConfig   bool
 	user         *string
 	umask        *os.FileMode
 	directory    *string
@@ -99,6 +102,7 @@ var flagSpecs = []flagSpec{
 	{opt: getopt.Spec("k", "nocleanup"), set: func(o *options, _ string) error { o.nocleanup = true; return nil }},
 	{opt: getopt.Spec("t", "strip_ansi"), set: func(o *options, _ string) error { o.stripANSI = true; return nil }},
 	{opt: getopt.Spec("", "no-autoreload"), set: func(o *options, _ string) error { o.noAutoReload = true; return nil }},
+	{opt: getopt.Spec("", "test-config"), set: func(o *options, _ string) error { o.testConfig = true; return nil }},
 	{opt: getopt.Spec("u:", "user="), set: func(o *options, v string) error { o.user = &v; return nil }},
 	{opt: getopt.Spec("m:", "umask="), set: func(o *options, v string) error {
 		m, err := parseOctal(v)

@@ -35,6 +35,8 @@ func TestParseArgs(t *testing.T) {
 			want: &options{user: ptr("nobody"), identifier: ptr("x"), directory: ptr(dir), childLogDir: ptr(dir),
 				logfile: ptr(dir + "/l.log"), pidfile: ptr("p.pid")}},
 		{args: []string{"--no-autoreload"}, want: &options{noAutoReload: true}},
+		{args: []string{"--test-config", "-c", "f.conf"}, want: &options{testConfig: true, configFile: "f.conf"}},
+		{args: []string{"-t"}, want: &options{stripANSI: true}},
 		{args: []string{"-h"}, want: &options{action: actHelp}},
 		{args: []string{"-?"}, want: &options{action: actHelp}},
 		{args: []string{"-vh"}, want: &options{action: actVersion}},

@@ -53,6 +53,9 @@ func (c *CLI) Run(args []string) int {
 		return 0
 	case actRun:
 	}
+	if o.testConfig {
+		return c.testConfig(o)
+	}
 	status, err := daemonStatusPipe()
 	if err != nil {
 		return c.fail(err)
