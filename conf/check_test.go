@@ -177,10 +177,14 @@ func TestKnownOptions(t *testing.T) {
 			}
 		}
 	}
-	for _, o := range []string{"depends_on", "ready", "health", "backoff", "restart_limit"} {
+	for _, o := range []string{"depends_on", "ready", "health", "backoff", "restart_limit",
+		"essential", "environment_file", "rlimit_nofile", "rlimit_core"} {
 		if !known["program:"][o] {
 			t.Errorf("[program:] %s: the stub reading did not look it up", o)
 		}
+	}
+	if !known["supervisord"]["exit_when_all_done"] {
+		t.Error("[supervisord] exit_when_all_done: the stub reading did not look it up")
 	}
 }
 
