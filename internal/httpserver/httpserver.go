@@ -76,7 +76,7 @@ type Servers struct {
 	addrs     []net.Addr
 	keys      []string       // each server's key (handoff.go)
 	listeners []net.Listener // each server's socket
-	sockets   []string // unix socket files to unlink on Close
+	sockets   []string       // unix socket files to unlink on Close
 	serving   sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
