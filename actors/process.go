@@ -17,6 +17,7 @@ import (
 	"supervisord/conf"
 	"supervisord/internal/child"
 	"supervisord/internal/fcgisock"
+	"supervisord/internal/handoff"
 	"supervisord/protocol/events"
 )
 
@@ -91,6 +92,11 @@ type process struct {
 	waitingFor string
 	blocked    bool
 	depsToken  uint64
+
+	// ho is the process's part of an upgrade; adopted is the record of
+	// the handed-over run it takes over in Started (handoff.go).
+	ho      handover
+	adopted *handoff.Process
 }
 
 // newProcess makes the actor of one process; pool is its eventlistener
@@ -104,8 +110,12 @@ func newProcess(cfg *conf.Process, rt *runtime, pool *actor.PID) actor.Actor {
 
 func (p *process) Receive(c actor.Context) {
 	defer p.socketUnused() // fcgi.go
+	if p.onHandover(c) { // handoff.go
+		return
+	}
 	switch m := c.Message().(type) {
 	case *actor.Started:
+		p.takeAdopted() // handoff.go
 		p.self = c.Self()
 		p.gone = make(chan struct{})
 		p.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
@@ -115,6 +125,7 @@ func (p *process) Receive(c actor.Context) {
 		if p.pool != nil {
 			c.Send(p.pool, &listenerRunning{name: p.cfg.Name, running: false})
 		}
+		p.adoptRun(c)
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
 		p.endChecks(c)
@@ -202,7 +213,7 @@ func (p *process) startLoggers(c actor.Context) {
 	spawn := func(name string, lc conf.LogConfig) (*actor.PID, string) {
 		path := lc.Logfile
 		if path == conf.AutoLog {
-			auto, err := p.rt.autoLogName(p.cfg.Name, name)
+			auto, err := p.autoLogPath(name) // handoff.go
 			if err != nil {
 				p.rt.log.Error(fmt.Sprintf("cannot create %s log for '%s': %v", name, p.cfg.Name, err))
 				return nil, ""
@@ -731,6 +742,7 @@ func (p *process) killNow() {
 func (p *process) after(d time.Duration, kind timerKind) {
 	p.cancelKind(kind)
 	p.cancels[kind] = p.timers.SendOnce(d, p.self, &timerFired{gen: p.gen, kind: kind})
+	p.ho.deadline[kind] = p.rt.now().Add(d)
 }
 
 func (p *process) cancelKind(kind timerKind) {

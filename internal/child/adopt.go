@@ -74,3 +74,9 @@ func (r *Reaper) Resume() {
 	default: // a sweep is due already
 	}
 }
+
+// WaitStatus is the raw wait status, for handing an exit over.
+func (s ExitStatus) WaitStatus() int { return int(s.ws) }
+
+// FromWaitStatus is the status a raw wait status (WaitStatus) stands for.
+func FromWaitStatus(ws int) ExitStatus { return ExitStatus{syscall.WaitStatus(ws)} }
