@@ -110,7 +110,7 @@ func newProcess(cfg *conf.Process, rt *runtime, pool *actor.PID) actor.Actor {
 
 func (p *process) Receive(c actor.Context) {
 	defer p.socketUnused() // fcgi.go
-	if p.onHandover(c) { // handoff.go
+	if p.onHandover(c) {   // handoff.go
 		return
 	}
 	switch m := c.Message().(type) {
