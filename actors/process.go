@@ -110,7 +110,8 @@ func newProcess(cfg *conf.Process, rt *runtime, pool *actor.PID) actor.Actor {
 
 func (p *process) Receive(c actor.Context) {
 	defer p.socketUnused() // fcgi.go
-	if p.onHandover(c) {   // handoff.go
+	// Frozen for an upgrade, it holds back what would move it (handoff.go).
+	if p.onHandover(c) {
 		return
 	}
 	switch m := c.Message().(type) {
