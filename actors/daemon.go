@@ -12,6 +12,7 @@ import (
 
 	"supervisord/conf"
 	"supervisord/internal/child"
+	"supervisord/internal/handoff"
 	"supervisord/internal/logfile"
 	"supervisord/internal/output"
 	"supervisord/internal/probe"
@@ -35,6 +36,11 @@ type Options struct {
 	// where TICK events fall; nil is time.Now. Timers run on the actor
 	// system's scheduler (time.AfterFunc), which testing/synctest fakes.
 	Clock func() time.Time
+	// Handoff, when set, is the state of the daemon this one replaced by
+	// an upgrade: its processes are adopted rather than started
+	// (handoff.go), and the bus numbers events on from its serial. The
+	// Spawner must be a ReaperSpawner whose reaper holds their pids.
+	Handoff *handoff.State
 }
 
 // runtime is what every actor of one tree shares. It is read-only after the
@@ -63,6 +69,10 @@ type runtime struct {
 	rand  func() float64
 	// listenNotify opens a NOTIFY_SOCKET (notify.Listen).
 	listenNotify func(name string) (notifySocket, error)
+	// adopt are the handed-over processes not yet adopted, adoptSerial
+	// the bus's first serial (Options.Handoff).
+	adopt       *adoptions
+	adoptSerial int64
 }
 
 func (rt *runtime) autoLogName(proc, stream string) (string, error) {
@@ -107,6 +117,9 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 	}
 	if rt.now == nil {
 		rt.now = time.Now
+	}
+	if h := opts.Handoff; h != nil {
+		rt.adopt, rt.adoptSerial = newAdoptions(h.Processes), h.Serial
 	}
 	rt.rand, rt.listenNotify = rand.Float64, listenNotify
 	var owned []func() // what the tree made for itself, closed once it is down

@@ -63,6 +63,10 @@ func (b *bus) Receive(c actor.Context) {
 		c.Respond(&Result{})
 	case *unobserve:
 		delete(b.observers, m.pid.Id)
+	case *busSerial: // handoff.go
+		c.Respond(&busSerial{serial: b.serial})
+	case *restoreSerial:
+		b.serial = m.serial
 	}
 }
 

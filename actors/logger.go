@@ -71,6 +71,8 @@ func (l *logger) Receive(c actor.Context) {
 			l.matchLines(c, m.data)
 		}
 		l.write(c, m.data, m.pid)
+	case *flushLog: // handoff.go: every chunk before it is written
+		c.Respond(&Result{})
 	case *watchLog:
 		l.watch, l.watchGen, l.partial = m.re, m.gen, nil
 	case *clearLog:

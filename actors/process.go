@@ -17,6 +17,7 @@ import (
 	"supervisord/conf"
 	"supervisord/internal/child"
 	"supervisord/internal/fcgisock"
+	"supervisord/internal/handoff"
 	"supervisord/protocol/events"
 )
 
@@ -102,6 +103,11 @@ type process struct {
 	// have not seen yet; drainWaiters wait for none to be left.
 	open         map[int]int
 	drainWaiters []*actor.PID
+
+	// ho is the process's part of an upgrade; adopted is the record of
+	// the handed-over run it takes over in Started (handoff.go).
+	ho      handover
+	adopted *handoff.Process
 }
 
 // newProcess makes the actor of one process; pool is its eventlistener
@@ -115,8 +121,13 @@ func newProcess(cfg *conf.Process, rt *runtime, pool *actor.PID) actor.Actor {
 
 func (p *process) Receive(c actor.Context) {
 	defer p.socketUnused() // fcgi.go
+	// Frozen for an upgrade, it holds back what would move it (handoff.go).
+	if p.onHandover(c) {
+		return
+	}
 	switch m := c.Message().(type) {
 	case *actor.Started:
+		p.takeAdopted() // handoff.go
 		p.self = c.Self()
 		p.gone = make(chan struct{})
 		p.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
@@ -126,6 +137,7 @@ func (p *process) Receive(c actor.Context) {
 		if p.pool != nil {
 			c.Send(p.pool, &listenerRunning{name: p.cfg.Name, running: false})
 		}
+		p.adoptRun(c)
 	case *actor.Stopping, *actor.Restarting:
 		p.killNow()
 		p.endChecks(c)
@@ -237,7 +249,7 @@ func (p *process) startLoggers(c actor.Context) {
 	spawn := func(name string, lc conf.LogConfig) (*actor.PID, string) {
 		path := lc.Logfile
 		if path == conf.AutoLog {
-			auto, err := p.rt.autoLogName(p.cfg.Name, name)
+			auto, err := p.autoLogPath(name) // handoff.go
 			if err != nil {
 				p.rt.log.Error(fmt.Sprintf("cannot create %s log for '%s': %v", name, p.cfg.Name, err))
 				return nil, ""
@@ -644,21 +656,10 @@ func (p *process) spawn(c actor.Context) error {
 	if proc.Stderr != nil {
 		p.rt.readOutput(root, proc.Stderr, p.stderr, proc.Pid, p.gone)
 	}
-	// The streams whose loggers will see their end (a listener's stdout
-	// goes to its protocol actor, which may be gone before).
-	n := 0
-	if proc.Stdout != nil && p.stdout != nil && p.listener == nil {
-		n++
-	}
-	if proc.Stderr != nil && p.stderr != nil {
-		n++
-	}
-	if n > 0 {
-		if p.open == nil {
-			p.open = map[int]int{}
-		}
-		p.open[proc.Pid] = n
-	}
+	// A listener's stdout goes to its protocol actor, which may be gone
+	// before the stream ends: only its loggers' streams are waited for.
+	p.trackStreams(proc.Pid, proc.Stdout != nil && p.stdout != nil && p.listener == nil,
+		proc.Stderr != nil && p.stderr != nil)
 	p.after(p.cfg.StartSecs, startsecsTimer)
 	return nil
 }
@@ -805,6 +806,23 @@ func (p *process) killNow() {
 	_ = p.proc.Signal(syscall.SIGKILL)
 }
 
+// trackStreams counts the streams of OS process pid whose loggers will
+// see their end, for a drain to wait for.
+func (p *process) trackStreams(pid int, stdout, stderr bool) {
+	n := 0
+	for _, logged := range []bool{stdout, stderr} {
+		if logged {
+			n++
+		}
+	}
+	if n > 0 {
+		if p.open == nil {
+			p.open = map[int]int{}
+		}
+		p.open[pid] = n
+	}
+}
+
 // drainTimeout bounds the wait for a stopped program's output to end: a
 // process it left behind may hold its pipe open for good.
 const drainTimeout = time.Second
@@ -822,6 +840,7 @@ func (p *process) drained(c actor.Context) {
 func (p *process) after(d time.Duration, kind timerKind) {
 	p.cancelKind(kind)
 	p.cancels[kind] = p.timers.SendOnce(d, p.self, &timerFired{gen: p.gen, kind: kind})
+	p.ho.deadline[kind] = p.rt.now().Add(d)
 }
 
 func (p *process) cancelKind(kind timerKind) {

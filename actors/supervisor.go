@@ -112,6 +112,7 @@ func (s *supervisor) Receive(c actor.Context) {
 			panic(err)
 		}
 		s.rt.bus = bus
+		s.adoptSerial(c) // handoff.go
 		for _, gc := range s.cfg.Groups {
 			e, err := s.spawnGroup(c, gc)
 			if err != nil {

@@ -46,6 +46,7 @@ func init() {
 		"stop":       {run: (*CLI).doStop, help: helpStop},
 		"tail":       {run: (*CLI).doTail, help: helpTail},
 		"update":     {run: (*CLI).doUpdate, help: helpUpdate},
+		"upgrade":    {run: (*CLI).doUpgrade, help: helpUpgrade, ours: true},
 		"version":    {run: (*CLI).doVersion, help: helpVersion},
 		// What the shell runs at end of input; typing it works too.
 		"EOF": {run: (*CLI).doEOF},

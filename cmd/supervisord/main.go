@@ -56,11 +56,20 @@ func (c *CLI) Run(args []string) int {
 	if o.testConfig {
 		return c.testConfig(o)
 	}
+	// A daemon that upgraded into this program: it adopts what that one
+	// ran (upgrade.go), with the config file it ran.
+	ho, err := takeHandoff()
+	if err != nil {
+		return c.fail(err)
+	}
+	if ho != nil {
+		o.configFile = ho.Config
+	}
 	status, err := daemonStatusPipe()
 	if err != nil {
 		return c.fail(err)
 	}
-	inChild := status != nil
+	inChild := status != nil || ho != nil
 	if inChild {
 		// Until startup has finished, diagnostics go to the parent, which
 		// prints them on the terminal that started us.
@@ -76,7 +85,7 @@ func (c *CLI) Run(args []string) int {
 	if !cfg.Supervisord.Nodaemon && !inChild {
 		return c.daemonize(args)
 	}
-	return c.serve(o, cfg, status)
+	return c.serve(o, cfg, status, ho)
 }
 
 // fail prints err the way the reference does and returns the exit status:

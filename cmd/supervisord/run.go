@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"supervisord/conf"
 	"supervisord/internal/child"
 	"supervisord/internal/fsutil"
+	"supervisord/internal/handoff"
 	"supervisord/internal/httpserver"
 	"supervisord/internal/mainlog"
 	"supervisord/internal/notify"
@@ -26,8 +28,9 @@ import (
 
 // serve runs the daemon in this process until it is told to exit, starting
 // a fresh supervision tree on every SIGHUP. status is the daemon copy's
-// startup report, nil in the foreground.
-func (c *CLI) serve(o *options, cfg *conf.Config, status *statusPipe) int {
+// startup report, nil in the foreground; ho is what a daemon that upgraded
+// into this program handed over, nil otherwise.
+func (c *CLI) serve(o *options, cfg *conf.Config, status *statusPipe, ho *handoff.State) int {
 	// Programs get stdin, stdout and stderr from us, nothing else we were
 	// started with.
 	if err := child.CloseInheritedOnExec(); err != nil {
@@ -40,9 +43,11 @@ func (c *CLI) serve(o *options, cfg *conf.Config, status *statusPipe) int {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT,
 		syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGPIPE)
 	defer signal.Stop(sigs)
+	up := newUpgrader(ho)
 	for first := true; ; first = false {
 		reread := func() (*conf.Config, error) { return c.load(o, false) }
-		code, restart := c.runOnce(cfg, first, status, sigs, reread)
+		code, restart := c.runOnce(cfg, first, status, sigs, reread, ho, up)
+		ho = nil
 		if !restart {
 			return code
 		}
@@ -60,7 +65,7 @@ func (c *CLI) serve(o *options, cfg *conf.Config, status *statusPipe) int {
 // being down again: the reference's Supervisor.main. restart reports a
 // SIGHUP; otherwise code is the exit status.
 func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-chan os.Signal,
-	reread func() (*conf.Config, error)) (code int, restart bool) {
+	reread func() (*conf.Config, error), ho *handoff.State, up *upgrader) (code int, restart bool) {
 	s := &cfg.Supervisord
 	var crits, infos []string
 	warns := cfg.Warnings
@@ -104,7 +109,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	for _, m := range infos {
 		log.Info(m)
 	}
-	if !s.NoCleanup {
+	if !s.NoCleanup && ho == nil { // adopted processes write on to their AUTO logs
 		for _, m := range clearChildLogDir(s.ChildLogDir, s.Identifier) {
 			log.Warn(m)
 		}
@@ -151,14 +156,20 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	// Like the reference, each fcgi-program's socket is bound (and closed
 	// again) before anything is served, and one that cannot be ends the
 	// daemon.
-	if err := actors.CheckSockets(cfg, log); err != nil {
-		return c.fail(err), false
+	// (Not after an upgrade: an adopted fcgi-program holds its socket.)
+	if ho == nil {
+		if err := actors.CheckSockets(cfg, log); err != nil {
+			return c.fail(err), false
+		}
 	}
-	servers, err := httpserver.Start(cfg, mux, log)
+	serveOn := func(inherited []httpserver.Socket) (*httpserver.Servers, error) {
+		return httpserver.StartInherited(cfg, mux, log, inherited)
+	}
+	servers, err := serveOn(inheritedSockets(ho))
 	if err != nil {
 		return c.fail(&usageError{err: err}), false // the reference's usage exit
 	}
-	defer servers.Close()
+	defer func() { servers.Close() }() // the servers a failed upgrade started again
 	if first && status != nil {
 		becomeDaemon(log, s)
 	}
@@ -177,12 +188,20 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 
 	// The daemon reaps every child of the process, not only the programs it
 	// started: as PID 1 in a container, orphans are re-parented to it.
-	reaper := child.NewReaper(log, child.ReapAll)
+	var adopted []int
+	if ho != nil {
+		adopted = actors.AdoptedPIDs(ho)
+	}
+	reaper := child.NewReaper(log, child.ReapAll, adopted...)
 	defer reaper.Close()
-	d, err := actors.Start(cfg, actors.Options{Log: log, ServerURL: serverURL(cfg), Spawner: actors.ReaperSpawner(reaper)})
+	d, err := actors.Start(cfg, actors.Options{Log: log, ServerURL: serverURL(cfg), Spawner: actors.ReaperSpawner(reaper),
+		Handoff: ho})
 	if err != nil {
 		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
 		return c.fail(err), false
+	}
+	if ho != nil {
+		logAdoption(log, d, ho, up)
 	}
 	_, ended := d.Exit() // an essential program may have ended it already
 	if s.AutoReload && !ended {
@@ -204,7 +223,8 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		ReopenMainLog: ml.Reopen,
 		// A shutdown or restart asked over XML-RPC takes the signal's path.
 		Shutdown: ask(syscall.SIGTERM), Restart: ask(syscall.SIGHUP),
-		Reread: reread,
+		Reread:  reread,
+		Upgrade: up.ask, UpgradeStatus: up.Status,
 	})
 	if page, err := webui.New(context.Background(), webui.Options{Tree: d, Log: log,
 		Identifier: s.Identifier}); err != nil {
@@ -223,7 +243,8 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		status.done()
 		c.err = os.Stderr
 	}
-	return c.waitSignals(d, api, ml, sigs, requests)
+	h := &handover{log: log, cfg: cfg, tree: d, reaper: reaper, servers: &servers, serve: serveOn}
+	return c.waitSignals(d, api, ml, sigs, requests, up, h)
 }
 
 // becomeDaemon finishes what the reference does after its fork: change into
@@ -244,11 +265,17 @@ func becomeDaemon(log *slog.Logger, s *conf.Supervisord) {
 // waitSignals runs the signal loop of a started tree. It returns once the
 // tree is down after an exit or restart request.
 func (c *CLI) waitSignals(d *actors.Daemon, api *rpcinterface.Handler, ml *mainlog.Logger,
-	sigs <-chan os.Signal, requests <-chan syscall.Signal) (code int, restart bool) {
+	sigs <-chan os.Signal, requests <-chan syscall.Signal, up *upgrader, h *handover) (code int, restart bool) {
 	log := ml.Logger
 	stopping := false
 	for {
 		select {
+		case req := <-up.requests:
+			if stopping {
+				up.failed(req.attempt, errors.New("the daemon is shutting down"))
+				continue
+			}
+			h.upgrade(up, req) // returns only if the exec failed
 		case sig := <-requests:
 			if stopping {
 				continue

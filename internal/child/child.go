@@ -207,16 +207,20 @@ type Reaper struct {
 	mu     sync.Mutex
 	live   map[int]func(ExitStatus)
 	closed bool
+	held   map[int]*held // pids held for Adopt (adopt.go)
 }
 
 // NewReaper starts a Reaper of the given scope. log receives a line for
-// every pid reaped that it did not start (ReapAll only).
-func NewReaper(log *slog.Logger, scope Scope) *Reaper {
+// every pid reaped that it did not start (ReapAll only). adopt are children
+// a previous program of this process started (see Adopt), held from the
+// first sweep on.
+func NewReaper(log *slog.Logger, scope Scope, adopt ...int) *Reaper {
 	r := &Reaper{
 		log: log, scope: scope,
 		sigs: make(chan os.Signal, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		live: make(map[int]func(ExitStatus)),
 	}
+	r.hold(adopt)
 	signal.Notify(r.sigs, syscall.SIGCHLD)
 	go r.run()
 	return r

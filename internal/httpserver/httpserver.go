@@ -55,6 +55,9 @@ type settings struct {
 	// stderr receives the reference's "Unlinking stale socket" note, which
 	// it writes to stderr rather than to the log.
 	stderr io.Writer
+	// inherited are listening sockets to serve on instead of binding new
+	// ones, by server key (handoff.go).
+	inherited map[string]*os.File
 }
 
 var defaults = settings{
@@ -71,7 +74,9 @@ type Servers struct {
 	grace     time.Duration
 	servers   []*http.Server
 	addrs     []net.Addr
-	sockets   []string // unix socket files to unlink on Close
+	keys      []string       // each server's key (handoff.go)
+	listeners []net.Listener // each server's socket
+	sockets   []string       // unix socket files to unlink on Close
 	serving   sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -80,6 +85,7 @@ type Servers struct {
 // bound is a listening socket not yet served.
 type bound struct {
 	section    string // the config section, as the reference names it in logs
+	key        string // serverKey
 	ln         net.Listener
 	addr       net.Addr
 	local      bool // a unix socket: clients have no address
@@ -108,21 +114,30 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 	}
 	for _, c := range cfg.InetHTTPServers {
 		addr := net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
-		// tcp4: the reference binds AF_INET only, "" meaning 0.0.0.0.
-		ln, err := net.Listen("tcp4", addr)
+		sec := section("inet_http_server", c.Name)
+		ln, err := set.take(sec, addr)
+		if ln == nil && err == nil {
+			// tcp4: the reference binds AF_INET only, "" meaning 0.0.0.0.
+			ln, err = net.Listen("tcp4", addr)
+		}
 		if err != nil {
 			return fail(openError(err, addr))
 		}
-		all = append(all, bound{section: section("inet_http_server", c.Name), ln: ln, addr: ln.Addr(), user: c.Username, pass: c.Password})
+		all = append(all, bound{section: sec, key: serverKey(sec, addr), ln: ln, addr: ln.Addr(), user: c.Username, pass: c.Password})
 	}
 	for _, c := range cfg.UnixHTTPServers {
-		ln, err := listenUnix(c, set.stderr)
+		sec := section("unix_http_server", c.Name)
+		ln, err := set.take(sec, c.File)
+		if ln == nil && err == nil {
+			ln, err = listenUnix(c, set.stderr)
+		}
 		if err != nil {
 			return fail(err)
 		}
 		s.sockets = append(s.sockets, c.File)
-		all = append(all, bound{section: section("unix_http_server", c.Name), ln: ln, addr: &net.UnixAddr{Name: c.File, Net: "unix"}, local: true, user: c.Username, pass: c.Password})
+		all = append(all, bound{section: sec, key: serverKey(sec, c.File), ln: ln, addr: &net.UnixAddr{Name: c.File, Net: "unix"}, local: true, user: c.Username, pass: c.Password})
 	}
+	set.closeUntaken()
 
 	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelError)
 	for _, b := range all {
@@ -146,6 +161,8 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 		}
 		s.servers = append(s.servers, srv)
 		s.addrs = append(s.addrs, b.addr)
+		s.keys = append(s.keys, b.key)
+		s.listeners = append(s.listeners, b.ln)
 		s.serving.Go(func() {
 			if err := srv.Serve(spareCRLFListener{b.ln}); !errors.Is(err, http.ErrServerClosed) {
 				log.Log(context.Background(), slog.LevelError, fmt.Sprintf("Server %s stopped: %v", conf.PyRepr(b.section), err))

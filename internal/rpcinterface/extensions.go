@@ -21,6 +21,13 @@ func (h *Handler) extensions(m map[string]method) {
 	m["config.updateProcessGroup"] = x(h.updateProcessGroup,
 		"Apply the config last read by reloadConfig to a changed group, restarting only its changed processes.",
 		[]string{"boolean", "string"}, "name")
+	m["supervisor.upgrade"] = x(h.upgrade,
+		"Re-execute the daemon in the same pid, as path (an absolute path; empty for its own binary), "+
+			"keeping every process, its pid and its log; answers the attempt's number at once.",
+		[]string{"int", "string"}, "path")
+	m["supervisor.getUpgradeStatus"] = x(h.getUpgradeStatus,
+		"How upgrades went: {pid, binary, version, upgrades, attempt, completed, failed, error}; "+
+			"an attempt is over once completed or failed has reached its number.", []string{"struct"})
 }
 
 func (h *Handler) getReloadStatus(ctx context.Context, _ []any) (any, error) {

@@ -37,6 +37,12 @@ type Options struct {
 	Shutdown, Restart func()
 	// Reread loads the config file again for reloadConfig.
 	Reread func() (*conf.Config, error)
+	// Upgrade asks the daemon to re-execute itself as path (an absolute
+	// path to an executable file, checked already) and returns the
+	// attempt's number at once; UpgradeStatus tells how attempts went
+	// (upgrade.go). Nil when the daemon cannot upgrade.
+	Upgrade       func(path string) (attempt int, err error)
+	UpgradeStatus func() UpgradeStatus
 }
 
 // Handler serves XML-RPC calls at /RPC2.

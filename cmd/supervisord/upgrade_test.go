@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"supervisord/internal/rpcclient"
+	"supervisord/testkit"
+)
+
+type upgradeRig struct {
+	t   *testing.T
+	d   *testkit.Daemon
+	rpc *rpcclient.Client
+}
+
+func (r upgradeRig) call(method string, params ...any) (any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return r.rpc.Call(ctx, method, params...)
+}
+
+func (r upgradeRig) info(name string) map[string]any {
+	r.t.Helper()
+	v, err := r.call("supervisor.getProcessInfo", name)
+	if err != nil {
+		r.t.Fatalf("getProcessInfo(%s): %v", name, err)
+	}
+	return v.(map[string]any)
+}
+
+// upgrade asks for an upgrade to path and waits until the attempt is over;
+// it returns the final status.
+func (r upgradeRig) upgrade(path string) map[string]any {
+	r.t.Helper()
+	v, err := r.call("supervisor.upgrade", path)
+	if err != nil {
+		r.t.Fatalf("upgrade(%q): %v", path, err)
+	}
+	attempt := v.(int)
+	var st map[string]any
+	testkit.Eventually(r.t, time.Minute, func() bool {
+		v, err := r.call("supervisor.getUpgradeStatus")
+		if err != nil {
+			return false // the daemon is between programs
+		}
+		st = v.(map[string]any)
+		return st["completed"].(int) >= attempt || st["failed"].(int) >= attempt
+	}, "the upgrade over")
+	return st
+}
+
+// An upgrade re-executes the daemon in its pid while a program writes
+// numbered lines as fast as it can: the program keeps its pid and start
+// time, its log holds every line once and in order across two upgrades and
+// a failed one, and the socket never refuses a connection meanwhile.
+func TestUpgradeKeepsChildren(t *testing.T) {
+	d := testkit.StartDaemon(t, bin, testkit.Config("{dir}")+testkit.RPCConfig("{dir}")+`
+[program:count]
+command=/bin/sh -c 'i=0; while :; do echo $i; i=$((i+1)); done'
+startsecs=0
+stdout_logfile={dir}/count.log
+stdout_logfile_maxbytes=0
+
+[program:idle]
+command=/bin/sleep 1000
+startsecs=0
+`)
+	r := upgradeRig{t: t, d: d, rpc: rpcclient.New(rpcclient.Server{Network: "unix", Address: d.Socket(), Host: "localhost"},
+		rpcclient.Options{})}
+	testkit.Eventually(t, 15*time.Second, func() bool {
+		v, err := r.call("supervisor.getProcessInfo", "count")
+		return err == nil && v.(map[string]any)["statename"] == "RUNNING"
+	}, "count RUNNING")
+	before := r.info("count")
+	idle := r.info("idle")
+
+	// A client that connects anew all along: it may wait, never be refused.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var refused []error
+	calls := 0
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_, err := r.call("supervisor.getPID")
+			if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) {
+				refused = append(refused, err)
+			}
+			calls++
+		}
+	})
+
+	logPath := filepath.Join(d.Dir, "count.log")
+	for i, path := range []string{bin, "", "/nonexistent/supervisord"} {
+		if path == "/nonexistent/supervisord" {
+			if _, err := r.call("supervisor.upgrade", path); err == nil || !strings.Contains(err.Error(), "NO_FILE") {
+				t.Fatalf("upgrade to a missing file: %v, want a NO_FILE fault", err)
+			}
+			continue
+		}
+		st := r.upgrade(path)
+		if st["completed"].(int) < i+1 || st["upgrades"].(int) != i+1 {
+			t.Fatalf("upgrade %d: status %v", i+1, st)
+		}
+		if st["pid"].(int) != d.Pid() {
+			t.Fatalf("upgrade %d: daemon pid %v, want %d", i+1, st["pid"], d.Pid())
+		}
+		// Output still arrives after the upgrade.
+		size := fileSize(t, logPath)
+		testkit.Eventually(t, 10*time.Second, func() bool { return fileSize(t, logPath) > size }, "count's log growing after the upgrade")
+	}
+
+	// Not a program at all: execve refuses it, and the daemon runs on.
+	garbage := filepath.Join(t.TempDir(), "garbage")
+	if err := os.WriteFile(garbage, []byte("\x00\x01not a program"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st := r.upgrade(garbage)
+	if st["failed"].(int) != st["attempt"].(int) || !strings.Contains(st["error"].(string), "exec format error") {
+		t.Fatalf("upgrade to a file that is no program: status %v", st)
+	}
+	size := fileSize(t, logPath)
+	testkit.Eventually(t, 10*time.Second, func() bool { return fileSize(t, logPath) > size }, "count's log growing after the failed upgrade")
+
+	close(stop)
+	wg.Wait()
+	if len(refused) > 0 {
+		t.Errorf("%d of %d calls refused during the upgrades, first: %v", len(refused), calls, refused[0])
+	}
+	after := r.info("count")
+	for _, key := range []string{"pid", "start", "statename"} {
+		if after[key] != before[key] {
+			t.Errorf("count's %s changed: %v → %v", key, before[key], after[key])
+		}
+	}
+	if got := r.info("idle"); got["pid"] != idle["pid"] || got["start"] != idle["start"] {
+		t.Errorf("idle changed: %v → %v", idle, got)
+	}
+	if _, err := r.call("supervisor.stopProcess", "count"); err != nil {
+		t.Fatal(err)
+	}
+	// Every line, once, in order: the last one may still be on its way.
+	f, err := os.Open(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		if got, want := sc.Text(), strconv.Itoa(n); got != want {
+			t.Fatalf("line %d of count's log is %q, want %q", n+1, got, want)
+		}
+		n++
+	}
+	if n < 1000 {
+		t.Errorf("only %d lines logged", n)
+	}
+	t.Logf("%d lines, %d calls during the upgrades", n, calls)
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}

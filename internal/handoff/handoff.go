@@ -1,0 +1,200 @@
+// Package handoff is the state one daemon hands to the binary it re-executes
+// itself as (supervisorctl upgrade): the processes it runs, the descriptors
+// it keeps open across the exec (pipes, listening sockets) and the counters
+// that must carry on. It is a pure format: Encode and Decode, and the checks
+// that make a decoded State safe to act on.
+//
+// The state travels in a memory file whose descriptor the new binary finds
+// in the environment variable Env; descriptors keep their numbers across
+// execve, so the State names them by number.
+package handoff
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Env names the descriptor of the encoded State in the new binary's
+// environment.
+const Env = "SUPERVISORD_HANDOFF_FD"
+
+// Version is the format's version; Decode refuses any other.
+const Version = 1
+
+// magic opens every encoded State, so that a descriptor that holds
+// something else is refused before it is parsed.
+const magic = "supervisord-handoff\n"
+
+// State is what the old daemon hands over.
+type State struct {
+	Version int `json:"version"`
+	// Binary is the executable of the daemon that wrote the state, where
+	// a new binary that cannot adopt it may go back to.
+	Binary string `json:"binary"`
+	// Argv is the command line both run with.
+	Argv []string `json:"argv"`
+	// Config is the config file's absolute path.
+	Config string `json:"config"`
+	// Upgrades counts the upgrades this daemon has been through, this one
+	// included; Attempt numbers the request this one answers.
+	Upgrades int `json:"upgrades"`
+	Attempt  int `json:"attempt"`
+	// Listeners are the HTTP servers' listening sockets, in the order the
+	// servers were started.
+	Listeners []Listener `json:"listeners,omitempty"`
+	// Serial is the event bus's next serial.
+	Serial int64 `json:"serial"`
+	// Processes are every process of the tree, running or not.
+	Processes []Process `json:"processes,omitempty"`
+}
+
+// Listener is one listening socket kept open across the exec.
+type Listener struct {
+	Addr string `json:"addr"` // what it is bound to, for the log and for matching
+	FD   int    `json:"fd"`
+}
+
+// Process is one process as its actor knew it.
+type Process struct {
+	Group string `json:"group"`
+	Name  string `json:"name"`
+	// State is the process state's number (the reference's numbering).
+	State int `json:"state"`
+	// PID is the OS process, 0 when there is none.
+	PID int `json:"pid,omitempty"`
+	// Start and Stop are laststart and laststop, in Unix nanoseconds (0:
+	// never).
+	Start int64 `json:"start,omitempty"`
+	Stop  int64 `json:"stop,omitempty"`
+	// Backoff is the count of failed starts in a row; SpawnErr and
+	// ExitCode what the last run left.
+	Backoff  int    `json:"backoff,omitempty"`
+	SpawnErr string `json:"spawnerr,omitempty"`
+	ExitCode int    `json:"exitcode,omitempty"`
+	// Killing says a stop signal was sent, so the next exit is a stop.
+	Killing bool `json:"killing,omitempty"`
+	// The daemon's ends of the child's pipes; -1 when there is none.
+	Stdin  int `json:"stdin"`
+	Stdout int `json:"stdout"`
+	Stderr int `json:"stderr"`
+	// The log files, AUTO resolved, so the new daemon writes the same ones.
+	StdoutLog string `json:"stdout_log,omitempty"`
+	StderrLog string `json:"stderr_log,omitempty"`
+	// Timers are the armed timers, by kind, with the time they had left.
+	Timers []Timer `json:"timers,omitempty"`
+	// Exit is the wait status of an exit that was reaped after the state
+	// was taken and not yet acted on (nil when there was none).
+	Exit *int `json:"exit,omitempty"`
+}
+
+// Timer is one armed timer of a process.
+type Timer struct {
+	Kind int           `json:"kind"`
+	Left time.Duration `json:"left"`
+}
+
+// Encode writes s in the handoff format.
+func Encode(s *State) ([]byte, error) {
+	body, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("supervisor: cannot encode the handoff: %w", err)
+	}
+	return append([]byte(magic), body...), nil
+}
+
+// ErrFormat is Decode's error for data that is not a handoff state this
+// version can act on.
+var ErrFormat = errors.New("supervisor: not a handoff state")
+
+// Decode reads a State that Encode wrote and checks it: a state that names
+// a descriptor below 3, the same descriptor twice, a live process without a
+// pid or the same process twice is refused, so the caller never adopts
+// something it would then close or signal by mistake.
+func Decode(data []byte) (*State, error) {
+	body, ok := bytes.CutPrefix(data, []byte(magic))
+	if !ok {
+		return nil, ErrFormat
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var s State
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data", ErrFormat)
+	}
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	return &s, nil
+}
+
+func (s *State) check() error {
+	if s.Version != Version {
+		return fmt.Errorf("version %d, want %d", s.Version, Version)
+	}
+	fds := map[int]bool{}
+	fd := func(n int, optional bool) error {
+		if n == -1 && optional {
+			return nil
+		}
+		if n < 3 {
+			return fmt.Errorf("descriptor %d", n)
+		}
+		if fds[n] {
+			return fmt.Errorf("descriptor %d named twice", n)
+		}
+		fds[n] = true
+		return nil
+	}
+	for _, l := range s.Listeners {
+		if err := fd(l.FD, false); err != nil {
+			return err
+		}
+	}
+	seen := map[[2]string]bool{}
+	for _, p := range s.Processes {
+		if p.Group == "" || p.Name == "" {
+			return errors.New("a process without a name")
+		}
+		key := [2]string{p.Group, p.Name}
+		if seen[key] {
+			return fmt.Errorf("process %s:%s named twice", p.Group, p.Name)
+		}
+		seen[key] = true
+		if p.PID < 0 || p.PID == 0 && (p.Stdin != -1 || p.Stdout != -1 || p.Stderr != -1 || p.Exit != nil) {
+			return fmt.Errorf("process %s:%s: pipes without a process", p.Group, p.Name)
+		}
+		for _, n := range []int{p.Stdin, p.Stdout, p.Stderr} {
+			if err := fd(n, true); err != nil {
+				return fmt.Errorf("process %s:%s: %v", p.Group, p.Name, err)
+			}
+		}
+		for _, t := range p.Timers {
+			if t.Left < 0 {
+				return fmt.Errorf("process %s:%s: negative timer", p.Group, p.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// FDs lists every descriptor s names, listeners first.
+func (s *State) FDs() []int {
+	var out []int
+	for _, l := range s.Listeners {
+		out = append(out, l.FD)
+	}
+	for _, p := range s.Processes {
+		for _, n := range []int{p.Stdin, p.Stdout, p.Stderr} {
+			if n >= 0 {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
