@@ -373,16 +373,7 @@ func TestChildLogCapture(t *testing.T) {
 	})})
 	tr.waitState(t, "talk", Running, 3*time.Second)
 	for path, want := range map[string]string{out: "to-out\n", errf: "to-err\n"} {
-		deadline := time.Now().Add(3 * time.Second)
-		var got string
-		for got != want && time.Now().Before(deadline) {
-			b, _ := os.ReadFile(path)
-			got = string(b)
-			time.Sleep(10 * time.Millisecond)
-		}
-		if got != want {
-			t.Errorf("%s holds %q, want %q", path, got, want)
-		}
+		waitFile(t, path, want)
 	}
 }
 

@@ -71,15 +71,15 @@ func RunCtl(t testing.TB, ctl, dir, stdin string, args ...string) CtlRun {
 type CtlSession struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *SyncBuffer
+	stderr *SyncBuffer
 	done   chan struct{}
 }
 
 // StartCtl starts ctl with args in dir, its stdin a pipe.
 func StartCtl(t testing.TB, ctl, dir string, args ...string) *CtlSession {
 	t.Helper()
-	s := &CtlSession{cmd: CtlCommand(ctl, dir, args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	s := &CtlSession{cmd: CtlCommand(ctl, dir, args...), stdout: &SyncBuffer{}, stderr: &SyncBuffer{}, done: make(chan struct{})}
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 	// Its own process group, so that only it gets the signals sent to it
 	// and nothing it leaves behind outlives the test.

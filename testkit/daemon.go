@@ -21,7 +21,7 @@ type Daemon struct {
 	Conf    string // path of the config file
 	MainLog string // path of the main log file
 	cmd     *exec.Cmd
-	out     *syncBuffer
+	out     *SyncBuffer
 	exited  chan struct{}
 	status  *os.ProcessState
 }
@@ -46,7 +46,7 @@ func StartDaemon(t testing.TB, bin, text string, args ...string) *Daemon {
 	t.Helper()
 	dir := t.TempDir()
 	d := &Daemon{Dir: dir, Conf: filepath.Join(dir, "supervisord.conf"),
-		MainLog: filepath.Join(dir, "supervisord.log"), out: &syncBuffer{}, exited: make(chan struct{})}
+		MainLog: filepath.Join(dir, "supervisord.log"), out: &SyncBuffer{}, exited: make(chan struct{})}
 	text = strings.ReplaceAll(text, "{dir}", dir)
 	if err := os.WriteFile(d.Conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -180,19 +180,20 @@ func (d *Daemon) hasExited() bool {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the exec copier and readers.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer that a command's output copier may write
+// while a test reads it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,24 +20,6 @@ import (
 
 // examplesDir is the repository's examples/.
 const examplesDir = "../../examples"
-
-// lockedBuffer is a bytes.Buffer a command may write while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The container example, run the way its Dockerfile says: its ENTRYPOINT as
 // PID 1 of a new PID namespace, its config and app as the COPY lines place
@@ -72,7 +53,7 @@ func TestDockerExample(t *testing.T) {
 		t.Skip("SKIPPED: needs unshare (util-linux)")
 	}
 	// container runs the image's entry point in a fresh "container" dir.
-	container := func(t *testing.T) (cmd *exec.Cmd, dir string, out *lockedBuffer) {
+	container := func(t *testing.T) (cmd *exec.Cmd, dir string, out *testkit.SyncBuffer) {
 		dir = t.TempDir()
 		text, err := os.ReadFile(filepath.Join(examplesDir, "docker", "supervisord.conf"))
 		if err != nil {
@@ -91,7 +72,7 @@ func TestDockerExample(t *testing.T) {
 				args[i] = filepath.Join(dir, "supervisord.conf")
 			}
 		}
-		out = &lockedBuffer{}
+		out = &testkit.SyncBuffer{}
 		cmd = exec.Command(unshare, args...)
 		cmd.Stdout, cmd.Stderr = out, out
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -198,7 +179,7 @@ func TestSystemdUnitExample(t *testing.T) {
 	sock.Serve(func(m notify.Message) { got <- m.Fields })
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock.Addr())
-	var out lockedBuffer
+	var out testkit.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 
 	"supervisord/conf"
 	"supervisord/internal/mainlog"
+	"supervisord/testkit"
 )
 
 // captured is a slog handler keeping every record's level and message.
@@ -53,28 +54,10 @@ func (c *captured) at(level slog.Level) []string {
 	return msgs
 }
 
-// syncBuffer is a bytes.Buffer safe to share with the servers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type fixture struct {
 	srv    *Servers
 	logs   *captured
-	stderr *syncBuffer
+	stderr *testkit.SyncBuffer
 }
 
 func testSettings() settings {
@@ -85,7 +68,7 @@ func testSettings() settings {
 
 func startWith(t *testing.T, cfg *conf.Config, h http.Handler, set settings) (*fixture, error) {
 	t.Helper()
-	f := &fixture{logs: &captured{}, stderr: &syncBuffer{}}
+	f := &fixture{logs: &captured{}, stderr: &testkit.SyncBuffer{}}
 	set.stderr = f.stderr
 	srv, err := start(cfg, h, slog.New(f.logs), set)
 	if err != nil {
