@@ -558,6 +558,8 @@ func (p *process) spawn(c actor.Context) error {
 		GID:            p.cfg.GID,
 		RedirectStderr: p.cfg.RedirectStderr,
 		Stdin:          stdin,
+		// Without it the program dies with the daemon (child.Spec).
+		KeepOnDaemonDeath: p.cfg.KeepOnDaemonDeath,
 	}
 	if p.cfg.HasUmask {
 		umask := p.cfg.Umask
