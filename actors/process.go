@@ -614,6 +614,8 @@ func (p *process) spawn(c actor.Context) error {
 		RedirectStderr: p.cfg.RedirectStderr,
 		Stdin:          stdin,
 		Rlimits:        p.cfg.Rlimits,
+		// Without it the program dies with the daemon (child.Spec).
+		KeepOnDaemonDeath: p.cfg.KeepOnDaemonDeath,
 	}
 	if p.cfg.HasUmask {
 		umask := p.cfg.Umask

@@ -182,6 +182,10 @@ type Process struct {
 	StopWaitSecs time.Duration  // default 10s
 	StopAsGroup  bool
 	KillAsGroup  bool // default = StopAsGroup
+	// KeepOnDaemonDeath (keep_on_daemon_death, default false) lets the
+	// process outlive the daemon; otherwise it is killed when the daemon
+	// dies, SIGKILL and crashes included.
+	KeepOnDaemonDeath bool
 
 	// Essential makes the daemon stop, with this program's exit status,
 	// when it ends for good (essential=, an extension; default false).

@@ -82,6 +82,7 @@ func (p *Process) Equal(o *Process) bool {
 		logEq(p.Stdout, o.Stdout) && logEq(p.Stderr, o.Stderr) &&
 		p.StopSignal == o.StopSignal && p.StopWaitSecs == o.StopWaitSecs &&
 		p.StopAsGroup == o.StopAsGroup && p.KillAsGroup == o.KillAsGroup &&
+		p.KeepOnDaemonDeath == o.KeepOnDaemonDeath &&
 		slices.Equal(p.ExitCodes, o.ExitCodes) && p.RedirectStderr == o.RedirectStderr &&
 		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL &&
 		slices.Equal(p.EnvFiles, o.EnvFiles) && slices.Equal(p.Rlimits, o.Rlimits) &&

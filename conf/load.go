@@ -740,6 +740,7 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 		opt("stopwaitsecs", "10", &t.StopWaitSecs, parseSeconds),
 		opt("stopasgroup", "false", &t.StopAsGroup, parseBool),
 		withDefault(opt("killasgroup", "", &t.KillAsGroup, parseBool), func() string { return fmt.Sprint(t.StopAsGroup) }),
+		opt("keep_on_daemon_death", "false", &t.KeepOnDaemonDeath, parseBool),
 		opt("exitcodes", "0", &t.ExitCodes, parseExitCodes),
 		opt("redirect_stderr", "false", &t.RedirectStderr, parseBool),
 		opt("essential", "false", &t.Essential, parseBool),

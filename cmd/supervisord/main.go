@@ -12,13 +12,17 @@ import (
 	"path/filepath"
 
 	"supervisord/conf"
+	"supervisord/internal/child"
 	"supervisord/internal/notify"
 )
 
 // version is what -v prints: the reference release we are a drop-in for.
 const version = "4.2.5"
 
-func main() { os.Exit(NewCLI(os.Stdout, os.Stderr).Run(os.Args[1:])) }
+// The main thread forks every program, so that a program's parent-death
+// signal fires only when the daemon dies, and an in-place re-exec keeps
+// the programs (child.Main).
+func main() { child.Main(func() int { return NewCLI(os.Stdout, os.Stderr).Run(os.Args[1:]) }) }
 
 // CLI is one run of the command.
 type CLI struct {

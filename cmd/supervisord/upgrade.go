@@ -32,10 +32,10 @@ import (
 // the event serial over in a memory file (handoff). The new program reads
 // it back and adopts all of it instead of starting anything.
 
-// reexec replaces the program, keeping the pid. The lead points it at the
-// fork thread's Reexec at merge: with PR_SET_PDEATHSIG on every child, an
-// execve from any thread but the one that forked them would kill them all.
-var reexec = syscall.Exec
+// reexec replaces the program, keeping the pid. It runs on the fork thread
+// (child.Reexec): with PR_SET_PDEATHSIG on every child, an execve from any
+// other thread would kill them all.
+var reexec = child.Reexec
 
 // prevEnv names the binary that handed over, for a new binary that cannot
 // read the state to go back to. It is empty in a program that is itself

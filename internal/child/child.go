@@ -46,6 +46,11 @@ type Spec struct {
 	// fcgi-program's listening socket); Proc.Stdin is then nil. The caller
 	// keeps it open and closes it.
 	Stdin *os.File
+	// KeepOnDaemonDeath lets the child outlive the daemon. Otherwise it
+	// gets SIGKILL as its parent-death signal, so it dies with the daemon
+	// however the daemon ends (forkthread.go). The signal does not survive
+	// the child's exec of a set-user-ID or set-group-ID file.
+	KeepOnDaemonDeath bool
 }
 
 // Proc is a started child. Its pipes are the parent's ends; the caller
@@ -61,8 +66,31 @@ type Proc struct {
 // returns ErrExited rather than signal whatever now holds the pid.
 func (p *Proc) Signal(sig syscall.Signal) error { return p.kill(p.Pid, sig) }
 
-// SignalGroup sends sig to the process group the child leads.
-func (p *Proc) SignalGroup(sig syscall.Signal) error { return p.kill(-p.Pid, sig) }
+// SignalGroup sends sig to the process group the child leads, and to every
+// descendant that left that group (setsid, as npm and gunicorn do), with its
+// own group (tree.go). A descendant whose parent has already died and left
+// it to init is out of reach.
+func (p *Proc) SignalGroup(sig syscall.Signal) error {
+	p.r.mu.Lock()
+	defer p.r.mu.Unlock()
+	if _, live := p.r.live[p.Pid]; !live {
+		return ErrExited
+	}
+	// Found before anything is signalled, while parents still link them.
+	escaped := leftGroup(p.Pid)
+	err := syscall.Kill(-p.Pid, sig)
+	if len(escaped) > 0 {
+		p.r.treeOnce.Do(func() {
+			if p.r.log != nil {
+				p.r.log.Info(treeMechanism)
+			}
+		})
+	}
+	for _, target := range escaped {
+		_ = syscall.Kill(target, sig) // it may have exited meanwhile
+	}
+	return err
+}
 
 func (p *Proc) kill(target int, sig syscall.Signal) error {
 	p.r.mu.Lock()
@@ -208,6 +236,8 @@ type Reaper struct {
 	live   map[int]func(ExitStatus)
 	closed bool
 	held   map[int]*held // pids held for Adopt (adopt.go)
+	// treeOnce says once in the log how descendants are found.
+	treeOnce sync.Once
 }
 
 // NewReaper starts a Reaper of the given scope. log receives a line for
@@ -320,6 +350,9 @@ func (r *Reaper) sweep() {
 // reaped; it must not block.
 func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 	attr := &syscall.SysProcAttr{Setpgid: true}
+	if !spec.KeepOnDaemonDeath {
+		attr.Pdeathsig = syscall.SIGKILL
+	}
 	cred, credErr := credential(spec.UID, spec.GID)
 	attr.Credential = cred
 	path, argv := spec.Path, spec.Argv
@@ -400,7 +433,7 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 	}
 	r.mu.Unlock()
 	if err == nil {
-		pid, err = syscall.ForkExec(path, argv, pa)
+		onForkThread(func() { pid, err = syscall.ForkExec(path, argv, pa) })
 	}
 	standIn := err != nil && err != ErrClosed && !forkFailed(err)
 	if err != nil && err != ErrClosed && credErr == nil {
@@ -410,9 +443,12 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 		// The child could not become the program. The reference's child
 		// reports that on its stderr and exits 127; a stand-in does the
 		// same, so logs, exit and state follow the reference's path.
-		pa.Dir, pa.Sys = "", &syscall.SysProcAttr{Setpgid: true}
-		if standIn, serr := syscall.ForkExec("/proc/self/exe", []string{failArg0, err.Error()}, pa); serr == nil {
-			pid, err = standIn, nil
+		pa.Dir, pa.Sys = "", &syscall.SysProcAttr{Setpgid: true, Pdeathsig: attr.Pdeathsig}
+		var spid int
+		var serr error
+		onForkThread(func() { spid, serr = syscall.ForkExec("/proc/self/exe", []string{failArg0, err.Error()}, pa) })
+		if serr == nil {
+			pid, err = spid, nil
 		}
 	}
 	if err == nil {
