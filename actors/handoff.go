@@ -13,6 +13,7 @@ import (
 
 	"supervisord/conf"
 	"supervisord/internal/child"
+	"supervisord/internal/fsutil"
 	"supervisord/internal/handoff"
 	"supervisord/internal/output"
 )
@@ -170,22 +171,15 @@ func (p *process) freeze() {
 	p.ho.stdin, p.ho.stdout, p.ho.stderr = dupOf(p.proc.Stdin), dupOf(p.proc.Stdout), dupOf(p.proc.Stderr)
 }
 
-// dupOf duplicates f's descriptor, close-on-exec, without touching its
-// blocking mode (File.Fd would); -1 for a nil or closed f.
+// dupOf duplicates f's descriptor (fsutil.Dup); -1 for a nil or closed f.
 func dupOf(f *os.File) int {
 	if f == nil {
 		return -1
 	}
-	rc, err := f.SyscallConn()
+	fd, err := fsutil.Dup(f)
 	if err != nil {
 		return -1
 	}
-	fd := -1
-	rc.Control(func(raw uintptr) {
-		if r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, raw, syscall.F_DUPFD_CLOEXEC, 3); errno == 0 {
-			fd = int(r)
-		}
-	})
 	return fd
 }
 

@@ -18,6 +18,7 @@ import (
 	"supervisord/actors"
 	"supervisord/conf"
 	"supervisord/internal/child"
+	"supervisord/internal/fsutil"
 	"supervisord/internal/handoff"
 	"supervisord/internal/httpserver"
 	"supervisord/internal/rpcinterface"
@@ -206,7 +207,7 @@ func writeState(st *handoff.State) (int, error) {
 		return -1, fmt.Errorf("supervisor: cannot write the handoff: %w", err)
 	}
 	// The descriptor outlives f: a duplicate, since f's cleanup would close it.
-	dup, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+	dup, err := fsutil.DupCloexec(int(f.Fd()))
 	f.Close()
 	if err != nil {
 		return -1, fmt.Errorf("supervisor: cannot write the handoff: %w", err)

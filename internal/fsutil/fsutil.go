@@ -23,3 +23,33 @@ func Unlink(path string) error {
 		return nil
 	}
 }
+
+// DupCloexec duplicates fd onto the lowest free descriptor from 3 up (never
+// a standard one), close-on-exec.
+func DupCloexec(fd int) (int, error) {
+	for {
+		r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 3)
+		if errno == syscall.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return -1, errno
+		}
+		return int(r), nil
+	}
+}
+
+// Dup duplicates the descriptor behind c (an *os.File, a net.Conn or
+// listener) with DupCloexec, without touching its blocking mode as
+// os.File.Fd would.
+func Dup(c syscall.Conn) (int, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd, derr := -1, error(nil)
+	if err := rc.Control(func(raw uintptr) { fd, derr = DupCloexec(int(raw)) }); err != nil {
+		return -1, err
+	}
+	return fd, derr
+}

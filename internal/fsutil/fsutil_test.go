@@ -67,3 +67,33 @@ func mustMkdir(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// A duplicate is a new descriptor, never a standard one, close-on-exec, and
+// the same pipe.
+func TestDup(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	fd, err := Dup(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if fd < 3 || fd == int(w.Fd()) {
+		t.Errorf("duplicate is fd %d", fd)
+	}
+	flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+	if errno != 0 || flags&syscall.FD_CLOEXEC == 0 {
+		t.Errorf("flags %#x (%v): not close-on-exec", flags, errno)
+	}
+	if _, err := syscall.Write(fd, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 1)
+	if n, err := r.Read(b); n != 1 || b[0] != 'x' || err != nil {
+		t.Errorf("read %q, %v through the duplicate", b[:n], err)
+	}
+}

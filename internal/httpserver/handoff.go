@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"supervisord/conf"
+	"supervisord/internal/fsutil"
 )
 
 // A daemon that re-executes itself (supervisorctl upgrade) keeps its
@@ -52,26 +53,11 @@ func (s *Servers) Detach() ([]Socket, error) {
 }
 
 func dupConn(sc syscall.Conn) (*os.File, error) {
-	rc, err := sc.SyscallConn()
+	fd, err := fsutil.Dup(sc)
 	if err != nil {
 		return nil, err
 	}
-	fd, derr := -1, error(nil)
-	if err := rc.Control(func(raw uintptr) { fd, derr = dupCloexec(int(raw)) }); err != nil {
-		return nil, err
-	}
-	if derr != nil {
-		return nil, derr
-	}
 	return os.NewFile(uintptr(fd), "listener"), nil
-}
-
-func dupCloexec(fd int) (int, error) {
-	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 3)
-	if errno != 0 {
-		return -1, errno
-	}
-	return int(r), nil
 }
 
 func closeSockets(ss []Socket) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"syscall"
+
+	"supervisord/internal/fsutil"
 )
 
 // ReadDirect copies a pipe to sink from the calling goroutine until EOF,
@@ -72,26 +74,27 @@ func ReadDirect(f *os.File, sink Sink, gone <-chan struct{}) {
 // blocking pipe from child.Reaper) a non-blocking duplicate it does, f
 // being closed.
 func pollable(f *os.File) *os.File {
+	if p, err := Pollable(f); err == nil {
+		return p
+	}
+	return f
+}
+
+// Pollable returns f when Go's netpoller waits on it, else a non-blocking
+// duplicate it does wait on, closing f; either way a Close interrupts a
+// read in progress. On an error f is left as it was.
+func Pollable(f *os.File) (*os.File, error) {
 	if f.SetReadDeadline(noDeadline) == nil {
-		return f
+		return f, nil
 	}
-	rc, err := f.SyscallConn()
+	fd, err := fsutil.Dup(f)
 	if err != nil {
-		return f
-	}
-	fd := -1
-	rc.Control(func(raw uintptr) {
-		if d, err := dupCloexec(int(raw)); err == nil {
-			fd = d
-		}
-	})
-	if fd < 0 {
-		return f
+		return nil, err
 	}
 	if err := syscall.SetNonblock(fd, true); err != nil {
 		syscall.Close(fd)
-		return f
+		return nil, err
 	}
 	f.Close()
-	return os.NewFile(uintptr(fd), f.Name())
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }

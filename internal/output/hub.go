@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"supervisord/internal/fsutil"
 )
 
 // Sink takes one read of a stream. data is valid until release is called;
@@ -173,7 +175,7 @@ func (h *Hub) Add(f *os.File, sink Sink, gone <-chan struct{}) error {
 	if err := rc.Control(func(raw uintptr) {
 		fd = int(raw)
 		if polled {
-			fd, fdErr = dupCloexec(fd)
+			fd, fdErr = fsutil.DupCloexec(fd)
 		}
 	}); err != nil {
 		return err
@@ -214,19 +216,6 @@ func (h *Hub) Add(f *os.File, sink Sink, gone <-chan struct{}) error {
 		f.Close()
 	}
 	return nil
-}
-
-func dupCloexec(fd int) (int, error) {
-	for {
-		r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
-		if errno == syscall.EINTR {
-			continue
-		}
-		if errno != 0 {
-			return -1, errno
-		}
-		return int(r), nil
-	}
 }
 
 // run is the hub's goroutine: it waits on the netpoller until the epoll set

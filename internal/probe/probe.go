@@ -17,10 +17,9 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"supervisord/conf"
 	"supervisord/internal/child"
+	"supervisord/internal/output"
 )
 
 // ErrNotCheckable is (errors.Is) Check's error for a probe that is not a
@@ -267,8 +266,9 @@ func (c Checker) runReaped(ctx context.Context, path string, argv, env []string,
 	if err != nil {
 		return child.ExitStatus{}, err
 	}
-	out, err := pollable(proc.Stdout)
+	out, err := output.Pollable(proc.Stdout)
 	if err != nil {
+		proc.Stdout.Close()
 		proc.SignalGroup(syscall.SIGKILL)
 		return <-exits, err
 	}
@@ -287,19 +287,4 @@ func (c Checker) runReaped(ctx context.Context, path string, argv, env []string,
 	out.Close() // ends the drain even if a background child keeps the pipe open
 	<-drained
 	return st, nil
-}
-
-// pollable replaces a blocking pipe end by a non-blocking copy on the
-// runtime's poller, whose reads Close interrupts.
-func pollable(f *os.File) (*os.File, error) {
-	defer f.Close()
-	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	return os.NewFile(uintptr(fd), f.Name()), nil
 }
