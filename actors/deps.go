@@ -208,9 +208,13 @@ func (s *supervisor) dependents() map[conf.ProcessRef][]conf.ProcessRef {
 
 // planStop orders refs and the processes that depend on them in levels: a
 // process comes in a level after every one of its dependents. Dependents
-// are pulled in when they are not stopped; refs always are. Without
-// dependencies the answer is refs in one level.
+// are pulled in when they are not stopped; refs always are. Without any
+// depends_on there is nothing to order: the answer is nil, and no graph is
+// built on every stop.
 func (s *supervisor) planStop(refs []conf.ProcessRef) [][]*conf.Process {
+	if !s.hasDependencies() {
+		return nil
+	}
 	rev := s.dependents()
 	in := map[conf.ProcessRef]bool{}
 	for _, r := range refs {
