@@ -13,7 +13,7 @@ import (
 // The supervisor's part of depends_on: it owns every process's state, so it
 // is the one that can tell when a dependency's condition holds. A process
 // that must wait asks it (*awaitDeps) and is told when to go (*depsMet);
-// start and stop requests ask it which dependencies to pull in (*startPlan)
+// start and stop requests ask it which dependencies to pull in (*startTarget)
 // and which dependents to push out first (*stopPlan). Without any
 // depends_on none of this runs.
 

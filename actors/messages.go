@@ -75,20 +75,17 @@ type (
 	}
 	// cancelDeps withdraws a process's awaitDeps.
 	cancelDeps struct{ ref conf.ProcessRef }
-	// startPlan is answered with *planned: the processes to start, in
-	// order, before ref can start (its dependencies, transitively, that do
-	// not meet their condition now); empty when there is nothing to pull in.
-	startPlan struct{ ref conf.ProcessRef }
+	// startTarget starts a process: one without depends_on at once (the
+	// process answers, as for startProcess); for one with, the supervisor
+	// answers with *planned: the processes to start first, in order (its
+	// dependencies, transitively, that do not meet their condition now).
+	startTarget struct{ ref conf.ProcessRef }
 	// stopPlan is answered with *planned: the running processes that depend
 	// on refs (transitively) and must stop first, in levels (levels[0]
 	// first); refs themselves are not included.
 	stopPlan struct{ refs []conf.ProcessRef }
-	// planned answers both; deps says whether the process of a startPlan
-	// has any depends_on.
-	planned struct {
-		levels [][]*conf.Process
-		deps   bool
-	}
+	// planned answers both.
+	planned struct{ levels [][]*conf.Process }
 )
 
 // Readiness and health results, from the goroutines that check them and the
@@ -446,7 +443,7 @@ func (*awaitDeps) isMessage()       {}
 func (*depsMet) isMessage()         {}
 func (*depsWaiting) isMessage()     {}
 func (*cancelDeps) isMessage()      {}
-func (*startPlan) isMessage()       {}
+func (*startTarget) isMessage()     {}
 func (*stopPlan) isMessage()        {}
 func (*planned) isMessage()         {}
 func (*probeDone) isMessage()       {}

@@ -323,19 +323,17 @@ type step func(ctx context.Context, p *conf.Process) (wait func() error, err err
 // and starts once they meet their conditions (see Start).
 func (d *Daemon) starter(wait bool) step {
 	return func(ctx context.Context, p *conf.Process) (func() error, error) {
-		v, err := d.ask(ctx, &startPlan{ref: conf.ProcessRef{Group: p.Group, Name: p.Name}}, askTimeout)
-		if err != nil {
-			return nil, err
-		}
-		var msg message = &startProcess{}
-		if plan := v.(*planned); plan.deps {
+		v, err := d.ask(ctx, &startTarget{ref: conf.ProcessRef{Group: p.Group, Name: p.Name}}, askTimeout)
+		if plan, ok := v.(*planned); ok && err == nil {
+			// One after another, each start accepted before the next is
+			// asked, so the process never finds a dependency not yet asked.
 			for _, dep := range plan.levels[0] {
 				// Its failure shows in the wait: the process waits for it.
 				_, _ = d.askProcess(ctx, dep.Group, dep.Name, &startWhenMet{}, askTimeout)
 			}
-			msg = &startWhenMet{}
+			_, err = d.askProcess(ctx, p.Group, p.Name, &startWhenMet{}, askTimeout)
 		}
-		if _, err := d.askProcess(ctx, p.Group, p.Name, msg, askTimeout); err != nil || !wait {
+		if err != nil || !wait {
 			return nil, err
 		}
 		return func() error {

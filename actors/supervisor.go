@@ -25,7 +25,7 @@ import (
 // group at a time), *ping, *listGroups, *resolve, *getStatus, *diffConfig,
 // *getConfig, *setConfig, *getReloadStatus, *toProcess, *toGroup, *toBus,
 // *addGroup, *removeGroup, *updateGroup, *startWatcher, *shutdown,
-// *reopenLogs, *startPlan and *stopPlan (deps.go), and from its children
+// *reopenLogs, *startTarget and *stopPlan (deps.go), and from its children
 // *groupStarted, *groupStopped, *stateChanged (every process transition),
 // *healthChanged, *awaitDeps and *cancelDeps (a process waiting for its
 // depends_on, answered with *depsWaiting and *depsMet) and
@@ -236,10 +236,17 @@ func (s *supervisor) Receive(c actor.Context) {
 			delete(s.depWaiters, m.ref)
 			s.recheckDeps(c, m.ref) // who waits for it may be blocked now
 		}
-	case *startPlan:
+	case *startTarget:
+		e := s.group(m.ref.Group)
 		p, _ := s.lookup(m.ref)
-		deps := p != nil && len(p.Lifecycle.DependsOn) > 0
-		c.Respond(&planned{levels: [][]*conf.Process{s.planStart(m.ref)}, deps: deps})
+		switch {
+		case p == nil:
+			c.Respond(&Result{ErrBadName})
+		case len(p.Lifecycle.DependsOn) > 0:
+			c.Respond(&planned{levels: [][]*conf.Process{s.planStart(m.ref)}})
+		default: // the plain start, in one hop
+			c.RequestWithCustomSender(e.pid, &toProcess{group: m.ref.Group, name: m.ref.Name, msg: &startProcess{}}, c.Sender())
+		}
 	case *stopPlan:
 		c.Respond(&planned{levels: s.planStop(m.refs)})
 
