@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -27,11 +28,17 @@ type Socket struct {
 // socket goes back to the server it was bound for.
 func serverKey(section, addr string) string { return section + " " + addr }
 
-// Detach stops serving, letting requests in flight finish within the grace
-// period, but keeps the listening sockets: it returns a duplicate of each
-// (close-on-exec, in server order) and unlinks no socket file. The Servers
-// are closed afterwards; connections that arrive from now on wait in the
-// sockets' backlogs.
+// Detach stops serving, answering every request already on its way within
+// the grace period, but keeps the listening sockets: it returns a duplicate
+// of each (close-on-exec, in server order) and unlinks no socket file. The
+// Servers are closed afterwards; connections that arrive from now on wait
+// in the sockets' backlogs.
+//
+// It does not use http.Server.Shutdown, which drops a request read after
+// it began with no answer (net/http's choice for a server going away):
+// here the request would be lost to a daemon that is only changing
+// programs. Instead keep-alives end, the listeners close, and each
+// connection accepted so far is served once more and then closed.
 func (s *Servers) Detach() ([]Socket, error) {
 	var out []Socket
 	for i, ln := range s.listeners {
@@ -48,8 +55,26 @@ func (s *Servers) Detach() ([]Socket, error) {
 		out = append(out, Socket{Key: s.keys[i], File: f})
 	}
 	s.sockets = nil // they stay: the next program serves them
-	s.Close()
+	s.closeOnce.Do(s.drain)
 	return out, nil
+}
+
+// drain is Detach's way to close the servers.
+func (s *Servers) drain() {
+	ctx, cancel := context.WithTimeout(context.Background(), s.grace)
+	defer cancel()
+	s.detached.Store(true)
+	for _, srv := range s.servers {
+		srv.SetKeepAlivesEnabled(false) // answers say "Connection: close"; idle ones close now
+	}
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	s.serving.Wait() // every accepted connection is counted now
+	s.conns.wait(ctx)
+	for _, srv := range s.servers {
+		srv.Close() // what is left past the grace: followers of a log (tail -f)
+	}
 }
 
 func dupConn(sc syscall.Conn) (*os.File, error) {

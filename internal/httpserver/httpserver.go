@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -78,8 +79,52 @@ type Servers struct {
 	listeners []net.Listener // each server's socket
 	sockets   []string       // unix socket files to unlink on Close
 	serving   sync.WaitGroup
+	conns     connCount
+	detached  atomic.Bool // the servers stop because Detach closed their listeners
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// connCount counts the connections the servers hold, for Detach to wait
+// until every request it let in is answered.
+type connCount struct {
+	mu   sync.Mutex
+	n    int
+	none chan struct{} // closed when n drops to 0, while Close waits
+}
+
+// state is the servers' ConnState hook.
+func (c *connCount) state(_ net.Conn, st http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch st {
+	case http.StateNew:
+		c.n++
+	case http.StateClosed, http.StateHijacked:
+		c.n--
+		if c.n == 0 && c.none != nil {
+			close(c.none)
+			c.none = nil
+		}
+	}
+}
+
+// wait returns once no connection is left, or when ctx is done.
+func (c *connCount) wait(ctx context.Context) {
+	c.mu.Lock()
+	if c.n == 0 {
+		c.mu.Unlock()
+		return
+	}
+	if c.none == nil {
+		c.none = make(chan struct{})
+	}
+	none := c.none
+	c.mu.Unlock()
+	select {
+	case <-none:
+	case <-ctx.Done():
+	}
 }
 
 // bound is a listening socket not yet served.
@@ -157,14 +202,15 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 			IdleTimeout:       set.idleTimeout,
 			// No WriteTimeout: /logtail responses stream for as long as
 			// the client follows them.
-			ErrorLog: errorLog,
+			ErrorLog:  errorLog,
+			ConnState: s.conns.state,
 		}
 		s.servers = append(s.servers, srv)
 		s.addrs = append(s.addrs, b.addr)
 		s.keys = append(s.keys, b.key)
 		s.listeners = append(s.listeners, b.ln)
 		s.serving.Go(func() {
-			if err := srv.Serve(spareCRLFListener{b.ln}); !errors.Is(err, http.ErrServerClosed) {
+			if err := srv.Serve(spareCRLFListener{b.ln}); !errors.Is(err, http.ErrServerClosed) && !s.detached.Load() {
 				log.Log(context.Background(), slog.LevelError, fmt.Sprintf("Server %s stopped: %v", conf.PyRepr(b.section), err))
 			}
 		})
