@@ -69,10 +69,8 @@ type runtime struct {
 	rand  func() float64
 	// listenNotify opens a NOTIFY_SOCKET (notify.Listen).
 	listenNotify func(name string) (notifySocket, error)
-	// adopt are the handed-over processes not yet adopted, adoptSerial
-	// the bus's first serial (Options.Handoff).
-	adopt       *adoptions
-	adoptSerial int64
+	// adopt is what a handed-over tree left to take over (Options.Handoff).
+	adopt *adoptions
 }
 
 func (rt *runtime) autoLogName(proc, stream string) (string, error) {
@@ -119,7 +117,7 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		rt.now = time.Now
 	}
 	if h := opts.Handoff; h != nil {
-		rt.adopt, rt.adoptSerial = newAdoptions(h.Processes), h.Serial
+		rt.adopt = newAdoptions(h)
 	}
 	rt.rand, rt.listenNotify = rand.Float64, listenNotify
 	var owned []func() // what the tree made for itself, closed once it is down

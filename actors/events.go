@@ -6,6 +6,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/scheduler"
 
+	"supervisord/internal/handoff"
 	"supervisord/protocol/events"
 )
 
@@ -17,7 +18,8 @@ var ticks = []time.Duration{5 * time.Second, time.Minute, time.Hour}
 //
 // Accepts: *publish (from anyone), *subscribe and *unsubscribe (from the
 // supervisor), *observe (answered with *Result) and *unobserve (from
-// Daemon.Subscribe), its own *tick. Emits *poolEvent to pools and
+// Daemon.Subscribe), its own *tick, and an upgrade's *freezeBus, *takeBus,
+// *thawBus and *adoptBus. Emits *poolEvent to pools and
 // *observed to observers.
 // Parent: the supervisor. It has no children and keeps no events: pools
 // buffer what their listeners have not taken.
@@ -30,6 +32,10 @@ type bus struct {
 	observers map[string]subscription // by observer PID id
 	timers    *scheduler.TimerScheduler
 	now       func() time.Time
+	// frozen holds what is published, unnumbered, in held, while the
+	// tree is handed over.
+	frozen bool
+	held   []events.Event
 }
 
 type subscription struct {
@@ -63,10 +69,28 @@ func (b *bus) Receive(c actor.Context) {
 		c.Respond(&Result{})
 	case *unobserve:
 		delete(b.observers, m.pid.Id)
-	case *busSerial: // handoff.go
-		c.Respond(&busSerial{serial: b.serial})
-	case *restoreSerial:
+	// An upgrade (handoff.go).
+	case *freezeBus:
+		b.frozen = true
+		c.Respond(&Result{})
+	case *takeBus:
+		held := make([]handoff.Event, len(b.held))
+		for i, ev := range b.held {
+			held[i] = handoff.NewEvent(0, 0, ev)
+		}
+		c.Respond(&busRecord{serial: b.serial, held: held})
+	case *thawBus:
+		held := b.held
+		b.frozen, b.held = false, nil
+		for _, ev := range held {
+			b.publish(c, ev)
+		}
+		c.Respond(&Result{})
+	case *adoptBus:
 		b.serial = m.serial
+		for _, e := range m.held {
+			b.publish(c, adoptedEvent(e))
+		}
 	}
 }
 
@@ -81,6 +105,10 @@ func (b *bus) scheduleTick(c actor.Context, period time.Duration) {
 // publish numbers ev and sends it to its subscribers. Like the reference,
 // an event nobody subscribes to takes no serial.
 func (b *bus) publish(c actor.Context, ev events.Event) {
+	if b.frozen {
+		b.held = append(b.held, ev)
+		return
+	}
 	var to []*actor.PID
 	for _, s := range b.subs {
 		if events.Subscribed(s.types, ev.EventType()) {

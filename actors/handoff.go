@@ -1,10 +1,12 @@
 package actors
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"supervisord/internal/fsutil"
 	"supervisord/internal/handoff"
 	"supervisord/internal/output"
+	"supervisord/protocol/events"
 )
 
 // The tree's part of an upgrade (supervisorctl upgrade), where the daemon
@@ -32,11 +35,16 @@ import (
 // takes its record's state, pid, times and pipes over instead of starting
 // afresh (adoptRun), so autostart leaves it alone.
 //
-// Not handed over: eventlistener processes (the new tree starts its own;
-// the old ones see their pipes close), pools' buffered events, stdin bytes
-// still queued for a child, a capture-mode logger's partial capture, and
-// ready=notify sockets (an adopted STARTING process that waits for one is
-// taken as ready).
+// Eventlisteners are handed over whole: the bus holds what is published
+// from the freeze on (the next program publishes it), each pool hands over
+// its buffer and the events its listeners were sent and have not
+// answered, and each listener process its protocol state, the output it
+// has not acted on and the rest of an envelope still to be written to it.
+//
+// Not handed over: stdin bytes still queued for a program (not a
+// listener), a capture-mode logger's partial capture, and ready=notify
+// sockets (an adopted STARTING process that waits for one is taken as
+// ready).
 
 // handover is a process actor's part of it.
 type handover struct {
@@ -46,6 +54,10 @@ type handover struct {
 	// The daemon's pipe ends, duplicated at the freeze (close-on-exec
 	// until the caller clears it); -1 when there is none.
 	stdin, stdout, stderr int
+	// listener is an eventlistener's protocol, and stdinQueued what was
+	// still to be written to the child, taken at the snapshot.
+	listener    *handoff.EventListener
+	stdinQueued []byte
 }
 
 type (
@@ -54,27 +66,76 @@ type (
 	thawProcess     struct{}
 	processRecord   struct{ rec *handoff.Process }
 	flushLog        struct{}
-	busSerial       struct{ serial int64 }
-	restoreSerial   struct{ serial int64 }
+	// pipesStopped is the snapshot's own message once a listener's stdout
+	// reader has stopped (stdout is the pipe, nil when it had ended), the
+	// writing to stdin too, and the protocol actor said where it is.
+	pipesStopped struct {
+		replyTo *actor.PID
+		stdout  *os.File
+		state   *listenerRecord
+	}
+	snapshotListener struct{}
+	listenerRecord   struct {
+		rec    *handoff.EventListener
+		queued []byte
+	}
+	// The bus: freezeBus holds every event published from then on,
+	// takeBus answers with the next serial and the events held.
+	freezeBus struct{}
+	takeBus   struct{}
+	busRecord struct {
+		serial int64
+		held   []handoff.Event
+	}
+	thawBus  struct{}
+	adoptBus struct {
+		serial int64
+		held   []handoff.Event
+	}
+	freezePool struct{}
+	snapPool   struct{}
+	poolRecord struct{ rec handoff.Pool }
+	thawPool   struct{}
+	// listenerAdopted tells a pool that an adopted listener process has
+	// its protocol actor again, READY or not.
+	listenerAdopted struct {
+		name  string
+		proto *actor.PID
+		ready bool
+	}
 )
 
-func (*freezeProcess) isMessage()   {}
-func (*snapshotProcess) isMessage() {}
-func (*thawProcess) isMessage()     {}
-func (*processRecord) isMessage()   {}
-func (*flushLog) isMessage()        {}
-func (*busSerial) isMessage()       {}
-func (*restoreSerial) isMessage()   {}
+func (*freezeProcess) isMessage()    {}
+func (*snapshotProcess) isMessage()  {}
+func (*thawProcess) isMessage()      {}
+func (*processRecord) isMessage()    {}
+func (*flushLog) isMessage()         {}
+func (*pipesStopped) isMessage()     {}
+func (*snapshotListener) isMessage() {}
+func (*listenerRecord) isMessage()   {}
+func (*freezeBus) isMessage()        {}
+func (*takeBus) isMessage()          {}
+func (*busRecord) isMessage()        {}
+func (*thawBus) isMessage()          {}
+func (*adoptBus) isMessage()         {}
+func (*freezePool) isMessage()       {}
+func (*snapPool) isMessage()         {}
+func (*poolRecord) isMessage()       {}
+func (*thawPool) isMessage()         {}
+func (*listenerAdopted) isMessage()  {}
 
 // ErrNoHandover is Freeze's error when the tree cannot be handed over.
 var ErrNoHandover = errors.New("supervisor: cannot hand the processes over")
 
 // Frozen is a tree stopped for a handover.
 type Frozen struct {
-	Processes []handoff.Process
-	Serial    int64 // the bus's next event serial
-	procs     []*conf.Process
-	resume    func()
+	Processes   []handoff.Process
+	Pools       []handoff.Pool
+	Serial      int64           // the bus's next event serial
+	Unpublished []handoff.Event // published since the freeze
+	procs       []*conf.Process
+	pools       []string
+	resume      func()
 }
 
 // Freeze stops the tree for a handover. pause stops the reaping of
@@ -88,14 +149,35 @@ func (d *Daemon) Freeze(ctx context.Context, pause, resume func()) (*Frozen, err
 	if err != nil {
 		return nil, err
 	}
-	f := &Frozen{procs: ps, resume: resume}
-	for i, p := range ps {
+	groups, err := d.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := &Frozen{resume: func() {}}
+	// What is published from now on is held, unnumbered: the pools'
+	// buffers stop growing, and their state is whole once they have read
+	// their mailboxes.
+	if _, err := d.ask(ctx, &toBus{msg: &freezeBus{}}, askTimeout); err != nil {
+		return nil, fmt.Errorf("%w: the event bus: %v", ErrNoHandover, err)
+	}
+	for _, g := range groups {
+		if g.Kind != conf.KindEventListener {
+			continue
+		}
+		if _, err := d.ask(ctx, &toGroup{name: g.Name, msg: &freezePool{}}, askTimeout); err != nil {
+			d.Thaw(ctx, f)
+			return nil, fmt.Errorf("%w: %s: %v", ErrNoHandover, g.Name, err)
+		}
+		f.pools = append(f.pools, g.Name)
+	}
+	for _, p := range ps {
 		if _, err := d.askProcess(ctx, p.Group, p.Name, &freezeProcess{}, askTimeout); err != nil {
-			f.procs = ps[:i]
-			d.thawProcesses(ctx, f.procs)
+			d.Thaw(ctx, f)
 			return nil, fmt.Errorf("%w: %s: %v", ErrNoHandover, p.Name, err)
 		}
+		f.procs = append(f.procs, p)
 	}
+	f.resume = resume
 	pause()
 	// Every read made is on its way to a logger once the hub is closed;
 	// what is not read stays in the pipes.
@@ -110,9 +192,22 @@ func (d *Daemon) Freeze(ctx context.Context, pause, resume func()) (*Frozen, err
 			f.Processes = append(f.Processes, *r)
 		}
 	}
-	if v, err := d.ask(ctx, &toBus{msg: &busSerial{}}, askTimeout); err == nil {
-		f.Serial = v.(*busSerial).serial
+	// Every listener has had its say: what it answered is in its pool's
+	// mailbox.
+	for _, name := range f.pools {
+		v, err := d.ask(ctx, &toGroup{name: name, msg: &snapPool{}}, askTimeout)
+		if err != nil {
+			d.Thaw(ctx, f)
+			return nil, fmt.Errorf("%w: %s: %v", ErrNoHandover, name, err)
+		}
+		f.Pools = append(f.Pools, v.(*poolRecord).rec)
 	}
+	v, err := d.ask(ctx, &toBus{msg: &takeBus{}}, askTimeout)
+	if err != nil {
+		d.Thaw(ctx, f)
+		return nil, fmt.Errorf("%w: the event bus: %v", ErrNoHandover, err)
+	}
+	f.Serial, f.Unpublished = v.(*busRecord).serial, v.(*busRecord).held
 	return f, nil
 }
 
@@ -129,13 +224,13 @@ func (d *Daemon) Thaw(ctx context.Context, f *Frozen) {
 		d.rt.output = nil // each pipe gets a reader goroutine
 	}
 	f.resume()
-	d.thawProcesses(ctx, f.procs)
-}
-
-func (d *Daemon) thawProcesses(ctx context.Context, ps []*conf.Process) {
-	for _, p := range ps {
+	for _, p := range f.procs {
 		d.askProcess(ctx, p.Group, p.Name, &thawProcess{}, askTimeout) //nolint:errcheck // gone is thawed
 	}
+	for _, name := range f.pools {
+		d.ask(ctx, &toGroup{name: name, msg: &thawPool{}}, askTimeout) //nolint:errcheck // likewise
+	}
+	d.ask(ctx, &toBus{msg: &thawBus{}}, askTimeout) //nolint:errcheck // likewise
 }
 
 // onHandover handles the handover's messages, and holds back what would
@@ -148,6 +243,9 @@ func (p *process) onHandover(c actor.Context) bool {
 		return true
 	case *snapshotProcess:
 		p.snapshot(c)
+		return true
+	case *pipesStopped:
+		p.pipesStopped(c, m)
 		return true
 	case *thawProcess:
 		p.thaw(c)
@@ -164,11 +262,14 @@ func (p *process) onHandover(c actor.Context) bool {
 
 func (p *process) freeze() {
 	p.ho.frozen = true
-	p.ho.stdin, p.ho.stdout, p.ho.stderr = -1, -1, -1
+	p.ho.stdin, p.ho.stdout, p.ho.stderr, p.ho.listener, p.ho.stdinQueued = -1, -1, -1, nil, nil
 	if p.proc == nil {
 		return
 	}
-	p.ho.stdin, p.ho.stdout, p.ho.stderr = dupOf(p.proc.Stdin), dupOf(p.proc.Stdout), dupOf(p.proc.Stderr)
+	p.ho.stdin, p.ho.stderr = dupOf(p.proc.Stdin), dupOf(p.proc.Stderr)
+	if p.reader == nil { // a listener's is taken from its reader at the snapshot
+		p.ho.stdout = dupOf(p.proc.Stdout)
+	}
 }
 
 // dupOf duplicates f's descriptor (fsutil.Dup); -1 for a nil or closed f.
@@ -184,22 +285,59 @@ func dupOf(f *os.File) int {
 }
 
 // snapshot answers with the process's record once its loggers have
-// written every chunk sent to them before.
+// written every chunk sent to them before. Writing to stdin stops first,
+// and a listener's stdout reader, and its protocol actor is asked for its
+// state once it has acted on every read (pipesStopped).
 func (p *process) snapshot(c actor.Context) {
+	replyTo := c.Sender()
+	if p.reader == nil && p.stdin == nil {
+		p.flushAndAnswer(c, replyTo)
+		return
+	}
+	reader, stdin, listener, self, root := p.reader, p.stdin, p.listener, c.Self(), c.ActorSystem().Root
+	p.reader = nil
+	go func() {
+		m := &pipesStopped{replyTo: replyTo}
+		if reader != nil {
+			m.stdout = reader.Stop()
+		}
+		if stdin != nil {
+			stdin.freeze() // waits for no more than a cut-short write
+		}
+		if listener != nil {
+			if v, err := root.RequestFuture(listener, &snapshotListener{}, askTimeout).Result(); err == nil {
+				m.state = v.(*listenerRecord)
+			}
+		}
+		root.Send(self, m)
+	}()
+}
+
+func (p *process) pipesStopped(c actor.Context, m *pipesStopped) {
+	if m.stdout != nil {
+		p.ho.stdout = dupOf(m.stdout)
+		m.stdout.Close()
+	}
+	if m.state != nil {
+		// The listener's envelopes were queued after the freeze.
+		p.ho.listener, p.ho.stdinQueued = m.state.rec, m.state.queued
+	} else if p.stdin != nil {
+		p.ho.stdinQueued = p.stdin.pending()
+	}
+	p.flushAndAnswer(c, m.replyTo)
+}
+
+func (p *process) flushAndAnswer(c actor.Context, replyTo *actor.PID) {
 	var fs []*actor.Future
 	for _, l := range []*actor.PID{p.stdout, p.stderr} {
 		if l != nil {
 			fs = append(fs, c.RequestFuture(l, &flushLog{}, askTimeout))
 		}
 	}
-	replyTo := c.Sender()
 	awaitAll(c, fs, func() { c.Send(replyTo, &processRecord{p.record()}) })
 }
 
 func (p *process) record() *handoff.Process {
-	if p.pool != nil {
-		return nil
-	}
 	r := &handoff.Process{Group: p.cfg.Group, Name: p.cfg.Name, State: int(p.state),
 		Backoff: p.backoff, SpawnErr: p.spawnErr, ExitCode: p.exitCode, Killing: p.killing,
 		Stdin: p.ho.stdin, Stdout: p.ho.stdout, Stderr: p.ho.stderr,
@@ -212,6 +350,7 @@ func (p *process) record() *handoff.Process {
 	}
 	if p.proc != nil {
 		r.PID = p.proc.Pid
+		r.EventListener, r.StdinQueued = p.ho.listener, p.ho.stdinQueued
 	} else {
 		r.Stdin, r.Stdout, r.Stderr = -1, -1, -1
 	}
@@ -242,16 +381,25 @@ func (p *process) thaw(c actor.Context) {
 		return
 	}
 	p.ho.frozen = false
-	// The hub that read the pipes is closed, and closed them: the
-	// duplicates are read now, as an adopted run's are. A listener's stdout
-	// has a reader of its own, which read on.
+	// The hub that read the pipes is closed, and closed them, and a
+	// listener's stdout reader was stopped: the duplicates are read now,
+	// as an adopted run's are.
 	stdout, stderr := p.ho.stdout, p.ho.stderr
 	if p.proc != nil {
 		root := c.ActorSystem().Root
-		if stdout >= 0 && p.pool == nil {
+		switch {
+		case stdout < 0:
+		case p.listener != nil:
+			p.proc.Stdout = outputFile(stdout)
+			p.reader = readProtocol(root, p.proc.Stdout, p.listener, p.proc.Pid, p.gone)
+			stdout = -1
+		case p.pool == nil:
 			p.proc.Stdout = outputFile(stdout)
 			p.rt.readOutput(root, p.proc.Stdout, p.stdout, p.proc.Pid, p.gone)
 			stdout = -1
+		}
+		if p.stdin != nil {
+			p.stdin.thaw()
 		}
 		if stderr >= 0 {
 			p.proc.Stderr = outputFile(stderr)
@@ -268,19 +416,51 @@ func (p *process) thaw(c actor.Context) {
 }
 
 // adoptions are the records of a handed-over tree not yet taken by their
-// process actors, by group and name.
+// process and pool actors, by group and name, and what its bus handed
+// over.
 type adoptions struct {
-	mu   sync.Mutex
-	recs map[conf.ProcessRef]*handoff.Process
+	mu    sync.Mutex
+	recs  map[conf.ProcessRef]*handoff.Process
+	pools map[string]*handoff.Pool
+	// serial is the bus's next serial, unpublished what it held.
+	serial      int64
+	unpublished []handoff.Event
 }
 
-func newAdoptions(recs []handoff.Process) *adoptions {
-	a := &adoptions{recs: make(map[conf.ProcessRef]*handoff.Process, len(recs))}
-	for i := range recs {
-		r := &recs[i]
+func newAdoptions(st *handoff.State) *adoptions {
+	a := &adoptions{recs: make(map[conf.ProcessRef]*handoff.Process, len(st.Processes)),
+		pools: make(map[string]*handoff.Pool, len(st.Pools)), serial: st.Serial, unpublished: st.Unpublished}
+	for i := range st.Processes {
+		r := &st.Processes[i]
 		a.recs[conf.ProcessRef{Group: r.Group, Name: r.Name}] = r
 	}
+	for i := range st.Pools {
+		a.pools[st.Pools[i].Group] = &st.Pools[i]
+	}
 	return a
+}
+
+// takePool hands a pool's record out once, with the names of its
+// listeners that will take their records over (a running listener with
+// its protocol state): the events those were sent wait for them.
+func (a *adoptions) takePool(name string) (*handoff.Pool, map[string]bool) {
+	if a == nil {
+		return nil, nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.pools[name]
+	delete(a.pools, name)
+	if r == nil {
+		return nil, nil
+	}
+	waiting := map[string]bool{}
+	for proc := range r.Sent {
+		if pr := a.recs[conf.ProcessRef{Group: name, Name: proc}]; pr != nil && pr.EventListener != nil && pr.Exit == nil {
+			waiting[proc] = true
+		}
+	}
+	return r, waiting
 }
 
 // take hands a record out once: a restarted actor starts afresh.
@@ -320,10 +500,7 @@ func (d *Daemon) Unadopted(ctx context.Context) []handoff.Process {
 // else happens in Started: its state and log paths.
 func (p *process) takeAdopted() {
 	r := p.rt.adopt.take(p.ref())
-	if r == nil || p.pool != nil {
-		if r != nil {
-			closeFds(r.Stdin, r.Stdout, r.Stderr)
-		}
+	if r == nil {
 		return
 	}
 	p.adopted = r
@@ -386,6 +563,9 @@ func (p *process) adoptRun(c actor.Context) {
 			p.after(t.Left, timerKind(t.Kind))
 		}
 	}
+	if p.pool != nil {
+		c.Send(p.pool, &listenerRunning{name: p.cfg.Name, running: p.state == Running})
+	}
 	switch p.state {
 	case Starting:
 		if p.cfg.Lifecycle.Ready.Kind == conf.ProbeNotify {
@@ -427,13 +607,35 @@ func (p *process) adoptProcess(c actor.Context, r *handoff.Process) {
 		proc.Stderr = outputFile(r.Stderr)
 	}
 	p.proc, p.pid = &proc, r.PID
-	if proc.Stdout != nil {
+	if p.pool != nil {
+		p.adoptListener(c, r)
+	} else if proc.Stdout != nil {
 		p.rt.readOutput(root, proc.Stdout, p.stdout, r.PID, p.gone)
 	}
 	if proc.Stderr != nil {
 		p.rt.readOutput(root, proc.Stderr, p.stderr, r.PID, p.gone)
 	}
-	p.trackStreams(r.PID, proc.Stdout != nil && p.stdout != nil, proc.Stderr != nil && p.stderr != nil)
+	if len(r.StdinQueued) > 0 {
+		if p.stdin == nil {
+			p.stdin = newStdinWriter(proc.Stdin)
+		}
+		p.stdin.write(r.StdinQueued) //nolint:errcheck // a closed stdin is the child's business, as with any write
+	}
+	p.trackStreams(r.PID, proc.Stdout != nil && p.stdout != nil && p.pool == nil, proc.Stderr != nil && p.stderr != nil)
+}
+
+// adoptListener starts an adopted listener's protocol where the handed-over
+// one was, and tells the pool, which gives it back the event it was sent.
+func (p *process) adoptListener(c actor.Context, r *handoff.Process) {
+	out := events.NewListenerOutput()
+	if r.EventListener != nil {
+		if o, err := events.RestoreListenerOutput(r.EventListener.Protocol); err == nil { // handoff.Decode checked it
+			out = o
+		}
+	}
+	ready := out.State() == events.ListenerReady
+	p.startListener(c, out)
+	c.Send(p.pool, &listenerAdopted{name: p.cfg.Name, proto: p.listener, ready: ready})
 }
 
 // outputFile makes the read end of an output pipe the file the output hub
@@ -468,11 +670,75 @@ func AdoptedPIDs(st *handoff.State) []int {
 	return out
 }
 
-// adoptSerial has the bus go on numbering events where the handed-over
-// tree's stopped; the supervisor calls it right after spawning the bus,
-// before anything is published.
-func (s *supervisor) adoptSerial(c actor.Context) {
-	if s.rt.adoptSerial > 0 {
-		c.Send(s.rt.bus, &restoreSerial{s.rt.adoptSerial})
+// adoptBus has the bus go on numbering events where the handed-over tree's
+// stopped, and publish first what was published while that tree was
+// frozen; the supervisor calls it right after spawning the bus, before
+// anything is published. It reports whether the tree adopts one.
+func (s *supervisor) adoptBus(c actor.Context) bool {
+	a := s.rt.adopt
+	if a == nil {
+		return false
 	}
+	c.Send(s.rt.bus, &adoptBus{serial: a.serial, held: a.unpublished})
+	return true
+}
+
+// adoptedEvent is a handed-over event as its type's struct, for observers
+// that read them, when it renders back to the same bytes; else as it was
+// rendered.
+func adoptedEvent(e handoff.Event) events.Event {
+	if ev, err := events.ParsePayload(e.Type, string(e.Payload)); err == nil && ev.Payload() == string(e.Payload) {
+		return ev
+	}
+	return e.Event()
+}
+
+// record is the pool's part of a handover: its buffer, and the events its
+// listeners hold.
+func (p *pool) record() handoff.Pool {
+	r := handoff.Pool{Group: p.cfg.Name, Serial: p.poolSerial}
+	for _, ev := range p.buffer {
+		r.Buffer = append(r.Buffer, handoff.NewEvent(ev.serial, ev.poolSerial, ev.ev))
+	}
+	sent := func(name string, ev *queuedEvent) {
+		if r.Sent == nil {
+			r.Sent = map[string]handoff.Event{}
+		}
+		r.Sent[name] = handoff.NewEvent(ev.serial, ev.poolSerial, ev.ev)
+	}
+	for _, d := range p.sent {
+		sent(d.name, d.ev)
+	}
+	for name, ev := range p.adopted {
+		sent(name, ev)
+	}
+	return r
+}
+
+// adopt takes the pool's handed-over record, in Started: the buffer, and
+// the events sent to listeners, which wait for those listeners' protocol
+// actors (listenerAdopted) or, for a listener that will not be adopted, go
+// back to the buffer, oldest first.
+func (p *pool) adopt() {
+	r, waiting := p.rt.adopt.takePool(p.cfg.Name)
+	if r == nil {
+		return
+	}
+	queued := func(e handoff.Event) *queuedEvent {
+		return &queuedEvent{serial: e.Serial, poolSerial: e.PoolSerial, ev: e.Event()}
+	}
+	p.poolSerial = r.Serial
+	for _, e := range r.Buffer {
+		p.buffer = append(p.buffer, queued(e))
+	}
+	var back []*queuedEvent
+	for name, e := range r.Sent {
+		if waiting[name] && slices.ContainsFunc(p.cfg.Processes, func(pc *conf.Process) bool { return pc.Name == name }) {
+			p.adopted[name] = queued(e)
+		} else {
+			back = append(back, queued(e))
+		}
+	}
+	slices.SortFunc(back, func(a, b *queuedEvent) int { return cmp.Compare(a.serial, b.serial) })
+	p.buffer = append(back, p.buffer...)
 }

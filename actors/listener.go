@@ -6,6 +6,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"supervisord/internal/handoff"
 	"supervisord/protocol/events"
 )
 
@@ -14,7 +15,7 @@ import (
 // envelopes to its stdin.
 //
 // Accepts: *logChunk (the listener's stdout, passed on to its stdout
-// logger), *deliver (from the pool).
+// logger), *deliver (from the pool), *snapshotListener (an upgrade).
 // Emits *listenerReady, *listenerResult and, when it stops (its process
 // exited), *listenerGone to the pool. Parent: the listener's process actor,
 // which starts one per spawn and stops it when the process is reaped.
@@ -28,8 +29,10 @@ type listener struct {
 	log      *actor.PID // the process's stdout logger, nil when none
 }
 
-func newListener(name, poolName string, pool *actor.PID, stdin *stdinWriter, log *actor.PID, rt *runtime) actor.Actor {
-	return &listener{name: name, pool: pool, poolName: poolName, stdin: stdin, log: log, rt: rt, out: events.NewListenerOutput()}
+// newListener starts in out's state: ACKNOWLEDGED for a new run, the
+// handed-over state for an adopted one.
+func newListener(name, poolName string, pool *actor.PID, stdin *stdinWriter, log *actor.PID, rt *runtime, out *events.ListenerOutput) actor.Actor {
+	return &listener{name: name, pool: pool, poolName: poolName, stdin: stdin, log: log, rt: rt, out: out}
 }
 
 func (l *listener) Receive(c actor.Context) {
@@ -57,6 +60,8 @@ func (l *listener) Receive(c actor.Context) {
 		if err := l.stdin.write(env); err != nil {
 			l.rt.log.Debug(fmt.Sprintf("epipe occurred while sending event %d to listener %s, listener state unchanged", m.ev.serial, l.name))
 		}
+	case *snapshotListener: // handoff.go: every read and delivery is acted on
+		c.Respond(&listenerRecord{rec: &handoff.EventListener{Protocol: l.out.Snapshot()}, queued: l.stdin.pending()})
 	case *actor.Stopping:
 		c.Send(l.pool, &listenerGone{name: l.name, proto: c.Self()})
 	}

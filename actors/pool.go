@@ -11,7 +11,8 @@ import (
 //
 // Accepts what a group does, and *poolEvent (from the bus), *listenerReady,
 // *listenerResult and *listenerGone (from its listeners' protocol actors),
-// *listenerRunning (from its listener processes).
+// *listenerRunning and *listenerAdopted (from its listener processes), and
+// an upgrade's *freezePool, *snapPool and *thawPool (handoff.go).
 // Emits *deliver to a READY listener's protocol actor, oldest event first,
 // one event per listener at a time. An event a listener refuses (FAIL) or
 // was busy with when it died goes back to the head of the buffer; when the
@@ -25,15 +26,48 @@ type pool struct {
 	running    map[string]bool       // RUNNING listener processes
 	// sent holds each listener's event until it answers: if it dies first,
 	// even before the event reached it, the event goes back to the buffer.
-	sent map[string]*queuedEvent // by protocol actor id
+	sent map[string]delivery // by protocol actor id
+	// An upgrade (handoff.go): frozen holds every event in the buffer;
+	// adopted are the events handed-over listeners were sent, by listener
+	// name, until each has its protocol actor again.
+	frozen  bool
+	adopted map[string]*queuedEvent
+}
+
+// delivery is an event a listener was sent.
+type delivery struct {
+	name string
+	ev   *queuedEvent
 }
 
 func newPool(g *group) actor.Actor {
-	return &pool{group: g, ready: map[string]*actor.PID{}, running: map[string]bool{}, sent: map[string]*queuedEvent{}}
+	return &pool{group: g, ready: map[string]*actor.PID{}, running: map[string]bool{}, sent: map[string]delivery{},
+		adopted: map[string]*queuedEvent{}}
 }
 
 func (p *pool) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
+	case *actor.Started:
+		p.adopt() // before the listeners start
+		p.group.Receive(c)
+	case *freezePool:
+		p.frozen = true
+		c.Respond(&Result{})
+	case *snapPool:
+		c.Respond(&poolRecord{p.record()})
+	case *thawPool:
+		p.frozen = false
+		p.dispatch(c)
+		c.Respond(&Result{})
+	case *listenerAdopted:
+		if ev := p.adopted[m.name]; ev != nil {
+			delete(p.adopted, m.name)
+			p.sent[m.proto.Id] = delivery{m.name, ev}
+		}
+		if m.ready {
+			p.ready[m.name] = m.proto
+		}
+		p.dispatch(c)
 	case *poolEvent:
 		p.accept(&queuedEvent{serial: m.serial, poolSerial: p.poolSerial, ev: m.ev}, false)
 		p.poolSerial++
@@ -42,10 +76,10 @@ func (p *pool) Receive(c actor.Context) {
 		p.ready[m.name] = m.proto
 		p.dispatch(c)
 	case *listenerResult:
-		ev := p.sent[m.proto.Id]
+		d, ok := p.sent[m.proto.Id]
 		delete(p.sent, m.proto.Id)
-		if !m.ok && ev != nil {
-			p.rebuffer(ev)
+		if !m.ok && ok {
+			p.rebuffer(d.ev)
 		}
 		p.dispatch(c)
 	case *listenerRunning:
@@ -53,8 +87,12 @@ func (p *pool) Receive(c actor.Context) {
 		p.dispatch(c)
 	case *listenerGone:
 		p.unready(m.name, m.proto)
-		if ev := p.sent[m.proto.Id]; ev != nil {
+		if d, ok := p.sent[m.proto.Id]; ok {
 			delete(p.sent, m.proto.Id)
+			p.rebuffer(d.ev)
+		}
+		if ev := p.adopted[m.name]; ev != nil { // gone before it was adopted
+			delete(p.adopted, m.name)
 			p.rebuffer(ev)
 		}
 		p.dispatch(c)
@@ -95,7 +133,7 @@ func (p *pool) accept(ev *queuedEvent, head bool) {
 // dispatch hands the oldest events to RUNNING listeners that said READY, in
 // the pool's process order, until either runs out.
 func (p *pool) dispatch(c actor.Context) {
-	for len(p.buffer) > 0 {
+	for len(p.buffer) > 0 && !p.frozen {
 		name, proto := p.readyListener()
 		if proto == nil {
 			return
@@ -103,7 +141,7 @@ func (p *pool) dispatch(c actor.Context) {
 		ev := p.buffer[0]
 		p.buffer = p.buffer[1:]
 		delete(p.ready, name)
-		p.sent[proto.Id] = ev
+		p.sent[proto.Id] = delivery{name, ev}
 		c.Send(proto, &deliver{ev: ev})
 		p.rt.log.Debug(fmt.Sprintf("event %d sent to listener %s", ev.serial, name))
 	}

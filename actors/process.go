@@ -18,6 +18,7 @@ import (
 	"supervisord/internal/child"
 	"supervisord/internal/fcgisock"
 	"supervisord/internal/handoff"
+	"supervisord/internal/output"
 	"supervisord/protocol/events"
 )
 
@@ -65,8 +66,10 @@ type process struct {
 	stdin                     *stdinWriter // nil until the first write to a running process
 
 	// pool is the eventlistener pool this process serves, nil for a
-	// program; listener is the protocol actor of its current run.
+	// program; listener is the protocol actor of its current run, and
+	// reader the reader of that run's stdout.
 	pool, listener *actor.PID
+	reader         *output.Direct
 	pid            int // the OS pid events report: the live one, or the one just reaped
 
 	stdout, stderr         *actor.PID // logger children; nil when not captured
@@ -638,21 +641,8 @@ func (p *process) spawn(c actor.Context) error {
 	p.serveNotify(c, proc.Pid)
 	p.beginChecks(c)
 	if p.pool != nil {
-		// A listener's stdout speaks the protocol; its stdin carries events.
-		p.stdin = newStdinWriter(proc.Stdin)
-		props := actor.PropsFromProducer(func() actor.Actor {
-			return newListener(p.cfg.Name, p.cfg.Group, p.pool, p.stdin, p.stdout, p.rt)
-		})
-		p.listener, err = c.SpawnNamed(props, "listener-"+strconv.FormatUint(gen, 10))
-		if err != nil {
-			panic(err) // generations are unique
-		}
-	}
-	switch {
-	case proc.Stdout == nil:
-	case p.listener != nil:
-		readProtocol(root, proc.Stdout, p.listener, proc.Pid, p.gone)
-	default:
+		p.startListener(c, events.NewListenerOutput())
+	} else if proc.Stdout != nil {
 		p.rt.readOutput(root, proc.Stdout, p.stdout, proc.Pid, p.gone)
 	}
 	if proc.Stderr != nil {
@@ -664,6 +654,23 @@ func (p *process) spawn(c actor.Context) error {
 		proc.Stderr != nil && p.stderr != nil)
 	p.after(p.cfg.StartSecs, startsecsTimer)
 	return nil
+}
+
+// startListener starts an eventlistener's run of the protocol, in state
+// out: its stdout speaks the protocol, its stdin carries events.
+func (p *process) startListener(c actor.Context, out *events.ListenerOutput) {
+	p.stdin = newStdinWriter(p.proc.Stdin)
+	props := actor.PropsFromProducer(func() actor.Actor {
+		return newListener(p.cfg.Name, p.cfg.Group, p.pool, p.stdin, p.stdout, p.rt, out)
+	})
+	var err error
+	p.listener, err = c.SpawnNamed(props, "listener-"+strconv.FormatUint(p.gen, 10))
+	if err != nil {
+		panic(err) // generations are unique
+	}
+	if p.proc.Stdout != nil {
+		p.reader = readProtocol(c.ActorSystem().Root, p.proc.Stdout, p.listener, p.proc.Pid, p.gone)
+	}
 }
 
 func (p *process) spawnFailed(c actor.Context, msg string) {
@@ -750,8 +757,8 @@ func (p *process) finalStatus(state State) int {
 // reaped records what every exit has in common.
 func (p *process) reaped(c actor.Context, st child.ExitStatus) {
 	if p.listener != nil {
-		c.Stop(p.listener) // gives back the event it held, if any
-		p.listener = nil
+		c.Stop(p.listener)              // gives back the event it held, if any
+		p.listener, p.reader = nil, nil // the reader reads on to the end
 	}
 	p.cancelTimer()
 	p.endChecks(c)

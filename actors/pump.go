@@ -24,9 +24,10 @@ func (rt *runtime) readOutput(root *actor.RootContext, f *os.File, to *actor.PID
 
 // readProtocol has a listener's stdout read by a goroutine of its own, one
 // hop less than the hub: the listener protocol's event rate is bound by
-// round trips. It returns at once.
-func readProtocol(root *actor.RootContext, f *os.File, to *actor.PID, pid int, gone <-chan struct{}) {
-	go output.ReadDirect(f, chunkSink(root, to, pid), gone)
+// round trips. It returns at once, with the reader, which a handover
+// stops.
+func readProtocol(root *actor.RootContext, f *os.File, to *actor.PID, pid int, gone <-chan struct{}) *output.Direct {
+	return output.StartDirect(f, chunkSink(root, to, pid), gone)
 }
 
 // chunkSink sends each read to an actor as a *logChunk; nil when there is

@@ -1,10 +1,12 @@
 package actors
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // stdinWriter feeds a child's stdin without ever blocking its caller (a
@@ -27,6 +29,10 @@ type stdinWriter struct {
 	draining bool // a goroutine is writing the queue: no direct write
 	failed   bool
 	closed   bool
+	// frozen holds every byte in the queue (a handover); drained is
+	// closed when the draining goroutine has ended.
+	frozen  bool
+	drained chan struct{}
 }
 
 // newStdinWriter writes to f; a nil f is a child without stdin, to which
@@ -46,7 +52,7 @@ func (w *stdinWriter) write(data []byte) error {
 	if w.failed || w.closed {
 		return ErrNoFile
 	}
-	if !w.draining {
+	if !w.draining && !w.frozen {
 		n, err := w.tryWrite(data)
 		if err != nil {
 			w.failed = true
@@ -55,11 +61,15 @@ func (w *stdinWriter) write(data []byte) error {
 		if data = data[n:]; len(data) == 0 {
 			return nil
 		}
-		w.draining = true
-		go w.drain()
+		w.startDrain()
 	}
 	w.queue = append(w.queue, data)
 	return nil
+}
+
+func (w *stdinWriter) startDrain() {
+	w.draining, w.drained = true, make(chan struct{})
+	go w.drain(w.drained)
 }
 
 // tryWrite writes what the pipe takes now, without waiting for room. An
@@ -87,10 +97,11 @@ func (w *stdinWriter) tryWrite(data []byte) (int, error) {
 
 // drain writes the queue, waiting for room, until it is empty, writing
 // fails, or the writer is closed.
-func (w *stdinWriter) drain() {
+func (w *stdinWriter) drain(done chan struct{}) {
+	defer close(done)
 	for {
 		w.mu.Lock()
-		if len(w.queue) == 0 || w.failed || w.closed {
+		if len(w.queue) == 0 || w.failed || w.closed || w.frozen {
 			w.draining = false
 			w.mu.Unlock()
 			return
@@ -99,14 +110,62 @@ func (w *stdinWriter) drain() {
 		w.queue[0] = nil
 		w.queue = w.queue[1:]
 		w.mu.Unlock()
-		if _, err := w.f.Write(data); err != nil {
+		if n, err := w.f.Write(data); err != nil {
 			w.mu.Lock()
-			w.failed = true
-			w.queue = nil
+			if w.frozen && errors.Is(err, os.ErrDeadlineExceeded) {
+				// Stopped by freeze: the rest goes back in front.
+				w.queue = append([][]byte{data[n:]}, w.queue...)
+			} else {
+				w.failed = true
+				w.queue = nil
+			}
 			w.draining = false
 			w.mu.Unlock()
 			return
 		}
+	}
+}
+
+// freeze stops writing, for a handover: once it returns every byte not
+// yet in the pipe is in the queue (and a write queues), in order, for
+// pending to take. A write waiting for room is cut short.
+func (w *stdinWriter) freeze() {
+	w.mu.Lock()
+	w.frozen = true
+	done := w.drained
+	if w.draining && w.f != nil {
+		w.f.SetWriteDeadline(time.Unix(1, 0)) //nolint:errcheck // a pipe on the netpoller takes it
+	}
+	w.mu.Unlock()
+	if done != nil {
+		<-done // at once: the write in progress was cut short
+	}
+}
+
+// pending is what a frozen writer holds, in order.
+func (w *stdinWriter) pending() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.failed || w.closed {
+		return nil
+	}
+	return bytes.Join(w.queue, nil)
+}
+
+// thaw undoes freeze: the queue is written on.
+func (w *stdinWriter) thaw() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.frozen {
+		return
+	}
+	w.frozen = false
+	if w.f == nil || w.failed || w.closed {
+		return
+	}
+	w.f.SetWriteDeadline(time.Time{}) //nolint:errcheck // as in freeze
+	if len(w.queue) > 0 {
+		w.startDrain()
 	}
 }
 

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"os"
+	"syscall"
 	"testing"
 	"time"
+
+	"supervisord/internal/fsutil"
 )
 
 func stdinPipe(t *testing.T) (r, w *os.File) {
@@ -127,5 +130,81 @@ func TestStdinWriterClose(t *testing.T) {
 	n, _ := io.Copy(io.Discard, r)
 	if n >= 1<<20 {
 		t.Errorf("all %d bytes went through; the queue was not dropped", n)
+	}
+}
+
+// A freeze cuts a waiting write short without losing or repeating a byte:
+// the pipe holds a prefix, pending the rest, in order. Either the writer
+// thaws and writes the rest, or (a handover) a new writer on the same pipe
+// is given pending first.
+func TestStdinWriterFreeze(t *testing.T) {
+	for _, handover := range []bool{false, true} {
+		r, w := stdinPipe(t)
+		sw := newStdinWriter(w)
+		var want bytes.Buffer
+		write := func(sw *stdinWriter, i int) {
+			chunk := bytes.Repeat([]byte{'a' + byte(i%26)}, 40<<10+i)
+			want.Write(chunk)
+			if err := sw.write(chunk); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 20 { // more than the pipe holds: a write waits
+			write(sw, i)
+		}
+		got := make(chan []byte)
+		go func() { b, _ := io.ReadAll(r); got <- b }()
+		sw.freeze()
+		write(sw, 20) // frozen: it queues
+		pending := sw.pending()
+		if len(pending) == 0 {
+			t.Fatal("nothing pending after a freeze with a full pipe")
+		}
+		last := sw
+		if handover {
+			// The next image has the descriptor, not the file.
+			fd, err := fsutil.Dup(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			syscall.SetNonblock(fd, true)
+			nw := os.NewFile(uintptr(fd), "|1")
+			defer nw.Close()
+			next := newStdinWriter(nw)
+			last = next
+			if err := next.write(pending); err != nil {
+				t.Fatal(err)
+			}
+			write(next, 21)
+			next.drainedForTest(t)
+		} else {
+			sw.thaw()
+			write(sw, 21)
+			sw.drainedForTest(t)
+		}
+		sw.close()
+		last.close()
+		w.Close()
+		if b := <-got; !bytes.Equal(b, want.Bytes()) {
+			t.Fatalf("handover %v: read %d bytes, want %d; they differ", handover, len(b), want.Len())
+		}
+	}
+}
+
+// drainedForTest waits until the queue is written.
+func (w *stdinWriter) drainedForTest(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.mu.Lock()
+		busy := w.draining
+		w.mu.Unlock()
+		if !busy {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the queue was never written")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

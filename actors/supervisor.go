@@ -112,16 +112,20 @@ func (s *supervisor) Receive(c actor.Context) {
 			panic(err)
 		}
 		s.rt.bus = bus
-		s.adoptSerial(c) // handoff.go
+		// A tree that takes over a handed-over one goes on with its events
+		// (handoff.go): nothing was added, and the daemon never stopped.
+		adopting := s.adoptBus(c)
 		for _, gc := range s.cfg.Groups {
-			e, err := s.spawnGroup(c, gc)
+			e, err := s.spawnGroup(c, gc, !adopting)
 			if err != nil {
 				panic(err) // conf made the names unique; nothing else holds them yet
 			}
 			s.groups = append(s.groups, e)
 			s.byName[gc.Name] = e
 		}
-		c.Send(s.rt.bus, &publish{ev: events.SupervisorRunning{}})
+		if !adopting {
+			c.Send(s.rt.bus, &publish{ev: events.SupervisorRunning{}})
+		}
 		for _, e := range s.groups {
 			s.startQueue = append(s.startQueue, e.pid)
 		}
@@ -346,7 +350,7 @@ func (s *supervisor) status(c actor.Context) {
 // spawnGroup starts a group's actor (a pool for eventlisteners, subscribed
 // at once) and announces it with PROCESS_GROUP_ADDED, as the reference
 // does for every group it adds, at startup too.
-func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) (*groupEntry, error) {
+func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group, announce bool) (*groupEntry, error) {
 	produce := func() actor.Actor { return newGroup(gc, s.rt) }
 	if gc.Kind == conf.KindEventListener {
 		produce = func() actor.Actor { return newPool(newGroup(gc, s.rt)) }
@@ -367,7 +371,9 @@ func (s *supervisor) spawnGroup(c actor.Context, gc *conf.Group) (*groupEntry, e
 		}
 		c.Send(s.rt.bus, &subscribe{pool: pid, types: types})
 	}
-	c.Send(s.rt.bus, &publish{ev: events.ProcessGroupAdded{Group: gc.Name}})
+	if announce {
+		c.Send(s.rt.bus, &publish{ev: events.ProcessGroupAdded{Group: gc.Name}})
+	}
 	return newGroupEntry(gc, pid), nil
 }
 
@@ -387,7 +393,7 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
 		answer(err)
 		return
 	}
-	e, err := s.spawnGroup(c, gc)
+	e, err := s.spawnGroup(c, gc, true)
 	if err != nil {
 		answer(err)
 		return

@@ -165,7 +165,8 @@ func (h *handover) try(u *upgrader, req upgradeRequest, path string) error {
 		serveAgain()
 	}
 	st := &handoff.State{Version: handoff.Version, Binary: ownBinary(), Argv: os.Args, Config: h.cfg.Path,
-		Upgrades: u.Status().Upgrades + 1, Attempt: req.attempt, Serial: frozen.Serial, Processes: frozen.Processes}
+		Upgrades: u.Status().Upgrades + 1, Attempt: req.attempt, Serial: frozen.Serial, Processes: frozen.Processes,
+		Pools: frozen.Pools, Unpublished: frozen.Unpublished}
 	for _, s := range sockets {
 		st.Listeners = append(st.Listeners, handoff.Listener{Addr: s.Key, FD: int(s.File.Fd())})
 	}

@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"supervisord/protocol/events"
 )
 
 // Env names the descriptor of the encoded State in the new binary's
@@ -49,6 +51,37 @@ type State struct {
 	Serial int64 `json:"serial"`
 	// Processes are every process of the tree, running or not.
 	Processes []Process `json:"processes,omitempty"`
+	// Pools are the eventlistener pools' buffers.
+	Pools []Pool `json:"pools,omitempty"`
+	// Unpublished are events published while the tree was frozen, not
+	// numbered yet: the new bus publishes them first.
+	Unpublished []Event `json:"unpublished,omitempty"`
+}
+
+// Pool is what an eventlistener pool holds for its listeners.
+type Pool struct {
+	Group string `json:"group"`
+	// Serial is the pool's next event serial.
+	Serial int64 `json:"serial"`
+	// Buffer are the events no listener has taken yet, oldest first.
+	Buffer []Event `json:"buffer,omitempty"`
+	// Sent are the events listeners were sent and have not answered, by
+	// listener (process) name.
+	Sent map[string]Event `json:"sent,omitempty"`
+}
+
+// Event is one event as the bus numbered it (Serial, PoolSerial) and
+// rendered it: its type's name and its payload's bytes.
+type Event struct {
+	Serial     int64  `json:"serial,omitempty"`
+	PoolSerial int64  `json:"pool_serial,omitempty"`
+	Type       string `json:"type"`
+	Payload    []byte `json:"payload,omitempty"` // bytes: a child's output need not be UTF-8
+}
+
+// EventListener is an eventlistener process's side of the protocol.
+type EventListener struct {
+	Protocol events.ListenerSnapshot `json:"protocol"`
 }
 
 // Listener is one listening socket kept open across the exec.
@@ -88,6 +121,11 @@ type Process struct {
 	// Exit is the wait status of an exit that was reaped after the state
 	// was taken and not yet acted on (nil when there was none).
 	Exit *int `json:"exit,omitempty"`
+	// StdinQueued is what was still to be written to the child's stdin
+	// (for a listener, the rest of an envelope under way).
+	StdinQueued []byte `json:"stdin_queued,omitempty"`
+	// EventListener is set for a running eventlistener.
+	EventListener *EventListener `json:"eventlistener,omitempty"`
 }
 
 // Timer is one armed timer of a process.
@@ -179,8 +217,62 @@ func (s *State) check() error {
 				return fmt.Errorf("process %s:%s: negative timer", p.Group, p.Name)
 			}
 		}
+		if l := p.EventListener; l != nil {
+			if p.PID == 0 {
+				return fmt.Errorf("process %s:%s: a listener without a process", p.Group, p.Name)
+			}
+			if _, err := events.RestoreListenerOutput(l.Protocol); err != nil {
+				return fmt.Errorf("process %s:%s: %v", p.Group, p.Name, err)
+			}
+		}
+	}
+	pools := map[string]bool{}
+	for _, p := range s.Pools {
+		if p.Group == "" || pools[p.Group] {
+			return fmt.Errorf("pool %q named twice or not at all", p.Group)
+		}
+		pools[p.Group] = true
+		if p.Serial < 0 {
+			return fmt.Errorf("pool %s: negative serial", p.Group)
+		}
+		for _, e := range p.Buffer {
+			if err := e.check(); err != nil {
+				return fmt.Errorf("pool %s: %v", p.Group, err)
+			}
+		}
+		for name, e := range p.Sent {
+			if err := e.check(); err != nil {
+				return fmt.Errorf("pool %s: listener %s: %v", p.Group, name, err)
+			}
+		}
+	}
+	for _, e := range s.Unpublished {
+		if err := e.check(); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+func (e Event) check() error {
+	if _, ok := events.TypeByName(e.Type); !ok {
+		return fmt.Errorf("event type %q", e.Type)
+	}
+	if e.Serial < 0 || e.PoolSerial < 0 {
+		return errors.New("negative event serial")
+	}
+	return nil
+}
+
+// NewEvent is ev as the bus numbered it.
+func NewEvent(serial, poolSerial int64, ev events.Event) Event {
+	return Event{Serial: serial, PoolSerial: poolSerial, Type: ev.EventType().String(), Payload: []byte(ev.Payload())}
+}
+
+// Event is e as it was rendered (a checked e's type is known).
+func (e Event) Event() events.Event {
+	t, _ := events.TypeByName(e.Type)
+	return events.Raw{Type: t, Body: string(e.Payload)}
 }
 
 // FDs lists every descriptor s names, listeners first.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"supervisord/protocol/events"
 )
 
 func sample() *State {
@@ -22,7 +24,15 @@ func sample() *State {
 				Exit: &exit},
 			{Group: "g", Name: "w_2", State: 200, SpawnErr: "can't find command 'x'", Backoff: 4,
 				Stdin: -1, Stdout: -1, Stderr: -1},
+			{Group: "mail", Name: "mail", State: 20, PID: 77, Stdin: 13, Stdout: 14, Stderr: -1,
+				EventListener: &EventListener{
+					Protocol: events.ListenerSnapshot{State: events.ListenerBusy, HaveLen: true, ResultLen: 4, Result: []byte("FA")}},
+				StdinQueued: []byte("d:1\n\xff\xfe")},
 		},
+		Pools: []Pool{{Group: "mail", Serial: 12,
+			Buffer: []Event{{Serial: 40, PoolSerial: 11, Type: "PROCESS_LOG_STDOUT", Payload: []byte("processname:x groupname:x pid:1 channel:stdout\n\xff")}},
+			Sent:   map[string]Event{"mail": {Serial: 39, PoolSerial: 10, Type: "TICK_5", Payload: []byte("when:1")}}}},
+		Unpublished: []Event{{Type: "REMOTE_COMMUNICATION", Payload: []byte("type:x\ny")}},
 	}
 }
 
@@ -39,7 +49,7 @@ func TestRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
 	}
-	if fds, want := got.FDs(), []int{7, 8, 9, 10, 11, 12}; !reflect.DeepEqual(fds, want) {
+	if fds, want := got.FDs(), []int{7, 8, 9, 10, 11, 12, 13, 14}; !reflect.DeepEqual(fds, want) {
 		t.Errorf("FDs() = %v, want %v", fds, want)
 	}
 }
@@ -59,6 +69,12 @@ func TestDecodeRefuses(t *testing.T) {
 		{"pipes without a pid", func(s *State) { s.Processes[1].PID = 0 }, "pipes without a process"},
 		{"negative pid", func(s *State) { s.Processes[2].PID = -5 }, "pipes without a process"},
 		{"negative timer", func(s *State) { s.Processes[0].Timers[0].Left = -1 }, "negative timer"},
+		{"listener without a pid", func(s *State) { s.Processes[2].EventListener = s.Processes[3].EventListener }, "a listener without a process"},
+		{"listener state", func(s *State) { s.Processes[3].EventListener.Protocol.State = 7 }, "not a listener protocol state"},
+		{"pool twice", func(s *State) { s.Pools = append(s.Pools, s.Pools[0]) }, `pool "mail" named twice`},
+		{"unknown event type", func(s *State) { s.Pools[0].Buffer[0].Type = "NOPE" }, `event type "NOPE"`},
+		{"sent event type", func(s *State) { s.Pools[0].Sent["mail"] = Event{Type: "EVENT_X"} }, "listener mail"},
+		{"negative serial", func(s *State) { s.Unpublished[0].Serial = -1 }, "negative event serial"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sample()
@@ -83,6 +99,25 @@ func TestDecodeRefuses(t *testing.T) {
 		if _, err := Decode(bad); !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: Decode: %v, want ErrFormat", name, err)
 		}
+	}
+}
+
+// An event goes through as the bytes it was rendered to, invalid UTF-8
+// included.
+func TestEventKeepsItsBytes(t *testing.T) {
+	ev := events.ProcessCommunication{Channel: events.Stdout, Process: "p", Group: "g", PID: 3, Data: []byte("<\xff\x00>")}
+	e := NewEvent(5, 2, ev)
+	data, err := Encode(&State{Version: Version, Pools: []Pool{{Group: "g", Buffer: []Event{e}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Pools[0].Buffer[0]
+	if got.Serial != 5 || got.PoolSerial != 2 || got.Event().EventType() != ev.EventType() || got.Event().Payload() != ev.Payload() {
+		t.Fatalf("got %+v, want %+v", got, e)
 	}
 }
 

@@ -3,7 +3,9 @@ package output
 import (
 	"errors"
 	"os"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"supervisord/internal/fsutil"
 )
@@ -18,10 +20,56 @@ import (
 // read until the sink releases some, or gone is closed.
 func ReadDirect(f *os.File, sink Sink, gone <-chan struct{}) {
 	f = pollable(f)
-	defer f.Close()
+	readDirect(f, sink, gone, nil)
+	f.Close()
+}
+
+// Direct is a ReadDirect in a goroutine of its own that can be stopped
+// and taken over, for a handover (supervisorctl upgrade).
+type Direct struct {
+	f        *os.File
+	stopping atomic.Bool
+	done     chan struct{}
+	kept     bool // the pipe is left open for Stop's caller
+}
+
+// StartDirect reads f as ReadDirect does, in a goroutine, and returns at
+// once.
+func StartDirect(f *os.File, sink Sink, gone <-chan struct{}) *Direct {
+	d := &Direct{f: pollable(f), done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		if d.kept = readDirect(d.f, sink, gone, &d.stopping); !d.kept {
+			d.f.Close()
+		}
+	}()
+	return d
+}
+
+// Stop ends the reading without losing a byte: once it returns, every
+// chunk read has gone to the sink, and what was not read is still in the
+// pipe, which it returns, open and still waited on by the netpoller, for
+// the caller to read on or hand over. It returns nil when the reading had
+// already ended (end of file) or cannot be interrupted.
+func (d *Direct) Stop() *os.File {
+	d.stopping.Store(true)
+	if d.f.SetReadDeadline(time.Unix(1, 0)) != nil {
+		return nil // a blocking pipe: not waited on, so not interruptible
+	}
+	<-d.done
+	if !d.kept {
+		return nil
+	}
+	d.f.SetReadDeadline(noDeadline) //nolint:errcheck // it took one just now
+	return d.f
+}
+
+// readDirect is ReadDirect's loop; it reports true when it ended because
+// stop was set and the read's deadline passed, leaving f open.
+func readDirect(f *os.File, sink Sink, gone <-chan struct{}, stop *atomic.Bool) bool {
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return
+		return false
 	}
 	credits := make(chan struct{}, maxInFlight/chunkSize)
 	for {
@@ -40,7 +88,7 @@ func ReadDirect(f *os.File, sink Sink, gone <-chan struct{}) {
 			return true
 		})
 		if err != nil { // the file was closed under us, or cannot be waited on
-			return
+			return stop != nil && stop.Load() && errors.Is(err, os.ErrDeadlineExceeded)
 		}
 		if rerr != nil || n <= 0 {
 			chunkPool.Put(buf)
@@ -50,7 +98,7 @@ func ReadDirect(f *os.File, sink Sink, gone <-chan struct{}) {
 			if sink != nil {
 				sink(nil, nil) // EOF: the child and all who share its pipe are done
 			}
-			return
+			return false
 		}
 		if sink == nil {
 			chunkPool.Put(buf)

@@ -281,3 +281,48 @@ func TestClose(t *testing.T) {
 		t.Errorf("a refused pipe was closed: %v", err)
 	}
 }
+
+// A Direct reader stopped again and again while a writer goes on loses no
+// byte: what it read is at the sink, the rest is read from the pipe Stop
+// hands back, which a new reader takes over; after EOF Stop returns nil.
+func TestDirectStopHandsThePipeOver(t *testing.T) {
+	c := &collector{}
+	r, w := pipe(t)
+	var want bytes.Buffer
+	const lines = 20000
+	for i := range lines {
+		want.Write(fmt.Appendf(nil, "%08d\n", i))
+	}
+	go func() {
+		data := want.Bytes()
+		for len(data) > 0 {
+			n := min(len(data), 333)
+			if _, err := w.Write(data[:n]); err != nil {
+				return
+			}
+			data = data[n:]
+		}
+		w.Close()
+	}()
+	f := r
+	stops := 0
+	for {
+		d := StartDirect(f, c.sink, make(chan struct{}))
+		time.Sleep(time.Millisecond)
+		if f = d.Stop(); f == nil {
+			break
+		}
+		stops++
+	}
+	got, _ := c.snapshot()
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("got %d bytes, want %d; they differ", len(got), want.Len())
+	}
+	if c.eofs != 1 {
+		t.Errorf("%d EOF calls, want 1", c.eofs)
+	}
+	if stops == 0 {
+		t.Error("the reader never stopped before EOF")
+	}
+	t.Logf("%d stops", stops)
+}

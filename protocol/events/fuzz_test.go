@@ -69,6 +69,15 @@ func FuzzListenerOutput(f *testing.F) {
 					}
 				}
 			}
+			// A handed-over listener goes on as this one does.
+			q, err := RestoreListenerOutput(p.Snapshot())
+			if err != nil {
+				t.Fatalf("a reachable state is refused: %v (%+v)", err, p.Snapshot())
+			}
+			if !reflect.DeepEqual(q.Snapshot(), p.Snapshot()) {
+				t.Fatalf("restored %+v, want %+v", q.Snapshot(), p.Snapshot())
+			}
+			p = q
 			if state != p.State() || closed != p.Closed() {
 				t.Fatalf("signals lead to %s (closed %v), state is %s (closed %v)", state, closed, p.State(), p.Closed())
 			}
@@ -82,6 +91,47 @@ func FuzzListenerOutput(f *testing.F) {
 					t.Fatalf("%s with %d bytes buffered", p.State(), p.Buffered())
 				}
 			}
+		}
+	})
+}
+
+// FuzzRestoreListenerOutput restores arbitrary states: one it takes
+// snapshots back to itself, and goes on like a listener fed to that state
+// (no signal from a state a signal cannot come from).
+func FuzzRestoreListenerOutput(f *testing.F) {
+	f.Add(int(ListenerBusy), []byte("RESULT 4"), false, int64(0), []byte(""), false, []byte("\nOK"))
+	f.Add(int(ListenerBusy), []byte(""), true, int64(4), []byte("OK"), false, []byte("OKREADY\n"))
+	f.Add(int(ListenerBusy), []byte("x"), true, int64(-1), []byte(""), true, []byte("READY\n"))
+	f.Add(int(ListenerAcknowledged), []byte("REA"), false, int64(0), []byte(""), false, []byte("DY\n"))
+	f.Fuzz(func(t *testing.T, code int, buf []byte, haveLen bool, n int64, result []byte, closed bool, more []byte) {
+		s := ListenerSnapshot{State: ListenerState(code), Buf: clone(buf), HaveLen: haveLen, ResultLen: n,
+			Result: clone(result), Closed: closed}
+		p, err := RestoreListenerOutput(s)
+		if err != nil {
+			return
+		}
+		if !reflect.DeepEqual(p.Snapshot(), s) {
+			t.Fatalf("restored %+v from %+v", p.Snapshot(), s)
+		}
+		state := p.State()
+		for _, sig := range p.Feed(more) {
+			switch sig.(type) {
+			case Ready:
+				if state != ListenerAcknowledged {
+					t.Fatalf("Ready from %s", state)
+				}
+				state = ListenerReady
+			case Result:
+				if state != ListenerBusy {
+					t.Fatalf("Result from %s", state)
+				}
+				state = ListenerAcknowledged
+			case ProtocolError:
+				state = ListenerUnknown
+			}
+		}
+		if state != p.State() {
+			t.Fatalf("signals lead to %s, state is %s", state, p.State())
 		}
 	})
 }

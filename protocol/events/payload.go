@@ -348,3 +348,17 @@ func containsByte(b []byte, c byte) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Raw is an event kept as its type and rendered payload, as events a
+// daemon hands over in an upgrade are: it reaches listeners byte for byte
+// as it was first rendered.
+type Raw struct {
+	Type Type
+	Body string
+}
+
+// EventType is r's type.
+func (r Raw) EventType() Type { return r.Type }
+
+// Payload is r's payload as it was rendered.
+func (r Raw) Payload() string { return r.Body }
