@@ -22,6 +22,17 @@ type upgradeRig struct {
 	rpc *rpcclient.Client
 }
 
+// newUpgradeRig calls d, once running is RUNNING.
+func newUpgradeRig(t *testing.T, d *testkit.Daemon, running string) upgradeRig {
+	r := upgradeRig{t: t, d: d, rpc: rpcclient.New(rpcclient.Server{Network: "unix", Address: d.Socket(), Host: "localhost"},
+		rpcclient.Options{})}
+	testkit.Eventually(t, 15*time.Second, func() bool {
+		v, err := r.call("supervisor.getProcessInfo", running)
+		return err == nil && v.(map[string]any)["statename"] == "RUNNING"
+	}, running+" RUNNING")
+	return r
+}
+
 func (r upgradeRig) call(method string, params ...any) (any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -74,12 +85,7 @@ stdout_logfile_maxbytes=0
 command=/bin/sleep 1000
 startsecs=0
 `)
-	r := upgradeRig{t: t, d: d, rpc: rpcclient.New(rpcclient.Server{Network: "unix", Address: d.Socket(), Host: "localhost"},
-		rpcclient.Options{})}
-	testkit.Eventually(t, 15*time.Second, func() bool {
-		v, err := r.call("supervisor.getProcessInfo", "count")
-		return err == nil && v.(map[string]any)["statename"] == "RUNNING"
-	}, "count RUNNING")
+	r := newUpgradeRig(t, d, "count")
 	before := r.info("count")
 	idle := r.info("idle")
 
@@ -215,12 +221,7 @@ events=REMOTE_COMMUNICATION
 buffer_size=10000
 startsecs=0
 `)
-	r := upgradeRig{t: t, d: d, rpc: rpcclient.New(rpcclient.Server{Network: "unix", Address: d.Socket(), Host: "localhost"},
-		rpcclient.Options{})}
-	testkit.Eventually(t, 15*time.Second, func() bool {
-		v, err := r.call("supervisor.getProcessInfo", "ears")
-		return err == nil && v.(map[string]any)["statename"] == "RUNNING"
-	}, "ears RUNNING")
+	r := newUpgradeRig(t, d, "ears")
 	before := r.info("ears")
 
 	const n = 300

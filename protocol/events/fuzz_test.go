@@ -38,25 +38,12 @@ func FuzzListenerOutput(f *testing.F) {
 				if closed {
 					t.Fatalf("signal %#v after Stalled", sig)
 				}
+				state = fuzzStep(t, state, sig)
 				switch sig := sig.(type) {
-				case Ready:
-					if state != ListenerAcknowledged {
-						t.Fatalf("Ready from %s", state)
-					}
-					state = ListenerReady
-				case Result:
-					if state != ListenerBusy {
-						t.Fatalf("Result from %s", state)
-					}
-					state = ListenerAcknowledged
 				case ProtocolError:
-					if sig.From != state || state == ListenerUnknown {
-						t.Fatalf("ProtocolError from %s in %s", sig.From, state)
-					}
 					if sig.Error() == "" || len(sig.Logs("x")) < 2 {
 						t.Fatal("ProtocolError without text")
 					}
-					state = ListenerUnknown
 				case Stalled:
 					if state != ListenerBusy || sig.Len >= 0 {
 						t.Fatalf("Stalled(%d) from %s", sig.Len, state)
@@ -115,25 +102,36 @@ func FuzzRestoreListenerOutput(f *testing.F) {
 		}
 		state := p.State()
 		for _, sig := range p.Feed(more) {
-			switch sig.(type) {
-			case Ready:
-				if state != ListenerAcknowledged {
-					t.Fatalf("Ready from %s", state)
-				}
-				state = ListenerReady
-			case Result:
-				if state != ListenerBusy {
-					t.Fatalf("Result from %s", state)
-				}
-				state = ListenerAcknowledged
-			case ProtocolError:
-				state = ListenerUnknown
-			}
+			state = fuzzStep(t, state, sig)
 		}
 		if state != p.State() {
 			t.Fatalf("signals lead to %s, state is %s", state, p.State())
 		}
 	})
+}
+
+// fuzzStep is the state a signal leads to from state, failing t for a signal
+// that cannot come from it.
+func fuzzStep(t *testing.T, state ListenerState, sig Signal) ListenerState {
+	t.Helper()
+	switch sig := sig.(type) {
+	case Ready:
+		if state != ListenerAcknowledged {
+			t.Fatalf("Ready from %s", state)
+		}
+		return ListenerReady
+	case Result:
+		if state != ListenerBusy {
+			t.Fatalf("Result from %s", state)
+		}
+		return ListenerAcknowledged
+	case ProtocolError:
+		if sig.From != state || state == ListenerUnknown {
+			t.Fatalf("ProtocolError from %s in %s", sig.From, state)
+		}
+		return ListenerUnknown
+	}
+	return state
 }
 
 // FuzzParseHeader reads arbitrary header lines; whatever it accepts must
