@@ -18,8 +18,8 @@ import (
 // process: it writes chunks to the log file, rotating it, and to syslog.
 //
 // Accepts: *logChunk (from the pipe reader; always released, even on a
-// panic, so the reader never stalls), *reopenLogs, *clearLog (answered
-// with *Result), *watchLog (ready=log:REGEX: it tells its parent with
+// panic, so the reader never stalls), *reopenLogs, *clearLog and
+// *rotateLogs (answered with *Result), *watchLog (ready=log:REGEX: it tells its parent with
 // *logMatched when a line matches). Parent: the process actor.
 // Failure policy: restarted by the process's default strategy; the file is
 // reopened in Started.
@@ -83,6 +83,14 @@ func (l *logger) Receive(c actor.Context) {
 			}
 		}
 		c.Respond(&Result{err})
+	case *rotateLogs:
+		var err error
+		if l.file != nil {
+			if err = l.file.Rotate(); err != nil {
+				err = errorf(Failed, "%v", err)
+			}
+		}
+		c.Respond(&Result{err})
 	case *reopenLogs:
 		if l.file != nil {
 			if err := l.file.Reopen(); err != nil {
@@ -128,7 +136,7 @@ func (l *logger) open() {
 	}
 	l.echo = l.rt.log.Enabled(context.Background(), slog.LevelDebug)
 	if l.path != "" {
-		f, err := logfile.Open(l.path, l.cfg.MaxBytes, l.cfg.Backups)
+		f, err := logfile.OpenWith(l.path, l.fileOptions())
 		if err != nil {
 			l.rt.log.Error(fmt.Sprintf("cannot open %s log of '%s': %v", l.stream, l.proc, err))
 		} else {
@@ -138,6 +146,20 @@ func (l *logger) open() {
 	if l.cfg.Syslog {
 		l.syslog = logfile.NewSyslog(l.proc + " ")
 	}
+}
+
+// fileOptions are how the log file rotates. Failures in the background
+// (a rotation at the hour, a compression) go to the main log.
+func (l *logger) fileOptions() logfile.Options {
+	every := map[conf.LogRotate]logfile.Period{conf.RotateHourly: logfile.Hourly, conf.RotateDaily: logfile.Daily}[l.cfg.Rotate]
+	// Copied out of l: OnError runs on the file's goroutines, which must
+	// not read the actor's fields.
+	proc, stream, log := l.proc, l.stream, l.rt.log
+	return logfile.Options{MaxBytes: l.cfg.MaxBytes, Backups: l.cfg.Backups, Every: every,
+		Gzip: l.cfg.Compress == conf.CompressGzip,
+		OnError: func(err error) {
+			log.Error(fmt.Sprintf("cannot rotate %s log of '%s': %v", stream, proc, err))
+		}}
 }
 
 func (l *logger) write(c actor.Context, data []byte, pid int) {
