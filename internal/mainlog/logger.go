@@ -28,6 +28,9 @@ type Options struct {
 	// Color makes the Stderr copy colourful (for a terminal); the file always
 	// gets the plain reference format.
 	Color bool
+	// Format is how lines look in the file, syslog and an uncoloured
+	// Stderr copy: the reference's text (the default) or JSON (json.go).
+	Format conf.LogFormat
 }
 
 // Logger is the daemon's main log.
@@ -62,6 +65,9 @@ func New(opts Options) (*Logger, error) {
 		sinks = append(sinks, sink{w: quietWriter{opts.Stderr}})
 	}
 	var h slog.Handler = newHandler(l.level, sinks...)
+	if opts.Format == conf.LogJSON {
+		h = newJSONHandler(l.level, sinks...)
+	}
 	if opts.Stderr != nil && opts.Color {
 		h = fanout{h, tint.NewTextHandler(opts.Stderr, &tint.Options{
 			Level:       l.level,
@@ -82,6 +88,15 @@ func (l *Logger) Reopen() error {
 		return nil
 	}
 	return l.file.Reopen()
+}
+
+// Rotate rotates the log file now, as reaching its maxbytes would
+// (rotateLog, `supervisorctl rotate supervisord`).
+func (l *Logger) Rotate() error {
+	if l.file == nil {
+		return nil
+	}
+	return l.file.Rotate()
 }
 
 // Close closes the log file and the syslog connection.
