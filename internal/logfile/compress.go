@@ -167,6 +167,11 @@ func (lf *File) compressOne(j *gzJob, in *os.File) error {
 			fsutil.Unlink(tmp.Name()) //nolint:errcheck // a leftover, removed at the next open
 		}
 	}()
+	if st, err := in.Stat(); err == nil {
+		if err := tmp.Chmod(st.Mode().Perm()); err != nil { // CreateTemp's 0600 otherwise
+			return err
+		}
+	}
 	if err := lf.gzipTo(tmp, in, j); err != nil {
 		if errors.Is(err, errAbandoned) {
 			return nil
