@@ -76,21 +76,9 @@ func (l *logger) Receive(c actor.Context) {
 	case *watchLog:
 		l.watch, l.watchGen, l.partial = m.re, m.gen, nil
 	case *clearLog:
-		var err error
-		if l.file != nil {
-			if err = l.file.Clear(); err != nil {
-				err = errorf(Failed, "%v", err)
-			}
-		}
-		c.Respond(&Result{err})
+		c.Respond(&Result{l.onFile((*logfile.File).Clear)})
 	case *rotateLogs:
-		var err error
-		if l.file != nil {
-			if err = l.file.Rotate(); err != nil {
-				err = errorf(Failed, "%v", err)
-			}
-		}
-		c.Respond(&Result{err})
+		c.Respond(&Result{l.onFile((*logfile.File).Rotate)})
 	case *reopenLogs:
 		if l.file != nil {
 			if err := l.file.Reopen(); err != nil {
@@ -107,6 +95,17 @@ func (l *logger) Receive(c actor.Context) {
 			l.syslog = nil
 		}
 	}
+}
+
+// onFile does op to the log file, if there is one; its failure is Failed.
+func (l *logger) onFile(op func(*logfile.File) error) error {
+	if l.file == nil {
+		return nil
+	}
+	if err := op(l.file); err != nil {
+		return errorf(Failed, "%v", err)
+	}
+	return nil
 }
 
 // matchLines looks for the first line matching the ready=log expression.

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"compress/gzip"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,7 +87,11 @@ func TestRotateAsUsersSeeIt(t *testing.T) {
 		return os.IsNotExist(err1) && err2 == nil
 	}, "chatty.out.1 compressed")
 	fmt.Fprintf(&out, "$ ls\n%s", listLogs(t, d.Dir))
-	fmt.Fprintf(&out, "$ zcat chatty.out.1.gz\n%s", gunzipFile(t, filepath.Join(d.Dir, "chatty.out.1.gz")))
+	backup, err := testkit.ReadGzip(filepath.Join(d.Dir, "chatty.out.1.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&out, "$ zcat chatty.out.1.gz\n%s", backup)
 
 	if _, err := os.Stat(referenceDaemon); err == nil {
 		ref := testkit.StartDaemon(t, referenceDaemon, testkit.Config("{dir}")+testkit.RPCConfig("{dir}")+
@@ -130,22 +132,4 @@ func listLogs(t *testing.T, dir string) string {
 	}
 	slices.Sort(names)
 	return strings.Join(names, "")
-}
-
-func gunzipFile(t *testing.T, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

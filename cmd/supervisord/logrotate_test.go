@@ -2,10 +2,10 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -110,19 +110,11 @@ func logAndBackups(t *testing.T, path string) ([]byte, []int) {
 	var all []byte
 	var sizes []int
 	for i := n; i > 0; i-- {
-		f, err := os.Open(path + "." + strconv.Itoa(i) + ".gz")
-		if err != nil {
+		b, err := testkit.ReadGzip(path + "." + strconv.Itoa(i) + ".gz")
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil // shifted meanwhile: try again
-		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			f.Close()
-			t.Fatalf("%s: %v", f.Name(), err)
-		}
-		b, err := io.ReadAll(zr)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", f.Name(), err)
+		} else if err != nil {
+			t.Fatal(err)
 		}
 		all = append(all, b...)
 		sizes = append(sizes, len(b))

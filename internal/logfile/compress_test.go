@@ -3,12 +3,13 @@ package logfile
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"supervisord/testkit"
 )
 
 // waitCompressed waits until lf's compressor has nothing left to do.
@@ -26,18 +27,9 @@ func waitCompressed(lf *File) {
 
 func gunzip(t *testing.T, path string) []byte {
 	t.Helper()
-	f, err := os.Open(path)
+	b, err := testkit.ReadGzip(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	return b
 }
@@ -61,6 +53,23 @@ func concatGz(t *testing.T, path string) ([]byte, int) {
 	return append(all, readFile(t, path)...), n
 }
 
+// writeCompressed writes 4 MiB to a File at path opened with o and gzip,
+// waits for the compressions and returns what was written, what the
+// backups and the file hold, and how many backups there are.
+func writeCompressed(t *testing.T, path string, o Options) (in, got []byte, n int) {
+	t.Helper()
+	o.Gzip, o.OnError = true, func(err error) { t.Error(err) }
+	lf, err := OpenWith(path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = writeRandom(t, lf, 4<<20)
+	waitCompressed(lf)
+	lf.Close()
+	got, n = concatGz(t, path)
+	return in, got, n
+}
+
 // Many rotations in a row, most while the previous backup is still being
 // compressed: every backup ends up compressed, at its number, and they
 // hold exactly the bytes written.
@@ -68,15 +77,7 @@ func TestGzipBackupsHoldEveryByte(t *testing.T) {
 	for _, maxBytes := range []int64{64 << 10, 1 << 20} {
 		t.Run(strconv.FormatInt(maxBytes, 10), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "z.log")
-			lf, err := OpenWith(path, Options{MaxBytes: maxBytes, Backups: 1000, Gzip: true,
-				OnError: func(err error) { t.Error(err) }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			in := writeRandom(t, lf, 4<<20)
-			waitCompressed(lf)
-			lf.Close()
-			got, n := concatGz(t, path)
+			in, got, n := writeCompressed(t, path, Options{MaxBytes: maxBytes, Backups: 1000})
 			// A file rotates after the write that takes it to maxBytes, and
 			// writes are up to 64 KiB.
 			if want := int(4 << 20 / (maxBytes + 64<<10)); n < want {
@@ -96,14 +97,7 @@ func TestGzipBackupsHoldEveryByte(t *testing.T) {
 // compressed: what is kept is the newest output, all compressed.
 func TestGzipDroppedWhileCompressing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.log")
-	lf, err := OpenWith(path, Options{MaxBytes: 64 << 10, Backups: 2, Gzip: true, OnError: func(err error) { t.Error(err) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := writeRandom(t, lf, 4<<20)
-	waitCompressed(lf)
-	lf.Close()
-	got, n := concatGz(t, path)
+	in, got, n := writeCompressed(t, path, Options{MaxBytes: 64 << 10, Backups: 2})
 	if n != 2 || !bytes.HasSuffix(in, got) || len(got) < 2*64<<10 {
 		t.Fatalf("%d backups holding %d bytes; want 2 holding the newest output", n, len(got))
 	}

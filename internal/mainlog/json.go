@@ -33,27 +33,4 @@ var _ io.Writer = fanWriter(nil)
 
 // jsonLevel names the reference's extra levels (slog would write
 // "DEBUG-4"); the others keep slog's names, which log shippers know.
-func jsonLevel(groups []string, a slog.Attr) slog.Attr {
-	if a.Key != slog.LevelKey || len(groups) != 0 {
-		return a
-	}
-	l, ok := a.Value.Any().(slog.Level)
-	if !ok {
-		return a
-	}
-	switch {
-	case l >= LevelCritical:
-		return slog.String(a.Key, "CRITICAL")
-	case l >= slog.LevelError:
-		return slog.String(a.Key, "ERROR")
-	case l >= slog.LevelWarn:
-		return slog.String(a.Key, "WARN")
-	case l >= slog.LevelInfo:
-		return slog.String(a.Key, "INFO")
-	case l >= slog.LevelDebug:
-		return slog.String(a.Key, "DEBUG")
-	case l >= LevelTrace:
-		return slog.String(a.Key, "TRACE")
-	}
-	return slog.String(a.Key, "BLATHER")
-}
+var jsonLevel = replaceLevel(func(key string, i int) slog.Attr { return slog.String(key, levels[i].json) })

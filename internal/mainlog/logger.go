@@ -119,27 +119,9 @@ func (q quietWriter) Write(p []byte) (int, error) {
 }
 
 // tintLevel gives tint the reference's level names, coloured by severity.
-func tintLevel(groups []string, a slog.Attr) slog.Attr {
-	if a.Key != slog.LevelKey || len(groups) != 0 {
-		return a
-	}
-	l, ok := a.Value.Any().(slog.Level)
-	if !ok {
-		return a
-	}
-	var color uint8
-	switch {
-	case l >= slog.LevelError:
-		color = 9 // bright red
-	case l >= slog.LevelWarn:
-		color = 11 // bright yellow
-	case l >= slog.LevelInfo:
-		color = 10 // bright green
-	default:
-		color = 8 // grey
-	}
-	return tint.Attr(color, slog.String(a.Key, levelName(l)))
-}
+var tintLevel = replaceLevel(func(key string, i int) slog.Attr {
+	return tint.Attr(levels[i].color, slog.String(key, levels[i].text))
+})
 
 // fanout sends records to the plain handler and the coloured echo.
 type fanout [2]slog.Handler
