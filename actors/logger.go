@@ -18,8 +18,8 @@ import (
 // process: it writes chunks to the log file, rotating it, and to syslog.
 //
 // Accepts: *logChunk (from the pipe reader; always released, even on a
-// panic, so the reader never stalls), *reopenLogs, *clearLog (answered
-// with *Result), *watchLog (ready=log:REGEX: it tells its parent with
+// panic, so the reader never stalls), *reopenLogs, *clearLog and
+// *rotateLogs (answered with *Result), *watchLog (ready=log:REGEX: it tells its parent with
 // *logMatched when a line matches). Parent: the process actor.
 // Failure policy: restarted by the process's default strategy; the file is
 // reopened in Started.
@@ -76,13 +76,9 @@ func (l *logger) Receive(c actor.Context) {
 	case *watchLog:
 		l.watch, l.watchGen, l.partial = m.re, m.gen, nil
 	case *clearLog:
-		var err error
-		if l.file != nil {
-			if err = l.file.Clear(); err != nil {
-				err = errorf(Failed, "%v", err)
-			}
-		}
-		c.Respond(&Result{err})
+		c.Respond(&Result{l.onFile((*logfile.File).Clear)})
+	case *rotateLogs:
+		c.Respond(&Result{l.onFile((*logfile.File).Rotate)})
 	case *reopenLogs:
 		if l.file != nil {
 			if err := l.file.Reopen(); err != nil {
@@ -99,6 +95,17 @@ func (l *logger) Receive(c actor.Context) {
 			l.syslog = nil
 		}
 	}
+}
+
+// onFile does op to the log file, if there is one; its failure is Failed.
+func (l *logger) onFile(op func(*logfile.File) error) error {
+	if l.file == nil {
+		return nil
+	}
+	if err := op(l.file); err != nil {
+		return errorf(Failed, "%v", err)
+	}
+	return nil
 }
 
 // matchLines looks for the first line matching the ready=log expression.
@@ -128,7 +135,7 @@ func (l *logger) open() {
 	}
 	l.echo = l.rt.log.Enabled(context.Background(), slog.LevelDebug)
 	if l.path != "" {
-		f, err := logfile.Open(l.path, l.cfg.MaxBytes, l.cfg.Backups)
+		f, err := logfile.OpenWith(l.path, l.fileOptions())
 		if err != nil {
 			l.rt.log.Error(fmt.Sprintf("cannot open %s log of '%s': %v", l.stream, l.proc, err))
 		} else {
@@ -138,6 +145,20 @@ func (l *logger) open() {
 	if l.cfg.Syslog {
 		l.syslog = logfile.NewSyslog(l.proc + " ")
 	}
+}
+
+// fileOptions are how the log file rotates. Failures in the background
+// (a rotation at the hour, a compression) go to the main log.
+func (l *logger) fileOptions() logfile.Options {
+	every := map[conf.LogRotate]logfile.Period{conf.RotateHourly: logfile.Hourly, conf.RotateDaily: logfile.Daily}[l.cfg.Rotate]
+	// Copied out of l: OnError runs on the file's goroutines, which must
+	// not read the actor's fields.
+	proc, stream, log := l.proc, l.stream, l.rt.log
+	return logfile.Options{MaxBytes: l.cfg.MaxBytes, Backups: l.cfg.Backups, Every: every,
+		Gzip: l.cfg.Compress == conf.CompressGzip,
+		OnError: func(err error) {
+			log.Error(fmt.Sprintf("cannot rotate %s log of '%s': %v", stream, proc, err))
+		}}
 }
 
 func (l *logger) write(c actor.Context, data []byte, pid int) {

@@ -42,6 +42,9 @@ type (
 	clearLog struct{}
 	// reopenLogs asks a process (and its loggers) to reopen log files.
 	reopenLogs struct{}
+	// rotateLogs rotates a process's log files now, as reaching maxbytes
+	// would (the rotate command).
+	rotateLogs struct{}
 	// shutdownBegun tells a process the daemon is going down: no more
 	// automatic starts or restarts, and BACKOFF gives up (the reference's
 	// stop_all during shutdown).
@@ -389,6 +392,7 @@ func (*autostart) isMessage()       {}
 func (*autostarted) isMessage()     {}
 func (*groupStarted) isMessage()    {}
 func (*reopenLogs) isMessage()      {}
+func (*rotateLogs) isMessage()      {}
 func (*shutdownBegun) isMessage()   {}
 func (*exited) isMessage()          {}
 func (*timerFired) isMessage()      {}

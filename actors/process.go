@@ -27,7 +27,7 @@ import (
 //
 // Accepts: *startProcess, *startWhenMet, *stopProcess, *autostart,
 // *awaitStarted, *awaitStopped, *signalProcess, *writeStdin, *clearLog
-// (carried to its loggers), *getInfo, *reopenLogs, *shutdownBegun,
+// and *rotateLogs (carried to its loggers), *getInfo, *reopenLogs, *shutdownBegun,
 // *depsMet and *depsWaiting from the supervisor, and its own *exited,
 // *timerFired, *probeDone, *notified and *logMatched (lifecycle.go).
 // Emits *stateChanged to the supervisor on every transition (and
@@ -166,31 +166,8 @@ func (p *process) Receive(c actor.Context) {
 		c.Respond(&Result{p.signal(m.sig)})
 	case *writeStdin:
 		c.Respond(&Result{p.writeStdin(m.data)})
-	case *clearLog:
-		var fs []*actor.Future
-		for _, l := range []*actor.PID{p.stdout, p.stderr} {
-			if l != nil {
-				fs = append(fs, c.RequestFuture(l, m, askTimeout))
-			}
-		}
-		replyTo := c.Sender()
-		awaitAll(c, fs, func() {
-			var errs []error
-			for _, f := range fs {
-				res, err := f.Result()
-				if r, ok := res.(*Result); ok && err == nil {
-					err = r.Err
-				}
-				if err != nil {
-					errs = append(errs, err)
-				}
-			}
-			if len(errs) > 0 {
-				c.Send(replyTo, &Result{errorf(Failed, "%v", errors.Join(errs...))})
-				return
-			}
-			c.Send(replyTo, &Result{})
-		})
+	case *clearLog, *rotateLogs:
+		p.askLoggers(c, m)
 	case *autostart:
 		if p.state == Stopped && !p.noStart && p.start.IsZero() && p.cfg.AutoStart {
 			if len(p.cfg.Lifecycle.DependsOn) > 0 {
@@ -275,6 +252,35 @@ func (p *process) startLoggers(c actor.Context) {
 	if !p.cfg.RedirectStderr {
 		p.stderr, p.stderrPath = spawn("stderr", p.cfg.Stderr)
 	}
+}
+
+// askLoggers passes a request on to the process's loggers and answers
+// the sender with one *Result once both have (Failed with their errors).
+func (p *process) askLoggers(c actor.Context, m any) {
+	var fs []*actor.Future
+	for _, l := range []*actor.PID{p.stdout, p.stderr} {
+		if l != nil {
+			fs = append(fs, c.RequestFuture(l, m, askTimeout))
+		}
+	}
+	replyTo := c.Sender()
+	awaitAll(c, fs, func() {
+		var errs []error
+		for _, f := range fs {
+			res, err := f.Result()
+			if r, ok := res.(*Result); ok && err == nil {
+				err = r.Err
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if len(errs) > 0 {
+			c.Send(replyTo, &Result{errorf(Failed, "%v", errors.Join(errs...))})
+			return
+		}
+		c.Send(replyTo, &Result{})
+	})
 }
 
 // to is the one transition point: it checks the edge, records the state,

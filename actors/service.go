@@ -303,13 +303,39 @@ func (d *Daemon) SignalAll(ctx context.Context, sig string) ([]Outcome, error) {
 
 // ClearAllLogs empties every process's log files.
 func (d *Daemon) ClearAllLogs(ctx context.Context) ([]Outcome, error) {
-	return d.onAll(ctx, func(State) bool { return true }, func(ctx context.Context, p *conf.Process) (func() error, error) {
-		if err := d.ClearLogs(ctx, p.Group, p.Name); err != nil {
+	return d.onAll(ctx, anyState, d.logAction(d.ClearLogs))
+}
+
+// RotateLogs rotates a process's stdout and stderr log files now, as
+// reaching maxbytes would: same names, backups and compression. An empty
+// log, or none, is left as it is.
+func (d *Daemon) RotateLogs(ctx context.Context, group, name string) error {
+	_, err := d.askProcess(ctx, group, name, &rotateLogs{}, askTimeout)
+	return err
+}
+
+// RotateGroupLogs is RotateLogs for every process of a group.
+func (d *Daemon) RotateGroupLogs(ctx context.Context, name string) ([]Outcome, error) {
+	return d.onGroup(ctx, name, anyState, d.logAction(d.RotateLogs))
+}
+
+// RotateAllLogs is RotateLogs for every process.
+func (d *Daemon) RotateAllLogs(ctx context.Context) ([]Outcome, error) {
+	return d.onAll(ctx, anyState, d.logAction(d.RotateLogs))
+}
+
+// logAction is a step doing act to a process's logs, any failure of
+// which is Failed.
+func (d *Daemon) logAction(act func(ctx context.Context, group, name string) error) step {
+	return func(ctx context.Context, p *conf.Process) (func() error, error) {
+		if err := act(ctx, p.Group, p.Name); err != nil {
 			return nil, ErrFailed
 		}
 		return nil, nil
-	})
+	}
 }
+
+func anyState(State) bool { return true }
 
 func canStart(s State) bool    { return !s.IsRunning() }
 func canStop(s State) bool     { return s.IsRunning() }

@@ -67,6 +67,9 @@ type Supervisord struct {
 	// ExitWhenAllDone stops the daemon once no program runs or will be
 	// restarted (exit_when_all_done=, an extension; default false).
 	ExitWhenAllDone bool
+	// LogFormat is logformat= (an extension): text, the default, writes
+	// the reference's lines; json one JSON object a line.
+	LogFormat LogFormat
 }
 
 // LogLevel is one of the reference's level names, ordered like its numbers.
@@ -225,6 +228,10 @@ type LogConfig struct {
 	CaptureMaxBytes int64 // default 0 (capture mode off); eventlisteners ignore it on stdout
 	EventsEnabled   bool
 	Syslog          bool
+	// Rotate and Compress are *_logfile_rotate and *_logfile_compress
+	// (logrotate.go); their defaults, size and none, act as the reference.
+	Rotate   LogRotate
+	Compress LogCompress
 }
 
 // AutoLog is LogConfig.Logfile's value for "AUTO".

@@ -164,6 +164,9 @@ func dump(b *strings.Builder, c *Config) {
 	if s.ExitWhenAllDone {
 		p("  exit_when_all_done=true")
 	}
+	if s.LogFormat != LogText {
+		p("  logformat=%s", s.LogFormat)
+	}
 	for _, u := range c.UnixHTTPServers {
 		p("[unix_http_server %q] file=%s chmod=%o chown=%d:%d auth=%q:%q", u.Name, u.File, u.Chmod, u.ChownUID, u.ChownGID, u.Username, u.Password)
 	}
@@ -203,6 +206,9 @@ func dump(b *strings.Builder, c *Config) {
 					lf = "AUTO"
 				}
 				p("    %s: logfile=%q maxbytes=%d backups=%d capture=%d events=%t syslog=%t", lc.n, lf, lc.l.MaxBytes, lc.l.Backups, lc.l.CaptureMaxBytes, lc.l.EventsEnabled, lc.l.Syslog)
+				if lc.l.Rotate != RotateSize || lc.l.Compress != CompressNone {
+					p("    %s: rotate=%s compress=%s", lc.n, lc.l.Rotate, lc.l.Compress)
+				}
 			}
 			p("    environment=%q", pr.Environment)
 			if pr.Essential {

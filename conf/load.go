@@ -344,6 +344,7 @@ func (l *loader) supervisord() error {
 		opt("strip_ansi", "false", &sv.StripANSI, parseBool),
 		opt("autoreload", "true", &sv.AutoReload, parseBool),
 		opt("exit_when_all_done", "false", &sv.ExitWhenAllDone, parseBool),
+		opt("logformat", LogText.String(), &sv.LogFormat, parseLogFormat),
 		opt("environment", "", &envStr, asIs),
 	})
 	if err != nil {
@@ -904,11 +905,14 @@ func (l *loader) logConfig(section, stream string, lc *LogConfig, names expansio
 	if err != nil {
 		return err
 	}
+	if err := l.readOptions(section, names, rotationOptions(key, lc)); err != nil {
+		return err
+	}
 	if syslogName {
 		*warnings = append(*warnings, fmt.Sprintf("For [%s], %s=syslog but this is deprecated and will be removed.  Use %s_syslog=true to enable syslog instead.", section, key, stream))
 		lc.Syslog = true
 	}
-	if lc.Logfile == AutoLog && lc.MaxBytes == 0 {
+	if lc.Logfile == AutoLog && lc.MaxBytes == 0 && lc.Rotate == RotateSize {
 		*warnings = append(*warnings, fmt.Sprintf("For [%s], AUTO logging used for %s without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally", section, key))
 	}
 	return nil

@@ -267,6 +267,9 @@ type logVariant struct {
 	write       int   // bytes per write(2)
 	maxBytes    int64 // stdout_logfile_maxbytes; 0 never rotates
 	backups     int
+	// gzip sets stdout_logfile_compress=gzip (the reference ignores it);
+	// CPU then counts until the last backup is compressed.
+	gzip bool
 }
 
 func logScenario(v logVariant) *scenario {
@@ -301,6 +304,9 @@ stdout_logfile_maxbytes=%d
 stdout_logfile_backups=%d
 stderr_logfile={dir}/w.err
 `, logBytes, v.write, v.maxBytes, v.backups)
+	if v.gzip {
+		body += "stdout_logfile_compress=gzip\n"
+	}
 	d, err := b.launch(s, 1024, body)
 	if err != nil {
 		return nil, err
@@ -321,10 +327,19 @@ stderr_logfile={dir}/w.err
 		return nil, fmt.Errorf("%s: %w", s, err)
 	}
 	el := time.Since(t0)
+	if v.gzip && s == ours {
+		if err := waitCompressed(logPath, v.backups, 2*time.Minute); err != nil {
+			return nil, fmt.Errorf("%s: %w", s, err)
+		}
+	}
 	c1 := d.cpu()
 	files := []string{}
 	for i := v.backups; i >= 1; i-- {
-		if p := fmt.Sprintf("%s.%d", logPath, i); exists(p) {
+		p := fmt.Sprintf("%s.%d", logPath, i)
+		if exists(p + ".gz") {
+			p += ".gz"
+		}
+		if exists(p) {
 			files = append(files, p)
 		}
 	}
@@ -398,6 +413,23 @@ func waitFileEnds(path string, tail []byte, within time.Duration) error {
 		time.Sleep(2 * time.Millisecond)
 	}
 	return fmt.Errorf("%s does not end with the stream's last line after %v: %w", path, within, errTimeout)
+}
+
+// waitCompressed waits until none of the backups of path is left
+// uncompressed.
+func waitCompressed(path string, backups int, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		plain := false
+		for i := 1; i <= backups && !plain; i++ {
+			plain = exists(fmt.Sprintf("%s.%d", path, i))
+		}
+		if !plain {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("%s: backups still uncompressed after %v", path, within)
 }
 
 func exists(p string) bool {
@@ -697,6 +729,7 @@ var scenarios = slices.Concat(
 		logScenario(logVariant{name: "log-big", title: "log capture, 1 MiB writes", write: 1 << 20}),
 		logScenario(logVariant{name: "log-lines", title: "log capture, 80-byte lines", write: lineLen}),
 		logScenario(logVariant{name: "log-rotate", title: "log capture, 1 MiB writes, rotation at 10 MB × 3", write: 1 << 20, maxBytes: 10 << 20, backups: 3}),
+		logScenario(logVariant{name: "log-rotate-gzip", title: "log capture, 1 MiB writes, rotation at 10 MB × 3, gzip backups", write: 1 << 20, maxBytes: 10 << 20, backups: 3, gzip: true}),
 		rpcScenario,
 		restartScenario,
 		stopScenario,
@@ -718,6 +751,7 @@ var targets = []target{
 	oursAtMost("log-big/lost", 0, "log capture, big writes: 0 bytes lost"),
 	oursAtMost("log-lines/lost", 0, "log capture, 80-byte lines: 0 bytes lost"),
 	oursAtMost("log-rotate/lost", 0, "log capture with rotation: 0 bytes lost"),
+	oursAtMost("log-rotate-gzip/lost", 0, "log capture with rotation and gzip backups: 0 bytes lost"),
 	atLeast("rpc/gapi_med", 20, "RPC: getAllProcessInfo with 1000 processes ≥ 20× faster"),
 	atLeast("rpc/gs1", 10, "RPC: getState ≥ 10× the calls per second, 1 client"),
 	atLeast("rpc/gs8", 10, "RPC: getState ≥ 10× the calls per second, 8 clients"),

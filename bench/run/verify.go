@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // verifyStream checks the log files (oldest first) against the stream of
@@ -23,6 +25,14 @@ func verifyStream(files []string, total int64, rotated bool) (lost int64, err er
 			return 0, err
 		}
 		defer f.Close()
+		if strings.HasSuffix(name, ".gz") {
+			zr, err := gzip.NewReader(f)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", name, err)
+			}
+			readers = append(readers, zr)
+			continue
+		}
 		readers = append(readers, f)
 	}
 	r := bufio.NewReaderSize(io.MultiReader(readers...), 1<<20)

@@ -39,6 +39,7 @@ func init() {
 		"remove":     {run: (*CLI).doRemove, help: helpRemove},
 		"reread":     {run: (*CLI).doReread, help: helpReread},
 		"restart":    {run: (*CLI).doRestart, help: helpRestart},
+		"rotate":     {run: (*CLI).doRotate, help: helpRotate, ours: true},
 		"shutdown":   {run: (*CLI).doShutdown, help: helpShutdown},
 		"signal":     {run: (*CLI).doSignal, help: helpSignal},
 		"start":      {run: (*CLI).doStart, help: helpStart},

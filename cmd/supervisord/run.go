@@ -89,7 +89,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	}
 
 	logOpts := mainlog.Options{Path: s.Logfile, MaxBytes: s.LogfileMaxBytes,
-		Backups: s.LogfileBackups, Level: s.LogLevel}
+		Backups: s.LogfileBackups, Level: s.LogLevel, Format: s.LogFormat}
 	if s.Nodaemon && !s.Silent {
 		logOpts.Stderr = c.out
 		logOpts.Color = isTerminal(c.out)
@@ -220,7 +220,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	}
 	api = rpcinterface.New(rpcinterface.Options{
 		Tree: d, Config: cfg, PID: os.Getpid(), Log: log,
-		ReopenMainLog: ml.Reopen,
+		ReopenMainLog: ml.Reopen, RotateMainLog: ml.Rotate,
 		// A shutdown or restart asked over XML-RPC takes the signal's path.
 		Shutdown: ask(syscall.SIGTERM), Restart: ask(syscall.SIGHUP),
 		Reread:  reread,

@@ -48,26 +48,52 @@ func Level(l conf.LogLevel) slog.Level {
 	}
 }
 
-// levelName is the reference's four-letter name for the highest of its
-// levels at or below l.
-func levelName(l slog.Level) string {
-	switch {
-	case l >= LevelCritical:
-		return "CRIT"
-	case l >= slog.LevelError:
-		return "ERRO"
-	case l >= slog.LevelWarn:
-		return "WARN"
-	case l >= slog.LevelInfo:
-		return "INFO"
-	case l >= slog.LevelDebug:
-		return "DEBG"
-	case l >= LevelTrace:
-		return "TRAC"
-	default:
-		return "BLAT"
+// levels are the reference's levels, highest first: the least slog level
+// each stands for, its name in the text format (the reference's four
+// letters) and in JSON, and its colour on a terminal.
+var levels = []struct {
+	min        slog.Level
+	text, json string
+	color      uint8 // tint's ANSI colour number
+}{
+	{LevelCritical, "CRIT", "CRITICAL", 9}, // bright red
+	{slog.LevelError, "ERRO", "ERROR", 9},
+	{slog.LevelWarn, "WARN", "WARN", 11},  // bright yellow
+	{slog.LevelInfo, "INFO", "INFO", 10},  // bright green
+	{slog.LevelDebug, "DEBG", "DEBUG", 8}, // grey
+	{LevelTrace, "TRAC", "TRACE", 8},
+	{LevelBlather, "BLAT", "BLATHER", 8},
+}
+
+// levelIndex is the place in levels of the highest level at or below l
+// (the lowest for anything below it).
+func levelIndex(l slog.Level) int {
+	for i, lv := range levels {
+		if l >= lv.min {
+			return i
+		}
+	}
+	return len(levels) - 1
+}
+
+// replaceLevel is a slog ReplaceAttr that hands the record's level (its
+// place in levels) to as and leaves every other attribute alone.
+func replaceLevel(as func(key string, i int) slog.Attr) func([]string, slog.Attr) slog.Attr {
+	return func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key != slog.LevelKey || len(groups) != 0 {
+			return a
+		}
+		l, ok := a.Value.Any().(slog.Level)
+		if !ok {
+			return a
+		}
+		return as(a.Key, levelIndex(l))
 	}
 }
+
+// levelName is the reference's four-letter name for the highest of its
+// levels at or below l.
+func levelName(l slog.Level) string { return levels[levelIndex(l)].text }
 
 // timeLayout is the reference's asctime: local time, comma, milliseconds
 // (truncated, as the reference's %03d of the fraction does).

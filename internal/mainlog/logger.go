@@ -28,6 +28,9 @@ type Options struct {
 	// Color makes the Stderr copy colourful (for a terminal); the file always
 	// gets the plain reference format.
 	Color bool
+	// Format is how lines look in the file, syslog and an uncoloured
+	// Stderr copy: the reference's text (the default) or JSON (json.go).
+	Format conf.LogFormat
 }
 
 // Logger is the daemon's main log.
@@ -62,6 +65,9 @@ func New(opts Options) (*Logger, error) {
 		sinks = append(sinks, sink{w: quietWriter{opts.Stderr}})
 	}
 	var h slog.Handler = newHandler(l.level, sinks...)
+	if opts.Format == conf.LogJSON {
+		h = newJSONHandler(l.level, sinks...)
+	}
 	if opts.Stderr != nil && opts.Color {
 		h = fanout{h, tint.NewTextHandler(opts.Stderr, &tint.Options{
 			Level:       l.level,
@@ -84,6 +90,15 @@ func (l *Logger) Reopen() error {
 	return l.file.Reopen()
 }
 
+// Rotate rotates the log file now, as reaching its maxbytes would
+// (rotateLog, `supervisorctl rotate supervisord`).
+func (l *Logger) Rotate() error {
+	if l.file == nil {
+		return nil
+	}
+	return l.file.Rotate()
+}
+
 // Close closes the log file and the syslog connection.
 func (l *Logger) Close() error {
 	var errs []error
@@ -104,27 +119,9 @@ func (q quietWriter) Write(p []byte) (int, error) {
 }
 
 // tintLevel gives tint the reference's level names, coloured by severity.
-func tintLevel(groups []string, a slog.Attr) slog.Attr {
-	if a.Key != slog.LevelKey || len(groups) != 0 {
-		return a
-	}
-	l, ok := a.Value.Any().(slog.Level)
-	if !ok {
-		return a
-	}
-	var color uint8
-	switch {
-	case l >= slog.LevelError:
-		color = 9 // bright red
-	case l >= slog.LevelWarn:
-		color = 11 // bright yellow
-	case l >= slog.LevelInfo:
-		color = 10 // bright green
-	default:
-		color = 8 // grey
-	}
-	return tint.Attr(color, slog.String(a.Key, levelName(l)))
-}
+var tintLevel = replaceLevel(func(key string, i int) slog.Attr {
+	return tint.Attr(levels[i].color, slog.String(key, levels[i].text))
+})
 
 // fanout sends records to the plain handler and the coloured echo.
 type fanout [2]slog.Handler

@@ -25,6 +25,16 @@ func (h *Handler) extensions(m map[string]method) {
 		"Re-execute the daemon in the same pid, as path (an absolute path; empty for its own binary), "+
 			"keeping every process, its pid and its log; answers the attempt's number at once.",
 		[]string{"int", "string"}, "path")
+	m["supervisor.rotateProcessLogs"] = x(h.rotateProcessLogs,
+		"Rotate a process's log files now (name, group:name or group:*), as reaching maxbytes would: "+
+			"same names, backups and compression; an empty log stays as it is.",
+		[]string{"boolean", "string"}, "name")
+	m["supervisor.rotateProcessGroupLogs"] = x(h.rotateProcessGroupLogs,
+		"Rotate the log files of every process of a group now: [{name, group, status, description}].",
+		[]string{"array", "string"}, "name")
+	m["supervisor.rotateAllProcessLogs"] = x(h.rotateAllProcessLogs,
+		"Rotate every process's log files now: [{name, group, status, description}].", []string{"array"})
+	m["supervisor.rotateLog"] = x(h.rotateLog, "Rotate the main log now.", []string{"boolean"})
 	m["supervisor.getUpgradeStatus"] = x(h.getUpgradeStatus,
 		"How upgrades went: {pid, binary, version, upgrades, attempt, completed, failed, error}; "+
 			"an attempt is over once completed or failed has reached its number.", []string{"struct"})
@@ -65,6 +75,47 @@ func (h *Handler) updateProcessGroup(ctx context.Context, params []any) (any, er
 	}
 	if err := h.opts.Tree.UpdateGroup(ctx, g); err != nil {
 		return nil, asFault(err, name)
+	}
+	return true, nil
+}
+
+// rotateProcessLogs rotates one process's logs, or a group's for
+// "group:*" (answered as rotateProcessGroupLogs, the way startProcess
+// answers for a group).
+func (h *Handler) rotateProcessLogs(ctx context.Context, params []any) (any, error) {
+	spec, _ := str(params[0])
+	t, err := h.lookup(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	if t.Process == nil {
+		return h.rotateProcessGroupLogs(ctx, []any{t.Group.Name})
+	}
+	if err := h.opts.Tree.RotateLogs(ctx, t.Process.Group, t.Process.Name); err != nil {
+		return nil, fault(xmlrpc.FaultFailed, spec)
+	}
+	return true, nil
+}
+
+func (h *Handler) rotateProcessGroupLogs(ctx context.Context, params []any) (any, error) {
+	name, _ := str(params[0])
+	outs, err := h.opts.Tree.RotateGroupLogs(ctx, name)
+	return results(outs, err, name)
+}
+
+func (h *Handler) rotateAllProcessLogs(ctx context.Context, _ []any) (any, error) {
+	outs, err := h.opts.Tree.RotateAllLogs(ctx)
+	return results(outs, err, "")
+}
+
+// rotateLog rotates the main log: NO_FILE when it goes to syslog or
+// nowhere, as clearLog says.
+func (h *Handler) rotateLog(context.Context, []any) (any, error) {
+	if h.mainLogPath() == "" || h.opts.RotateMainLog == nil {
+		return nil, fault(xmlrpc.FaultNoFile)
+	}
+	if err := h.opts.RotateMainLog(); err != nil {
+		return nil, fault(xmlrpc.FaultFailed, err.Error())
 	}
 	return true, nil
 }

@@ -32,6 +32,9 @@ type Options struct {
 	Log    *slog.Logger // the main log
 	// ReopenMainLog reopens the main log after clearLog removed its file.
 	ReopenMainLog func() error
+	// RotateMainLog rotates the main log now (rotateLog); nil when there
+	// is no main log file.
+	RotateMainLog func() error
 	// Shutdown and Restart ask the daemon to exit or to restart (as SIGTERM
 	// and SIGHUP do); they return at once.
 	Shutdown, Restart func()
