@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -203,39 +204,47 @@ const waitTimeout = 24 * time.Hour
 // timeout, whichever ends first. A *Result answer is returned with its
 // error.
 func (d *Daemon) ask(ctx context.Context, msg message, timeout time.Duration) (any, error) {
-	f := d.sys.Root.RequestFuture(d.root, msg, timeout)
-	type answer struct {
-		v   any
-		err error
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		v, err := f.Result()
-		ch <- answer{v, err}
-	}()
+	box := &replyBox{answer: make(chan any, 1)}
+	pid, _ := d.sys.ProcessRegistry.Add(box, "ask"+d.sys.ProcessRegistry.NextId()) // ids are unique
+	defer d.sys.ProcessRegistry.Remove(pid)
+	d.sys.Root.RequestWithCustomSender(d.root, msg, pid)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
 	select {
-	case a := <-ch:
-		if a.err != nil {
-			return nil, d.downOr(errorf(Failed, "the supervisor did not answer: %v", a.err))
+	case v := <-box.answer:
+		switch v := v.(type) {
+		case *actor.DeadLetterResponse:
+			return nil, d.downOr(errorf(Failed, "the supervisor did not answer: %v", actor.ErrDeadLetter))
+		case *Result:
+			return v, v.Err
 		}
-		if r, ok := a.v.(*Result); ok {
-			return r, r.Err
-		}
-		return a.v, nil
+		return v, nil
+	case <-timer.C:
+		return nil, d.downOr(errorf(Failed, "the supervisor did not answer: %v", actor.ErrTimeout))
 	case <-ctx.Done():
-		d.abandon(f, ctx.Err())
 		return nil, ctx.Err()
 	case <-d.done: // nothing answers any more
-		d.abandon(f, ErrShuttingDown)
 		return nil, ErrShuttingDown
 	}
 }
 
-// abandon completes a future nobody waits for any more, so the goroutine
-// reading it ends now rather than at its timeout (a day for a wait).
-func (d *Daemon) abandon(f *actor.Future, err error) {
-	d.sys.Root.Send(f.PID(), &Result{err})
+// replyBox is where the answer to one ask lands: a process of the actor
+// system's registry, as a Future is, that the asker can simply drop when
+// it stops waiting (a Future is completed by whatever reaches it, without
+// a lock, so completing an abandoned one races with its answer).
+type replyBox struct {
+	answer chan any // room for one
+	once   sync.Once
 }
+
+func (b *replyBox) SendUserMessage(_ *actor.PID, m any) {
+	_, msg, _ := actor.UnwrapEnvelope(m)
+	b.once.Do(func() { b.answer <- msg })
+}
+
+func (b *replyBox) SendSystemMessage(pid *actor.PID, m any) { b.SendUserMessage(pid, m) }
+
+func (b *replyBox) Stop(*actor.PID) {}
 
 // tell sends msg to the supervisor, wanting no answer.
 func (d *Daemon) tell(msg message) { d.sys.Root.Send(d.root, msg) }
