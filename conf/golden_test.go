@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"supervisord/internal/logfmt"
 )
 
 var update = flag.Bool("update", false, "rewrite the want part of testdata/*.conftest")
@@ -203,8 +205,14 @@ func dump(b *strings.Builder, c *Config) {
 					lf = "AUTO"
 				}
 				p("    %s: logfile=%q maxbytes=%d backups=%d capture=%d events=%t syslog=%t", lc.n, lf, lc.l.MaxBytes, lc.l.Backups, lc.l.CaptureMaxBytes, lc.l.EventsEnabled, lc.l.Syslog)
+				if lc.l.Format != logfmt.Raw || lc.l.Prefix || lc.l.SyslogTag != "" {
+					p("      log_format=%s log_prefix=%t syslog_tag=%q", lc.l.Format, lc.l.Prefix, lc.l.SyslogTag)
+				}
 			}
 			p("    environment=%q", pr.Environment)
+			if pr.SyslogFacility != FacilityUser {
+				p("    syslog_facility=%s", pr.SyslogFacility)
+			}
 			if pr.Essential {
 				p("    essential=true")
 			}
