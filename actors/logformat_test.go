@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -433,25 +432,14 @@ func TestUnfinishedLineWaitsForSilence(t *testing.T) {
 // over a real datagram socket.
 func TestSyslogGetsFormattedLines(t *testing.T) {
 	t.Parallel()
-	sock := filepath.Join(t.TempDir(), "log")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Skip("unixgram:", err)
-	}
-	defer conn.Close()
+	sock := testkit.ListenDatagrams(t)
 	pc := program("web", "true").Processes[0]
 	pc.Stdout.Syslog, pc.Stdout.Format, pc.Stdout.SyslogTag = true, logfmt.JSON, "web-app"
 	pc.SyslogFacility = conf.FacilityLocal3
-	g := newLoggerRig(t, pc, "", &runtime{syslogNet: "unixgram", syslogAddr: sock})
+	g := newLoggerRig(t, pc, "", &runtime{syslogNet: "unixgram", syslogAddr: sock.Addr})
 	defer g.stop(t)
 	g.send("hello\n")
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	buf := make([]byte, 4096)
-	n, err := conn.Read(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := string(buf[:n])
+	msg := sock.Next()
 	// <local3.info>TIME HOST web-app[PID]: {"time":…}
 	pri, rest, _ := strings.Cut(msg, ">")
 	_, body, _ := strings.Cut(rest, " web-app["+strconv.Itoa(os.Getpid())+"]: ")

@@ -85,7 +85,7 @@ func (l *logger) Receive(c actor.Context) {
 	case *logChunk:
 		defer m.release()
 		if m.eof {
-			l.endLine(c)
+			l.endLine()
 			c.Send(c.Parent(), &streamClosed{pid: m.pid})
 			return
 		}
@@ -94,7 +94,7 @@ func (l *logger) Receive(c actor.Context) {
 		}
 		l.write(c, m.data, m.pid)
 	case *flushLog: // handoff.go: every chunk before it is written
-		l.endLine(c)
+		l.endLine()
 		c.Respond(&Result{})
 	case *flushPartial:
 		l.flushArmed = false
@@ -116,7 +116,7 @@ func (l *logger) Receive(c actor.Context) {
 			}
 		}
 	case *actor.Stopping, *actor.Restarting:
-		l.endLine(c)
+		l.endLine()
 		if l.cancel != nil {
 			l.cancel()
 		}
@@ -326,7 +326,7 @@ func (l *logger) flushPartial(c actor.Context) {
 
 // endLine writes what the framer holds when the stream ends or the logger
 // stops.
-func (l *logger) endLine(c actor.Context) {
+func (l *logger) endLine() {
 	if l.frame == nil {
 		return
 	}

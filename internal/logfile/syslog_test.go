@@ -3,13 +3,13 @@ package logfile
 import (
 	"errors"
 	"log/syslog"
-	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"supervisord/testkit"
 )
 
 type recorder struct {
@@ -100,39 +100,10 @@ func TestSyslogStuckDoesNotBlock(t *testing.T) {
 	s.Close()
 }
 
-func TestSyslogWire(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "log")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Skip("unixgram:", err)
-	}
-	defer conn.Close()
-	s := newSyslog("tester ", "", func(tag string) (syslogWriter, error) {
-		return syslog.Dial("unixgram", sock, syslog.LOG_USER|syslog.LOG_INFO, tag)
-	})
-	defer s.Close()
-	s.Write([]byte("hello\n"))
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	buf := make([]byte, 1024)
-	n, err := conn.Read(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := string(buf[:n])
-	if !strings.HasPrefix(msg, "<14>") || !strings.Contains(msg, " logfile.test[") || !strings.HasSuffix(msg, ": tester hello\n") {
-		t.Fatalf("syslog got %q", msg)
-	}
-}
-
 // With a tag, lines go under it at the facility asked for, over a real
 // datagram socket; each line is a message of its own.
 func TestSyslogTagAndFacility(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "log")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Skip("unixgram:", err)
-	}
-	defer conn.Close()
+	sock := testkit.ListenDatagrams(t)
 	for _, tc := range []struct {
 		c    SyslogConfig
 		want []string // priority, tag and message of each datagram
@@ -141,18 +112,12 @@ func TestSyslogTagAndFacility(t *testing.T) {
 		{SyslogConfig{Tag: "web-app", Facility: syslog.LOG_LOCAL3}, []string{"<158> web-app one", "<158> web-app two"}},
 		{SyslogConfig{Tag: "db", Facility: syslog.LOG_DAEMON}, []string{"<30> db one", "<30> db two"}},
 	} {
-		tc.c.Network, tc.c.Addr = "unixgram", sock
+		tc.c.Network, tc.c.Addr = "unixgram", sock.Addr
 		s := OpenSyslog(tc.c)
 		s.Write([]byte("one\ntwo\n"))
 		var got []string
 		for range tc.want {
-			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			buf := make([]byte, 1024)
-			n, err := conn.Read(buf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, wireParts(t, string(buf[:n])))
+			got = append(got, wireParts(t, sock.Next()))
 		}
 		s.Close()
 		if !slices.Equal(got, tc.want) {

@@ -20,6 +20,7 @@ package logfmt
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -267,6 +268,22 @@ var plain = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// plainWord reports whether all 8 bytes of w are plain: none below 0x20
+// or from 0x7F on, none a quote or a backslash. Each test sets a byte's
+// top bit; as a yes-or-no answer it is exact.
+func plainWord(w uint64) bool {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	q := w ^ ('"' * lsb) // zero bytes where w has a quote
+	b := w ^ ('\\' * lsb)
+	d := w ^ (0x7F * lsb)
+	t := (w - 0x20*lsb) & ^w // a byte below 0x20
+	t |= w                   // a byte from 0x80 on
+	t |= (q - lsb) & ^q
+	t |= (b - lsb) & ^b
+	t |= (d - lsb) & ^d
+	return t&msb == 0
+}
+
 // appendEscaped appends s as the inside of a JSON string: valid UTF-8 as
 // it is, but for U+2028 and U+2029 (line breaks to JavaScript);
 // control characters escaped; each byte outside valid UTF-8 as \ufffd.
@@ -274,6 +291,10 @@ func appendEscaped(dst, s []byte) []byte {
 	const hex = "0123456789abcdef"
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plainWord(binary.LittleEndian.Uint64(s[i:])) {
+			i += 8
+			continue
+		}
 		b := s[i]
 		if b < utf8.RuneSelf {
 			if plain[b] {

@@ -2,6 +2,7 @@ package logfmt
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"os"
@@ -219,5 +220,20 @@ func TestLongLine(t *testing.T) {
 	}
 	if pieces != 80 {
 		t.Errorf("written in %d pieces, want one per read", pieces)
+	}
+}
+
+// plainWord agrees with the byte table on every byte value in every
+// position.
+func TestPlainWord(t *testing.T) {
+	for pos := range 8 {
+		for b := range 256 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(b)
+			want := b < utf8.RuneSelf && plain[b]
+			if got := plainWord(binary.LittleEndian.Uint64(w)); got != want {
+				t.Errorf("byte %#x at %d: %t", b, pos, got)
+			}
+		}
 	}
 }
