@@ -77,7 +77,7 @@ type Framer struct {
 	pendingPID int
 	midLine    bool // text formats: a piece of the current line is written, header included
 
-	stampAt time.Time // the time stamp holds, cached: a chunk's lines share it
+	stampMS int64 // the millisecond stamp holds
 	stamp   []byte
 	pidOf   int // the pid pidText holds
 	pidText []byte
@@ -243,9 +243,11 @@ func (f *Framer) piece(dst, p []byte, t time.Time, pid int, ends bool) []byte {
 	return dst
 }
 
+// timeStamp is t in TimeLayout, formatted once a millisecond: the lines
+// of a busy program share it.
 func (f *Framer) timeStamp(t time.Time) []byte {
-	if f.stamp == nil || !t.Equal(f.stampAt) {
-		f.stampAt = t
+	if ms := t.UnixMilli(); f.stamp == nil || ms != f.stampMS {
+		f.stampMS = ms
 		f.stamp = t.AppendFormat(f.stamp[:0], TimeLayout)
 	}
 	return f.stamp
