@@ -57,6 +57,9 @@ type runtime struct {
 	childLogDir string
 	identifier  string
 	stripANSI   bool
+	// syslogNet and syslogAddr are where *_syslog output goes, "" for the
+	// local syslog; tests give a socket of their own.
+	syslogNet, syslogAddr string
 	// generations numbers OS-process incarnations tree-wide, so that a
 	// restarted actor can never mistake a stale exit or timer for its own.
 	generations atomic.Uint64

@@ -6,25 +6,35 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/scheduler"
 
 	"supervisord/conf"
 	"supervisord/internal/logfile"
+	"supervisord/internal/logfmt"
 	"supervisord/protocol/events"
 )
 
 // logger is the actor behind one captured stream (stdout or stderr) of one
-// process: it writes chunks to the log file, rotating it, and to syslog.
+// process: it writes chunks to the log file, rotating it, and to syslog,
+// framed into lines by the stream's log format when it has one (logfmt);
+// PROCESS_LOG events, capture mode and ready=log see the output as read.
 //
 // Accepts: *logChunk (from the pipe reader; always released, even on a
 // panic, so the reader never stalls), *reopenLogs, *clearLog and
-// *rotateLogs (answered with *Result), *watchLog (ready=log:REGEX: it tells its parent with
-// *logMatched when a line matches). Parent: the process actor.
+// *rotateLogs (answered with *Result), *watchLog (ready=log:REGEX: it tells
+// its parent with *logMatched when a line matches), *flushLog (answered
+// once all before it is written, an unfinished line included), and its own
+// *flushPartial (the timer that writes an unfinished line after
+// logfmt.Silence of no output). Parent: the process actor.
 // Failure policy: restarted by the process's default strategy; the file is
 // reopened in Started.
 type logger struct {
 	proc, group string
+	program     string
+	facility    conf.SyslogFacility
 	stream      string
 	path        string
 	cfg         conf.LogConfig
@@ -35,6 +45,16 @@ type logger struct {
 	strip    *logfile.StripANSI
 	stripped []byte // reused output buffer of strip
 	echo     bool   // copy output to the main log, as the reference does at debug level
+
+	// The log format: nil frame writes output as read (raw, no prefix).
+	// framed is frame's reused output buffer; lastRead is when output
+	// last came, flushArmed whether a *flushPartial is on its way.
+	frame      *logfmt.Framer
+	framed     []byte
+	lastRead   time.Time
+	flushArmed bool
+	timers     *scheduler.TimerScheduler
+	cancel     scheduler.CancelFunc
 
 	// Capture mode (capture_maxbytes > 0).
 	pending   []byte // output not yet known to hold no token
@@ -54,7 +74,8 @@ type logger struct {
 const maxWatchedLine = 64 << 10
 
 func newLogger(pc *conf.Process, stream, path string, cfg conf.LogConfig, rt *runtime) actor.Actor {
-	return &logger{proc: pc.Name, group: pc.Group, stream: stream, path: path, cfg: cfg, rt: rt}
+	return &logger{proc: pc.Name, group: pc.Group, program: pc.Program, facility: pc.SyslogFacility,
+		stream: stream, path: path, cfg: cfg, rt: rt}
 }
 
 func (l *logger) Receive(c actor.Context) {
@@ -64,6 +85,7 @@ func (l *logger) Receive(c actor.Context) {
 	case *logChunk:
 		defer m.release()
 		if m.eof {
+			l.endLine()
 			c.Send(c.Parent(), &streamClosed{pid: m.pid})
 			return
 		}
@@ -72,7 +94,11 @@ func (l *logger) Receive(c actor.Context) {
 		}
 		l.write(c, m.data, m.pid)
 	case *flushLog: // handoff.go: every chunk before it is written
+		l.endLine()
 		c.Respond(&Result{})
+	case *flushPartial:
+		l.flushArmed = false
+		l.flushPartial(c)
 	case *watchLog:
 		l.watch, l.watchGen, l.partial = m.re, m.gen, nil
 	case *clearLog:
@@ -86,6 +112,10 @@ func (l *logger) Receive(c actor.Context) {
 			}
 		}
 	case *actor.Stopping, *actor.Restarting:
+		l.endLine()
+		if l.cancel != nil {
+			l.cancel()
+		}
 		if l.file != nil {
 			l.file.Close()
 			l.file = nil
@@ -143,7 +173,14 @@ func (l *logger) open() {
 		}
 	}
 	if l.cfg.Syslog {
-		l.syslog = logfile.NewSyslog(l.proc + " ")
+		sc := logfile.SyslogConfig{Prefix: l.proc + " ", Facility: l.facility.Priority(), Network: l.rt.syslogNet, Addr: l.rt.syslogAddr}
+		if l.cfg.SyslogTag != "" {
+			sc.Tag, sc.Prefix = l.cfg.SyslogTag, ""
+		}
+		l.syslog = logfile.OpenSyslog(sc)
+	}
+	if l.file != nil || l.syslog != nil {
+		l.frame = logfmt.New(l.cfg.Format, l.cfg.Prefix, logfmt.Source{Program: l.program, Group: l.group, Process: l.proc, Stream: l.stream})
 	}
 }
 
@@ -249,13 +286,13 @@ func (l *logger) log(c actor.Context, data []byte, pid int) {
 		if over := int64(len(l.captured)) - l.cfg.CaptureMaxBytes; over > 0 {
 			l.captured = l.captured[over:]
 		}
-	case l.file != nil:
-		if _, err := l.file.Write(data); err != nil {
-			l.rt.log.Error(fmt.Sprintf("cannot write %s log of '%s': %v", l.stream, l.proc, err))
-		}
-	}
-	if l.syslog != nil && !l.capturing {
-		l.syslog.Write(data)
+	case l.frame == nil:
+		l.output(data)
+	default:
+		l.lastRead = l.rt.now()
+		l.framed = l.frame.Append(l.framed[:0], data, pid, l.lastRead)
+		l.output(l.framed)
+		l.armFlush(c, logfmt.Silence)
 	}
 	if l.echo {
 		l.rt.log.Debug(fmt.Sprintf("'%s' %s output:\n%s", l.proc, l.stream, events.DataText(data)))
@@ -264,4 +301,56 @@ func (l *logger) log(c actor.Context, data []byte, pid int) {
 		c.Send(l.rt.bus, &publish{ev: events.ProcessLog{Channel: l.stream, Process: l.proc,
 			Group: l.group, PID: pid, Data: bytes.Clone(data)}})
 	}
+}
+
+// output writes what goes to the log file and syslog.
+func (l *logger) output(data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	if l.file != nil {
+		if _, err := l.file.Write(data); err != nil {
+			l.rt.log.Error(fmt.Sprintf("cannot write %s log of '%s': %v", l.stream, l.proc, err))
+		}
+	}
+	if l.syslog != nil {
+		l.syslog.Write(data)
+	}
+}
+
+// armFlush has a *flushPartial come after d, unless one is on its way or
+// no unfinished line waits.
+func (l *logger) armFlush(c actor.Context, d time.Duration) {
+	if l.flushArmed || !l.frame.Waiting() {
+		return
+	}
+	if l.timers == nil {
+		l.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
+	}
+	l.flushArmed = true
+	l.cancel = l.timers.SendOnce(d, c.Self(), &flushPartial{})
+}
+
+// flushPartial writes the unfinished line once the output has been silent
+// for logfmt.Silence, or waits for the rest of that time.
+func (l *logger) flushPartial(c actor.Context) {
+	if l.frame == nil {
+		return
+	}
+	if quiet := l.rt.now().Sub(l.lastRead); quiet < logfmt.Silence {
+		l.armFlush(c, logfmt.Silence-quiet)
+		return
+	}
+	l.framed = l.frame.Flush(l.framed[:0])
+	l.output(l.framed)
+}
+
+// endLine writes what the framer holds when the stream ends or the logger
+// stops.
+func (l *logger) endLine() {
+	if l.frame == nil {
+		return
+	}
+	l.framed = l.frame.End(l.framed[:0])
+	l.output(l.framed)
 }

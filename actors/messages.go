@@ -361,6 +361,10 @@ type logChunk struct {
 	eof     bool // the stream ended: no data, every byte came before
 }
 
+// flushPartial is a logger's own timer: an unfinished line may have waited
+// logfmt.Silence for the rest of it.
+type flushPartial struct{}
+
 // Draining output at shutdown: a logger tells its process when a stream it
 // logs has ended (*streamClosed), and *awaitDrained (to a group, and from
 // it to each process) is answered once every stream of the process has, or
@@ -405,6 +409,7 @@ func (*addGroup) isMessage()        {}
 func (*removeGroup) isMessage()     {}
 func (*shutdownReport) isMessage()  {}
 func (*logChunk) isMessage()        {}
+func (*flushPartial) isMessage()    {}
 func (*publish) isMessage()         {}
 func (*subscribe) isMessage()       {}
 func (*unsubscribe) isMessage()     {}

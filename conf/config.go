@@ -1,9 +1,13 @@
 package conf
 
 import (
+	"log/syslog"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
+
+	"supervisord/internal/logfmt"
 )
 
 // Config is a fully parsed and defaulted supervisord.conf.
@@ -197,6 +201,9 @@ type Process struct {
 	RedirectStderr bool
 	Stdout         LogConfig
 	Stderr         LogConfig
+	// SyslogFacility (syslog_facility, an extension) is the facility of
+	// what *_syslog sends; default user, as the reference.
+	SyslogFacility SyslogFacility
 
 	// Environment is [supervisord] environment= overlaid with the program's
 	// own, as the reference merges them: in first-seen order, later values
@@ -232,10 +239,61 @@ type LogConfig struct {
 	// (logrotate.go); their defaults, size and none, act as the reference.
 	Rotate   LogRotate
 	Compress LogCompress
+	// Format (stdout_log_format, an extension) is how lines are written to
+	// the log file and syslog: logfmt.Raw (the default), Timestamped or
+	// JSON. Capture mode and PROCESS_LOG events see the output as written.
+	Format logfmt.Format
+	// Prefix (stdout_log_prefix, default false) starts each line with
+	// "NAME | ", NAME the process name; refused with JSON.
+	Prefix bool
+	// SyslogTag (stdout_syslog_tag) is the tag Syslog's lines go under;
+	// "" (the default) sends them as the reference does, under the
+	// daemon's name, each starting with the process name.
+	SyslogTag string
 }
 
 // AutoLog is LogConfig.Logfile's value for "AUTO".
 const AutoLog = "\x00AUTO"
+
+// SyslogFacility is a syslog facility a program may log under; the zero
+// value is user.
+type SyslogFacility uint8
+
+const (
+	FacilityUser SyslogFacility = iota
+	FacilityDaemon
+	FacilityLocal0
+	FacilityLocal1
+	FacilityLocal2
+	FacilityLocal3
+	FacilityLocal4
+	FacilityLocal5
+	FacilityLocal6
+	FacilityLocal7
+)
+
+func (f SyslogFacility) String() string {
+	switch {
+	case f == FacilityUser:
+		return "user"
+	case f == FacilityDaemon:
+		return "daemon"
+	case f <= FacilityLocal7:
+		return "local" + strconv.Itoa(int(f-FacilityLocal0))
+	}
+	return "SyslogFacility(" + strconv.Itoa(int(f)) + ")"
+}
+
+// Priority is the facility as log/syslog numbers it.
+func (f SyslogFacility) Priority() syslog.Priority {
+	switch {
+	case f == FacilityDaemon:
+		return syslog.LOG_DAEMON
+	case f >= FacilityLocal0 && f <= FacilityLocal7:
+		return syslog.LOG_LOCAL0 + syslog.Priority(f-FacilityLocal0)<<3
+	}
+	return syslog.LOG_USER
+}
 
 // AutoRestart is the autorestart option.
 type AutoRestart int

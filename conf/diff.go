@@ -86,7 +86,8 @@ func (p *Process) Equal(o *Process) bool {
 		slices.Equal(p.ExitCodes, o.ExitCodes) && p.RedirectStderr == o.RedirectStderr &&
 		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL &&
 		slices.Equal(p.EnvFiles, o.EnvFiles) && slices.Equal(p.Rlimits, o.Rlimits) &&
-		p.Lifecycle.equal(o.Lifecycle) && p.Essential == o.Essential
+		p.Lifecycle.equal(o.Lifecycle) && p.Essential == o.Essential &&
+		p.SyslogFacility == o.SyslogFacility
 }
 
 // equal compares every lifecycle option; dependencies by name, condition

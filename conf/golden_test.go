@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"supervisord/internal/logfmt"
 )
 
 var update = flag.Bool("update", false, "rewrite the want part of testdata/*.conftest")
@@ -209,8 +211,14 @@ func dump(b *strings.Builder, c *Config) {
 				if lc.l.Rotate != RotateSize || lc.l.Compress != CompressNone {
 					p("    %s: rotate=%s compress=%s", lc.n, lc.l.Rotate, lc.l.Compress)
 				}
+				if lc.l.Format != logfmt.Raw || lc.l.Prefix || lc.l.SyslogTag != "" {
+					p("      log_format=%s log_prefix=%t syslog_tag=%q", lc.l.Format, lc.l.Prefix, lc.l.SyslogTag)
+				}
 			}
 			p("    environment=%q", pr.Environment)
+			if pr.SyslogFacility != FacilityUser {
+				p("    syslog_facility=%s", pr.SyslogFacility)
+			}
 			if pr.Essential {
 				p("    essential=true")
 			}

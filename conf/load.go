@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"supervisord/internal/logfmt"
 	"supervisord/protocol/events"
 )
 
@@ -344,7 +345,7 @@ func (l *loader) supervisord() error {
 		opt("strip_ansi", "false", &sv.StripANSI, parseBool),
 		opt("autoreload", "true", &sv.AutoReload, parseBool),
 		opt("exit_when_all_done", "false", &sv.ExitWhenAllDone, parseBool),
-		opt("logformat", LogText.String(), &sv.LogFormat, parseLogFormat),
+		opt("logformat", LogText.String(), &sv.LogFormat, parseMainLogFormat),
 		opt("environment", "", &envStr, asIs),
 	})
 	if err != nil {
@@ -745,6 +746,7 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 		opt("exitcodes", "0", &t.ExitCodes, parseExitCodes),
 		opt("redirect_stderr", "false", &t.RedirectStderr, parseBool),
 		opt("essential", "false", &t.Essential, parseBool),
+		opt("syslog_facility", "user", &t.SyslogFacility, parseSyslogFacility),
 		opt("numprocs", "1", &numprocs, parseInt),
 		opt("numprocs_start", "0", &numprocsStart, parseInt),
 		// The reference would try to build any number of processes; past
@@ -873,6 +875,18 @@ func parseServerURL(s string) (string, error) {
 	return s, nil
 }
 
+// parseLogFormat reads stream's _log_format.
+func parseLogFormat(stream string) func(string) (logfmt.Format, error) {
+	return func(s string) (logfmt.Format, error) {
+		return parseWord(stream+"_log_format", s, logfmt.Raw, logfmt.Timestamped, logfmt.JSON)
+	}
+}
+
+func parseSyslogFacility(s string) (SyslogFacility, error) {
+	return parseWord("syslog_facility", s, FacilityUser, FacilityDaemon, FacilityLocal0, FacilityLocal1,
+		FacilityLocal2, FacilityLocal3, FacilityLocal4, FacilityLocal5, FacilityLocal6, FacilityLocal7)
+}
+
 func (l *loader) logConfig(section, stream string, lc *LogConfig, names expansions, warnings *[]string) error {
 	key := stream + "_logfile"
 	v, ok, err := l.get(section, key, names)
@@ -901,6 +915,15 @@ func (l *loader) logConfig(section, stream string, lc *LogConfig, names expansio
 		opt(key+"_backups", "10", &lc.Backups, parseInt),
 		opt(key+"_maxbytes", "50MB", &lc.MaxBytes, ParseByteSize),
 		opt(stream+"_syslog", "false", &lc.Syslog, parseBool),
+		opt(stream+"_log_format", "raw", &lc.Format, parseLogFormat(stream)),
+		opt(stream+"_log_prefix", "false", &lc.Prefix, parseBool),
+		optCheck(stream+"_log_prefix", func() error {
+			if lc.Prefix && lc.Format == logfmt.JSON {
+				return fmt.Errorf("%[1]s_log_prefix=true cannot be used with %[1]s_log_format=json: each object names its process", stream)
+			}
+			return nil
+		}),
+		opt(stream+"_syslog_tag", "", &lc.SyslogTag, asIs),
 	})
 	if err != nil {
 		return err

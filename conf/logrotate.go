@@ -53,7 +53,7 @@ func (f LogFormat) String() string {
 	return "text"
 }
 
-func parseLogFormat(s string) (LogFormat, error) {
+func parseMainLogFormat(s string) (LogFormat, error) {
 	return parseWord("logformat", s, LogText, LogJSON)
 }
 

@@ -31,7 +31,10 @@ type scenario struct {
 	// maxReps, when set, caps the repetitions: spawning 5000 takes the
 	// reference a minute or more a run.
 	maxReps int
-	run     func(b *bench, s side) (sample, error)
+	// oursOnly marks what the reference cannot do (our extensions): it
+	// runs on ours alone.
+	oursOnly bool
+	run      func(b *bench, s side) (sample, error)
 	// extra, when set, runs once per repetition without a daemon (the
 	// physical limit a scenario is compared with), reported as its own rows.
 	extraTitle   string
@@ -78,7 +81,7 @@ func (b *bench) runAll() *report {
 				order = []side{reference, ours}
 			}
 			for _, s := range order {
-				if s == reference && b.opts.ref == "" {
+				if s == reference && (b.opts.ref == "" || sc.oursOnly) {
 					continue
 				}
 				start := time.Now()
@@ -269,13 +272,15 @@ type logVariant struct {
 	backups     int
 	// gzip sets stdout_logfile_compress=gzip (the reference ignores it);
 	// CPU then counts until the last backup is compressed.
-	gzip bool
+	gzip   bool
+	format string // stdout_log_format; "" leaves it out (raw)
 }
 
 func logScenario(v logVariant) *scenario {
 	sc := &scenario{
-		name:  v.name,
-		title: v.title,
+		name:     v.name,
+		title:    v.title,
+		oursOnly: v.format != "",
 		metrics: []metric{
 			{"mbps", "MB/s until every byte is on disk", "MB/s", false},
 			{"cpu", "daemon CPU per 100 MB", "CPU-s", true},
@@ -283,7 +288,7 @@ func logScenario(v logVariant) *scenario {
 		},
 		run: func(b *bench, s side) (sample, error) { return b.logRun(s, v) },
 	}
-	if v.maxBytes == 0 {
+	if v.maxBytes == 0 && v.format == "" {
 		sc.extraTitle = v.title + ": `cat > file` (physical limit)"
 		sc.extraMetrics = []metric{
 			{"cat_mbps", "MB/s", "MB/s", false},
@@ -307,6 +312,9 @@ stderr_logfile={dir}/w.err
 	if v.gzip {
 		body += "stdout_logfile_compress=gzip\n"
 	}
+	if v.format != "" {
+		body += "stdout_log_format=" + v.format + "\n"
+	}
 	d, err := b.launch(s, 1024, body)
 	if err != nil {
 		return nil, err
@@ -316,7 +324,11 @@ stderr_logfile={dir}/w.err
 		return nil, err
 	}
 	logPath := filepath.Join(d.dir, "w.log")
+	unframe := unframers[v.format]
 	last := appendLine(nil, logBytes/lineLen-1)
+	if v.format == "json" {
+		last = fmt.Appendf(nil, `"message":"%s"}`+"\n", last[:len(last)-1])
+	}
 	d.profile(b.opts.pprofDir, v.name, b.opts.pprofSecs)
 	c0 := d.cpu()
 	t0 := time.Now()
@@ -344,7 +356,7 @@ stderr_logfile={dir}/w.err
 		}
 	}
 	files = append(files, logPath)
-	lost, err := verifyStream(files, logBytes, v.maxBytes > 0)
+	lost, err := verifyStream(files, logBytes, v.maxBytes > 0, unframe)
 	if err != nil {
 		return nil, fmt.Errorf("%s: checking the log: %w", s, err)
 	}
@@ -387,7 +399,7 @@ func (b *bench) catRun(v logVariant) (sample, error) {
 		return nil, fmt.Errorf("writer | cat: %v, %v", werr, cerr)
 	}
 	cpu := c.ProcessState.UserTime() + c.ProcessState.SystemTime()
-	lost, err := verifyStream([]string{path}, logBytes, false)
+	lost, err := verifyStream([]string{path}, logBytes, false, nil)
 	if err != nil || lost != 0 {
 		return nil, fmt.Errorf("cat lost %d bytes: %v", lost, err)
 	}
@@ -728,6 +740,10 @@ var scenarios = slices.Concat(
 		idleScenario,
 		logScenario(logVariant{name: "log-big", title: "log capture, 1 MiB writes", write: 1 << 20}),
 		logScenario(logVariant{name: "log-lines", title: "log capture, 80-byte lines", write: lineLen}),
+		logScenario(logVariant{name: "log-big-ts", title: "log capture, 1 MiB writes, stdout_log_format=timestamped", write: 1 << 20, format: "timestamped"}),
+		logScenario(logVariant{name: "log-big-json", title: "log capture, 1 MiB writes, stdout_log_format=json", write: 1 << 20, format: "json"}),
+		logScenario(logVariant{name: "log-lines-ts", title: "log capture, 80-byte lines, stdout_log_format=timestamped", write: lineLen, format: "timestamped"}),
+		logScenario(logVariant{name: "log-lines-json", title: "log capture, 80-byte lines, stdout_log_format=json", write: lineLen, format: "json"}),
 		logScenario(logVariant{name: "log-rotate", title: "log capture, 1 MiB writes, rotation at 10 MB × 3", write: 1 << 20, maxBytes: 10 << 20, backups: 3}),
 		logScenario(logVariant{name: "log-rotate-gzip", title: "log capture, 1 MiB writes, rotation at 10 MB × 3, gzip backups", write: 1 << 20, maxBytes: 10 << 20, backups: 3, gzip: true}),
 		rpcScenario,

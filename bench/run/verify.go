@@ -17,7 +17,9 @@ import (
 // should be there are not: lines missing, cut short or garbled. With
 // rotated, the files may start anywhere in the stream (older output was
 // rotated away, which is not a loss); otherwise they must hold all of it.
-func verifyStream(files []string, total int64, rotated bool) (lost int64, err error) {
+// unframe, when not nil, turns a line of a formatted log back into the
+// line the writer wrote (nil when it cannot).
+func verifyStream(files []string, total int64, rotated bool, unframe func([]byte) []byte) (lost int64, err error) {
 	var readers []io.Reader
 	for _, name := range files {
 		f, err := os.Open(name)
@@ -60,6 +62,9 @@ func verifyStream(files []string, total int64, rotated bool) (lost int64, err er
 		if len(line) == 0 && err != nil {
 			break
 		}
+		if unframe != nil {
+			line = unframe(line)
+		}
 		if len(line) == lineLen {
 			seq, perr := strconv.ParseInt(string(line[:10]), 10, 64)
 			if perr == nil && seq > prev && seq < lines {
@@ -88,4 +93,24 @@ func verifyStream(files []string, total int64, rotated bool) (lost int64, err er
 		prev = lines - 1
 	}
 	return (prev - first + 1 - good) * lineLen, nil
+}
+
+// unframers undo each stdout_log_format on the writer's lines, which need
+// no JSON escapes: a time and a space before the line, or an object whose
+// message is the line.
+var unframers = map[string]func([]byte) []byte{
+	"timestamped": func(line []byte) []byte {
+		_, rest, _ := bytes.Cut(line, []byte{' '})
+		return rest
+	},
+	"json": func(line []byte) []byte {
+		_, rest, ok := bytes.Cut(line, []byte(`"message":"`))
+		msg, ok2 := bytes.CutSuffix(rest, []byte("\"}\n"))
+		if !ok || !ok2 {
+			return nil
+		}
+		// The message is followed in line by the quote and brace it
+		// replaces with a newline.
+		return append(msg, '\n')
+	},
 }

@@ -18,13 +18,13 @@ const syslogQueue = 256
 // not be reached, so a missing /dev/log costs one attempt per interval.
 const syslogRetry = 5 * time.Second
 
-// Syslog sends output to the local syslog as the reference's *_syslog=true
-// does: each chunk has its trailing newlines trimmed and is split into
-// lines, and each line goes out as "<prefix><line>" at LOG_USER|LOG_INFO
-// under the daemon's program name (the reference uses "<process name> " as
-// prefix for children). Write never blocks and never fails: the sending
-// happens on a goroutine, and when syslog is slow or unreachable chunks are
-// dropped and counted.
+// Syslog sends output to syslog as the reference's *_syslog=true does:
+// each chunk has its trailing newlines trimmed and is split into lines, and
+// each line goes out as "<prefix><line>" at LOG_INFO, by default at
+// LOG_USER under the daemon's program name (the reference uses "<process
+// name> " as prefix for children). Write never blocks and never fails: the
+// sending happens on a goroutine, and when syslog is slow or unreachable
+// chunks are dropped and counted.
 type Syslog struct {
 	prefix  []byte
 	tag     string
@@ -43,22 +43,44 @@ type syslogWriter interface {
 	Close() error
 }
 
-// NewSyslog starts a syslog writer whose lines begin with prefix.
+// SyslogConfig says how a Syslog sends.
+type SyslogConfig struct {
+	Prefix string // starts each line
+	// Tag is what the lines go under; "" for the daemon's program name.
+	Tag string
+	// Facility is LOG_USER, LOG_DAEMON, LOG_LOCAL0 …; the severity is
+	// always LOG_INFO.
+	Facility syslog.Priority
+	// Network and Addr are where syslog listens, as for syslog.Dial; ""
+	// for the local syslog (/dev/log and the like).
+	Network, Addr string
+}
+
+// NewSyslog starts a syslog writer whose lines begin with prefix, sent to
+// the local syslog at LOG_USER under the daemon's name.
 func NewSyslog(prefix string) *Syslog {
-	return newSyslog(prefix, func(tag string) (syslogWriter, error) {
-		return syslog.New(syslog.LOG_USER|syslog.LOG_INFO, tag)
+	return OpenSyslog(SyslogConfig{Prefix: prefix, Facility: syslog.LOG_USER})
+}
+
+// OpenSyslog starts a syslog writer as c says.
+func OpenSyslog(c SyslogConfig) *Syslog {
+	return newSyslog(c.Prefix, c.Tag, func(tag string) (syslogWriter, error) {
+		return syslog.Dial(c.Network, c.Addr, c.Facility|syslog.LOG_INFO, tag)
 	})
 }
 
-func newSyslog(prefix string, dial func(tag string) (syslogWriter, error)) *Syslog {
-	s := &Syslog{
-		prefix: []byte(prefix),
+func newSyslog(prefix, tag string, dial func(tag string) (syslogWriter, error)) *Syslog {
+	if tag == "" {
 		// Like the reference (Python's syslog module), identify as the
 		// program's base name rather than log/syslog's default full argv[0].
-		tag:   filepath.Base(os.Args[0]),
-		dial:  dial,
-		queue: make(chan []byte, syslogQueue),
-		done:  make(chan struct{}),
+		tag = filepath.Base(os.Args[0])
+	}
+	s := &Syslog{
+		prefix: []byte(prefix),
+		tag:    tag,
+		dial:   dial,
+		queue:  make(chan []byte, syslogQueue),
+		done:   make(chan struct{}),
 	}
 	go s.run()
 	return s

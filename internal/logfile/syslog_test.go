@@ -3,13 +3,13 @@ package logfile
 import (
 	"errors"
 	"log/syslog"
-	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"supervisord/testkit"
 )
 
 type recorder struct {
@@ -38,7 +38,7 @@ func (r *recorder) got() []string {
 
 func TestSyslogLines(t *testing.T) {
 	rec := &recorder{}
-	s := newSyslog("web ", func(string) (syslogWriter, error) { return rec, nil })
+	s := newSyslog("web ", "", func(string) (syslogWriter, error) { return rec, nil })
 	for _, chunk := range []string{"one\ntwo\n", "a\n\nb\n\n", "\n", "partial ", "line\n", ""} {
 		if n, err := s.Write([]byte(chunk)); n != len(chunk) || err != nil {
 			t.Fatalf("Write(%q) = %d, %v", chunk, n, err)
@@ -58,7 +58,7 @@ func TestSyslogLines(t *testing.T) {
 
 func TestSyslogUnreachableDoesNotBlock(t *testing.T) {
 	dials := 0
-	s := newSyslog("x ", func(string) (syslogWriter, error) {
+	s := newSyslog("x ", "", func(string) (syslogWriter, error) {
 		dials++
 		return nil, errors.New("no syslog here")
 	})
@@ -80,7 +80,7 @@ func TestSyslogUnreachableDoesNotBlock(t *testing.T) {
 
 func TestSyslogStuckDoesNotBlock(t *testing.T) {
 	rec := &recorder{block: make(chan struct{})}
-	s := newSyslog("", func(string) (syslogWriter, error) { return rec, nil })
+	s := newSyslog("", "", func(string) (syslogWriter, error) { return rec, nil })
 	done := make(chan struct{})
 	go func() {
 		for range 2 * syslogQueue {
@@ -100,26 +100,42 @@ func TestSyslogStuckDoesNotBlock(t *testing.T) {
 	s.Close()
 }
 
-func TestSyslogWire(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "log")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Skip("unixgram:", err)
+// With a tag, lines go under it at the facility asked for, over a real
+// datagram socket; each line is a message of its own.
+func TestSyslogTagAndFacility(t *testing.T) {
+	sock := testkit.ListenDatagrams(t)
+	for _, tc := range []struct {
+		c    SyslogConfig
+		want []string // priority, tag and message of each datagram
+	}{
+		{SyslogConfig{Prefix: "web ", Facility: syslog.LOG_USER}, []string{"<14> logfile.test web one", "<14> logfile.test web two"}},
+		{SyslogConfig{Tag: "web-app", Facility: syslog.LOG_LOCAL3}, []string{"<158> web-app one", "<158> web-app two"}},
+		{SyslogConfig{Tag: "db", Facility: syslog.LOG_DAEMON}, []string{"<30> db one", "<30> db two"}},
+	} {
+		tc.c.Network, tc.c.Addr = "unixgram", sock.Addr
+		s := OpenSyslog(tc.c)
+		s.Write([]byte("one\ntwo\n"))
+		var got []string
+		for range tc.want {
+			got = append(got, wireParts(t, sock.Next()))
+		}
+		s.Close()
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%+v sent %q, want %q", tc.c, got, tc.want)
+		}
 	}
-	defer conn.Close()
-	s := newSyslog("tester ", func(tag string) (syslogWriter, error) {
-		return syslog.Dial("unixgram", sock, syslog.LOG_USER|syslog.LOG_INFO, tag)
-	})
-	defer s.Close()
-	s.Write([]byte("hello\n"))
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	buf := make([]byte, 1024)
-	n, err := conn.Read(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := string(buf[:n])
-	if !strings.HasPrefix(msg, "<14>") || !strings.Contains(msg, " logfile.test[") || !strings.HasSuffix(msg, ": tester hello\n") {
+}
+
+// wireParts reduces a datagram of log/syslog ("<PRI>TIME HOST TAG[PID]:
+// MSG\n") to "<PRI> TAG MSG".
+func wireParts(t *testing.T, msg string) string {
+	t.Helper()
+	pri, rest, ok := strings.Cut(msg, ">")
+	head, text, ok2 := strings.Cut(rest, ": ")
+	fields := strings.Fields(head)
+	if !ok || !ok2 || len(fields) < 2 || !strings.HasSuffix(text, "\n") {
 		t.Fatalf("syslog got %q", msg)
 	}
+	tag, _, _ := strings.Cut(fields[len(fields)-1], "[")
+	return pri + "> " + tag + " " + strings.TrimSuffix(text, "\n")
 }
