@@ -77,8 +77,15 @@ print('rotated', n)
 		for i < min(len(all), want.Len()) && all[i] == want.Bytes()[i] {
 			i++
 		}
-		t.Fatalf("%d bytes in %d backups and the log, want %d; first difference at byte %d: %q",
-			len(all), len(sizes), want.Len(), i, all[i:min(i+40, len(all))])
+		var where []string // each file's first and last line, oldest first
+		off := 0
+		for _, n := range append(sizes, len(all)-sum(sizes)) {
+			part := strings.Split(strings.TrimSuffix(string(all[off:off+n]), "\n"), "\n")
+			where = append(where, part[0]+" .. "+part[len(part)-1])
+			off += n
+		}
+		t.Fatalf("%d bytes in %d backups and the log, want %d; first difference at byte %d: %q; files: %s",
+			len(all), len(sizes), want.Len(), i, all[i:min(i+40, len(all))], strings.Join(where, ", "))
 	}
 	// A size rotation leaves at least 64 KB; most of those asked for
 	// while the writer ran leave less.
@@ -91,6 +98,14 @@ print('rotated', n)
 	if asked < 5 || len(sizes)-asked < 10 {
 		t.Errorf("%d backups, %d of them rotated on request: %v", len(sizes), asked, sizes)
 	}
+}
+
+func sum(ns []int) int {
+	t := 0
+	for _, n := range ns {
+		t += n
+	}
+	return t
 }
 
 // logAndBackups joins path.N.gz … path.1.gz and path, once no backup is

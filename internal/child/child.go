@@ -287,6 +287,10 @@ func (r *Reaper) Close() {
 	r.sweep()
 }
 
+// Done is closed once the Reaper stops reaping (Close): an exit not
+// reported by then may never be.
+func (r *Reaper) Done() <-chan struct{} { return r.done }
+
 // ErrClosed is Start's error once the Reaper is closed.
 var ErrClosed = errors.New("supervisor: reaper closed")
 

@@ -270,21 +270,34 @@ func (c Checker) runReaped(ctx context.Context, path string, argv, env []string,
 	if err != nil {
 		proc.Stdout.Close()
 		proc.SignalGroup(syscall.SIGKILL)
-		return <-exits, err
+		select {
+		case st := <-exits:
+			return st, err
+		case <-c.Reaper.Done():
+			return child.Killed(syscall.SIGKILL), err
+		}
 	}
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
 		io.Copy(io.Discard, out)
 	}()
+	// A closed Reaper reports no more exits: the daemon is going down.
 	var st child.ExitStatus
 	select {
 	case st = <-exits:
 	case <-ctx.Done():
 		proc.SignalGroup(syscall.SIGKILL)
-		st = <-exits
+		select {
+		case st = <-exits:
+		case <-c.Reaper.Done():
+			st, err = child.Killed(syscall.SIGKILL), child.ErrClosed
+		}
+	case <-c.Reaper.Done():
+		proc.SignalGroup(syscall.SIGKILL)
+		st, err = child.Killed(syscall.SIGKILL), child.ErrClosed
 	}
 	out.Close() // ends the drain even if a background child keeps the pipe open
 	<-drained
-	return st, nil
+	return st, err
 }
