@@ -48,7 +48,23 @@ func groupSocket(cfg *conf.Group, rt *runtime) *fcgisock.Socket {
 	if cfg.Kind != conf.KindFCGIProgram {
 		return nil
 	}
-	return fcgisock.New(cfg, rt.log)
+	s := fcgisock.New(cfg, rt.log)
+	if f := rt.adopt.takeSocket(cfg.Name); f != nil { // an upgrade's (handoff.go)
+		s.Adopt(f)
+	}
+	return s
+}
+
+// dupSocket answers an upgrade's *dupSocket with the socket's duplicate.
+func (g *group) dupSocket(c actor.Context) {
+	fd := -1
+	if g.sock != nil {
+		var err error
+		if fd, err = g.sock.Dup(); err != nil {
+			g.rt.log.Error(fmt.Sprintf("cannot hand over the socket of %s: %v", g.cfg.Name, err))
+		}
+	}
+	c.Respond(&socketRecord{fd: fd})
 }
 
 // withSocket hands the group's socket to a process actor it makes.

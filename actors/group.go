@@ -62,6 +62,8 @@ func (g *group) Receive(c actor.Context) {
 		g.reshape(c, m.cfg)
 	case *ping:
 		c.Respond(&Result{})
+	case *dupSocket: // an upgrade (fcgi.go)
+		g.dupSocket(c)
 	case *startGroup:
 		if m.autostartOnly {
 			g.autostarter = c.Sender()

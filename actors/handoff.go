@@ -41,8 +41,9 @@ import (
 // answered, and each listener process its protocol state, the output it
 // has not acted on and the rest of an envelope still to be written to it.
 //
-// Not handed over: stdin bytes still queued for a program (not a
-// listener), a capture-mode logger's partial capture, and ready=notify
+// fcgi-program groups hand over their sockets, which adopted instances hold.
+//
+// Not handed over: a capture-mode logger's partial capture, and ready=notify
 // sockets (an adopted STARTING process that waits for one is taken as
 // ready).
 
@@ -92,10 +93,13 @@ type (
 		serial int64
 		held   []handoff.Event
 	}
-	freezePool struct{}
-	snapPool   struct{}
-	poolRecord struct{ rec handoff.Pool }
-	thawPool   struct{}
+	// dupSocket asks an fcgi-program group for its socket (*socketRecord).
+	dupSocket    struct{}
+	socketRecord struct{ fd int }
+	freezePool   struct{}
+	snapPool     struct{}
+	poolRecord   struct{ rec handoff.Pool }
+	thawPool     struct{}
 	// listenerAdopted tells a pool that an adopted listener process has
 	// its protocol actor again, READY or not.
 	listenerAdopted struct {
@@ -119,6 +123,8 @@ func (*busRecord) isMessage()        {}
 func (*thawBus) isMessage()          {}
 func (*adoptBus) isMessage()         {}
 func (*freezePool) isMessage()       {}
+func (*dupSocket) isMessage()        {}
+func (*socketRecord) isMessage()     {}
 func (*snapPool) isMessage()         {}
 func (*poolRecord) isMessage()       {}
 func (*thawPool) isMessage()         {}
@@ -133,6 +139,7 @@ type Frozen struct {
 	Pools       []handoff.Pool
 	Serial      int64           // the bus's next event serial
 	Unpublished []handoff.Event // published since the freeze
+	FCGISockets []handoff.FCGISocket
 	procs       []*conf.Process
 	pools       []string
 	resume      func()
@@ -161,6 +168,16 @@ func (d *Daemon) Freeze(ctx context.Context, pause, resume func()) (*Frozen, err
 		return nil, fmt.Errorf("%w: the event bus: %v", ErrNoHandover, err)
 	}
 	for _, g := range groups {
+		if g.Kind == conf.KindFCGIProgram {
+			v, err := d.ask(ctx, &toGroup{name: g.Name, msg: &dupSocket{}}, askTimeout)
+			if err != nil {
+				d.Thaw(ctx, f)
+				return nil, fmt.Errorf("%w: %s: %v", ErrNoHandover, g.Name, err)
+			}
+			if fd := v.(*socketRecord).fd; fd >= 0 {
+				f.FCGISockets = append(f.FCGISockets, handoff.FCGISocket{Group: g.Name, FD: fd})
+			}
+		}
 		if g.Kind != conf.KindEventListener {
 			continue
 		}
@@ -224,6 +241,9 @@ func (d *Daemon) Thaw(ctx context.Context, f *Frozen) {
 		d.rt.output = nil // each pipe gets a reader goroutine
 	}
 	f.resume()
+	for _, s := range f.FCGISockets {
+		closeFds(s.FD)
+	}
 	for _, p := range f.procs {
 		d.askProcess(ctx, p.Group, p.Name, &thawProcess{}, askTimeout) //nolint:errcheck // gone is thawed
 	}
@@ -422,6 +442,8 @@ type adoptions struct {
 	mu    sync.Mutex
 	recs  map[conf.ProcessRef]*handoff.Process
 	pools map[string]*handoff.Pool
+	// sockets are the fcgi-program groups' sockets, by group.
+	sockets map[string]int
 	// serial is the bus's next serial, unpublished what it held.
 	serial      int64
 	unpublished []handoff.Event
@@ -429,7 +451,11 @@ type adoptions struct {
 
 func newAdoptions(st *handoff.State) *adoptions {
 	a := &adoptions{recs: make(map[conf.ProcessRef]*handoff.Process, len(st.Processes)),
-		pools: make(map[string]*handoff.Pool, len(st.Pools)), serial: st.Serial, unpublished: st.Unpublished}
+		pools: make(map[string]*handoff.Pool, len(st.Pools)), sockets: make(map[string]int, len(st.FCGISockets)),
+		serial: st.Serial, unpublished: st.Unpublished}
+	for _, s := range st.FCGISockets {
+		a.sockets[s.Group] = s.FD
+	}
 	for i := range st.Processes {
 		r := &st.Processes[i]
 		a.recs[conf.ProcessRef{Group: r.Group, Name: r.Name}] = r
@@ -438,6 +464,23 @@ func newAdoptions(st *handoff.State) *adoptions {
 		a.pools[st.Pools[i].Group] = &st.Pools[i]
 	}
 	return a
+}
+
+// takeSocket hands an fcgi-program group's socket out once; nil when
+// there is none.
+func (a *adoptions) takeSocket(group string) *os.File {
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fd, ok := a.sockets[group]
+	delete(a.sockets, group)
+	if !ok {
+		return nil
+	}
+	syscall.CloseOnExec(fd)
+	return os.NewFile(uintptr(fd), "fcgi socket")
 }
 
 // takePool hands a pool's record out once, with the names of its
@@ -492,6 +535,10 @@ func (d *Daemon) Unadopted(ctx context.Context) []handoff.Process {
 		closeFds(r.Stdin, r.Stdout, r.Stderr)
 		out = append(out, *r)
 		delete(a.recs, ref)
+	}
+	for group, fd := range a.sockets { // groups gone from the config
+		closeFds(fd)
+		delete(a.sockets, group)
 	}
 	return out
 }
@@ -607,6 +654,10 @@ func (p *process) adoptProcess(c actor.Context, r *handoff.Process) {
 		proc.Stderr = outputFile(r.Stderr)
 	}
 	p.proc, p.pid = &proc, r.PID
+	if r.Exit == nil {
+		// It holds its group's socket, adopted by the group (groupSocket).
+		p.takeSocket() //nolint:errcheck // without one the next spawn binds it
+	}
 	if p.pool != nil {
 		p.adoptListener(c, r)
 	} else if proc.Stdout != nil {

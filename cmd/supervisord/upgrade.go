@@ -166,7 +166,7 @@ func (h *handover) try(u *upgrader, req upgradeRequest, path string) error {
 	}
 	st := &handoff.State{Version: handoff.Version, Binary: ownBinary(), Argv: os.Args, Config: h.cfg.Path,
 		Upgrades: u.Status().Upgrades + 1, Attempt: req.attempt, Serial: frozen.Serial, Processes: frozen.Processes,
-		Pools: frozen.Pools, Unpublished: frozen.Unpublished}
+		Pools: frozen.Pools, Unpublished: frozen.Unpublished, FCGISockets: frozen.FCGISockets}
 	for _, s := range sockets {
 		st.Listeners = append(st.Listeners, handoff.Listener{Addr: s.Key, FD: int(s.File.Fd())})
 	}

@@ -299,3 +299,47 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return st.Size()
 }
+
+// An fcgi-program group's socket is handed over with its instances: after
+// an upgrade an instance restarted alone gets the very socket the others
+// still hold (binding anew would fail: they hold the port), and the socket
+// closes with the last instance as before.
+func TestUpgradeKeepsFCGISockets(t *testing.T) {
+	port := testkit.FreePort(t)
+	d := testkit.StartDaemon(t, bin, testkit.Config("{dir}")+testkit.RPCConfig("{dir}")+`
+[fcgi-program:web]
+socket=tcp://127.0.0.1:`+strconv.Itoa(port)+`
+command=/bin/sleep 1000
+numprocs=2
+process_name=%(program_name)s_%(process_num)s
+startsecs=0
+`)
+	r := newUpgradeRig(t, d, "web:web_1")
+	socketOf := func(name string) string {
+		t.Helper()
+		pid := r.info(name)["pid"].(int)
+		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return link
+	}
+	before := socketOf("web:web_1")
+	if st := r.upgrade(bin); st["completed"].(int) < 1 {
+		t.Fatalf("upgrade: status %v", st)
+	}
+	for _, call := range []string{"supervisor.stopProcess", "supervisor.startProcess"} {
+		if _, err := r.call(call, "web:web_0"); err != nil {
+			t.Fatalf("%s after the upgrade: %v", call, err)
+		}
+	}
+	if got := socketOf("web:web_0"); got != before || socketOf("web:web_1") != before {
+		t.Errorf("web_0 got %s after the upgrade, web_1 holds %s, before %s", got, socketOf("web:web_1"), before)
+	}
+	if _, err := r.call("supervisor.stopProcessGroup", "web"); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		return strings.Contains(d.Log(), fmt.Sprintf("Closing socket tcp://127.0.0.1:%d", port))
+	}, "the socket closed with the last instance")
+}

@@ -37,7 +37,7 @@ type Socket struct {
 
 	mu   sync.Mutex
 	refs int      // instances holding the socket
-	file *os.File // the listening socket while refs > 0
+	file *os.File // the listening socket while refs > 0, or adopted (Adopt)
 }
 
 // New describes the socket of g, an fcgi-program group, without creating
@@ -58,7 +58,7 @@ func (s *Socket) String() string { return s.url }
 func (s *Socket) Acquire() (*os.File, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.refs == 0 {
+	if s.refs == 0 && s.file == nil {
 		s.log.Info("Creating socket " + s.url)
 		f, err := s.create()
 		if err != nil {
@@ -83,6 +83,32 @@ func (s *Socket) Release() {
 		s.file.Close()
 		s.file = nil
 	}
+}
+
+// Dup is a duplicate descriptor of the listening socket while an instance
+// holds it (close-on-exec, the caller's to close), for an upgrade to hand
+// over; -1 when none does.
+func (s *Socket) Dup() (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refs == 0 || s.file == nil {
+		return -1, nil
+	}
+	return fsutil.Dup(s.file)
+}
+
+// Adopt takes over f, the socket a previous program of this daemon made
+// (an upgrade): instances still running hold it, so the next Acquire uses
+// it instead of binding anew, which their holding it would make fail.
+// Until one does, it stays open.
+func (s *Socket) Adopt(f *os.File) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file != nil {
+		f.Close()
+		return
+	}
+	s.file = f
 }
 
 // Check creates the socket and closes it again, as the reference does when

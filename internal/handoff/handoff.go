@@ -51,11 +51,20 @@ type State struct {
 	Serial int64 `json:"serial"`
 	// Processes are every process of the tree, running or not.
 	Processes []Process `json:"processes,omitempty"`
+	// FCGISockets are the [fcgi-program:x] groups' listening sockets, which
+	// their running instances hold.
+	FCGISockets []FCGISocket `json:"fcgi_sockets,omitempty"`
 	// Pools are the eventlistener pools' buffers.
 	Pools []Pool `json:"pools,omitempty"`
 	// Unpublished are events published while the tree was frozen, not
 	// numbered yet: the new bus publishes them first.
 	Unpublished []Event `json:"unpublished,omitempty"`
+}
+
+// FCGISocket is one fcgi-program group's socket kept open across the exec.
+type FCGISocket struct {
+	Group string `json:"group"`
+	FD    int    `json:"fd"`
 }
 
 // Pool is what an eventlistener pool holds for its listeners.
@@ -194,6 +203,16 @@ func (s *State) check() error {
 			return err
 		}
 	}
+	groups := map[string]bool{}
+	for _, g := range s.FCGISockets {
+		if g.Group == "" || groups[g.Group] {
+			return fmt.Errorf("socket of group %q named twice or not at all", g.Group)
+		}
+		groups[g.Group] = true
+		if err := fd(g.FD, false); err != nil {
+			return err
+		}
+	}
 	seen := map[[2]string]bool{}
 	for _, p := range s.Processes {
 		if p.Group == "" || p.Name == "" {
@@ -275,11 +294,14 @@ func (e Event) Event() events.Event {
 	return events.Raw{Type: t, Body: string(e.Payload)}
 }
 
-// FDs lists every descriptor s names, listeners first.
+// FDs lists every descriptor s names: listeners, fcgi sockets, pipes.
 func (s *State) FDs() []int {
 	var out []int
 	for _, l := range s.Listeners {
 		out = append(out, l.FD)
+	}
+	for _, g := range s.FCGISockets {
+		out = append(out, g.FD)
 	}
 	for _, p := range s.Processes {
 		for _, n := range []int{p.Stdin, p.Stdout, p.Stderr} {

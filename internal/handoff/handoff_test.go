@@ -15,7 +15,8 @@ func sample() *State {
 	return &State{
 		Version: Version, Binary: "/usr/bin/supervisord", Argv: []string{"supervisord", "-c", "/etc/s.conf"},
 		Config: "/etc/s.conf", Upgrades: 2, Attempt: 3, Serial: 41,
-		Listeners: []Listener{{Addr: "/tmp/s.sock", FD: 7}, {Addr: "127.0.0.1:9001", FD: 8}},
+		Listeners:   []Listener{{Addr: "/tmp/s.sock", FD: 7}, {Addr: "127.0.0.1:9001", FD: 8}},
+		FCGISockets: []FCGISocket{{Group: "php", FD: 15}},
 		Processes: []Process{
 			{Group: "web", Name: "web", State: 20, PID: 1234, Start: time.Unix(100, 5).UnixNano(),
 				Stdin: 9, Stdout: 10, Stderr: 11, StdoutLog: "/tmp/web-stdout---x.log",
@@ -49,7 +50,7 @@ func TestRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
 	}
-	if fds, want := got.FDs(), []int{7, 8, 9, 10, 11, 12, 13, 14}; !reflect.DeepEqual(fds, want) {
+	if fds, want := got.FDs(), []int{7, 8, 15, 9, 10, 11, 12, 13, 14}; !reflect.DeepEqual(fds, want) {
 		t.Errorf("FDs() = %v, want %v", fds, want)
 	}
 }
@@ -71,6 +72,8 @@ func TestDecodeRefuses(t *testing.T) {
 		{"negative timer", func(s *State) { s.Processes[0].Timers[0].Left = -1 }, "negative timer"},
 		{"listener without a pid", func(s *State) { s.Processes[2].EventListener = s.Processes[3].EventListener }, "a listener without a process"},
 		{"listener state", func(s *State) { s.Processes[3].EventListener.Protocol.State = 7 }, "not a listener protocol state"},
+		{"fcgi socket twice", func(s *State) { s.FCGISockets = append(s.FCGISockets, s.FCGISockets[0]) }, `socket of group "php" named twice`},
+		{"fcgi socket descriptor", func(s *State) { s.FCGISockets[0].FD = 8 }, "descriptor 8 named twice"},
 		{"pool twice", func(s *State) { s.Pools = append(s.Pools, s.Pools[0]) }, `pool "mail" named twice`},
 		{"unknown event type", func(s *State) { s.Pools[0].Buffer[0].Type = "NOPE" }, `event type "NOPE"`},
 		{"sent event type", func(s *State) { s.Pools[0].Sent["mail"] = Event{Type: "EVENT_X"} }, "listener mail"},
