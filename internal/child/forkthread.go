@@ -97,12 +97,16 @@ func Reexec(path string, argv, env []string) error {
 	forker.mu.Lock()
 	defer forker.mu.Unlock()
 	startForker()
+	var placed []int
 	if forker.private {
-		if err := keepAcrossExec(); err != nil {
+		var err error
+		if placed, err = keepAcrossExec(); err != nil {
+			dropAfterExec(placed)
 			return err
 		}
 	}
 	var err error
 	onForkThread(func() { err = syscall.Exec(path, argv, env) })
+	dropAfterExec(placed)
 	return err
 }
