@@ -16,9 +16,10 @@ import (
 
 // helpers are the programs scenarios run, as subcommands of this binary.
 var helpers = map[string]func(args []string) int{
-	"writer": writerMain,
-	"chatty": chattyMain,
-	"sink":   sinkMain,
+	"writer":   writerMain,
+	"chatty":   chattyMain,
+	"sink":     sinkMain,
+	"forkloop": forkLoopMain,
 }
 
 // The log-capture stream: lineLen-byte lines, line i being its number in

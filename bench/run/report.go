@@ -162,15 +162,21 @@ func oursAtMost(key string, x float64, text string) target {
 	}}
 }
 
-// withinOf is "ours, on key, reaches at least 1/x of row other's value".
-func withinOf(key, other string, x float64, text string) target {
+// withinOf is "ours, on key, is within x times our value on row other":
+// at least 1/x of it where higher is better, at most x times it where lower
+// is. name says what other is in the measured text.
+func withinOf(key, other string, x float64, name, text string) target {
 	return target{text, func(r *report) (bool, string, bool) {
 		rw, o := r.byKey[key], r.byKey[other]
-		if rw == nil || o == nil || rw.Ours == nil || o.Ours == nil || rw.Ours.Median == 0 {
+		if rw == nil || o == nil || rw.Ours == nil || o.Ours == nil || rw.Ours.Median == 0 || o.Ours.Median == 0 {
 			return false, "", false
 		}
 		f := rw.Ours.Median / o.Ours.Median
-		return f >= 1/x, fmt.Sprintf("%.2f× cat's speed (%s vs %s %s)", f, fmtVal(rw.Ours.Median), fmtVal(o.Ours.Median), rw.Unit), true
+		met := f >= 1/x
+		if rw.Lower {
+			met = f <= x
+		}
+		return met, fmt.Sprintf("%.2f× %s (%s vs %s %s)", f, name, fmtVal(rw.Ours.Median), fmtVal(o.Ours.Median), rw.Unit), true
 	}}
 }
 

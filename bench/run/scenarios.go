@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,6 +39,7 @@ type scenario struct {
 	// extra, when set, runs once per repetition without a daemon (the
 	// physical limit a scenario is compared with), reported as its own rows.
 	extraTitle   string
+	extraName    string // what the log calls it; "cat" when empty
 	extraMetrics []metric
 	extra        func(b *bench) (sample, error)
 }
@@ -98,11 +100,11 @@ func (b *bench) runAll() *report {
 				smp, err := sc.extra(b)
 				if err != nil {
 					rep.fail("%s, %s, run %d: %v", sc.name, sc.extraTitle, i+1, err)
-					fmt.Fprintf(b.log, "   %-9s FAILED: %v\n", "cat", err)
+					fmt.Fprintf(b.log, "   %-9s FAILED: %v\n", cmp.Or(sc.extraName, "cat"), err)
 					continue
 				}
 				extra = append(extra, smp)
-				fmt.Fprintf(b.log, "   %-9s %s\n", "cat", smp.String(sc.extraMetrics))
+				fmt.Fprintf(b.log, "   %-9s %s\n", cmp.Or(sc.extraName, "cat"), smp.String(sc.extraMetrics))
 			}
 		}
 		rep.add(sc, samples, extra)
@@ -156,7 +158,7 @@ func spawnScenario(n, startsecs int) *scenario {
 	if n >= 5000 {
 		maxReps = 2
 	}
-	return &scenario{
+	sc := &scenario{
 		maxReps: maxReps,
 		name:    fmt.Sprintf("spawn%d-s%d", n, startsecs),
 		title:   fmt.Sprintf("spawn %d (startsecs=%d)", n, startsecs),
@@ -182,6 +184,13 @@ func spawnScenario(n, startsecs int) *scenario {
 				"rss": mb(mem.RSS), "peak": mb(mem.Peak), "anon": mb(mem.Anon)}, nil
 		},
 	}
+	if startsecs == 0 {
+		sc.extraTitle = fmt.Sprintf("spawn %d: a bare fork+exec loop (physical limit)", n)
+		sc.extraName = "bare loop"
+		sc.extraMetrics = []metric{{"bare", "seconds to fork and exec them, three pipes each", "s", true}}
+		sc.extra = func(b *bench) (sample, error) { return b.forkLoop(n) }
+	}
+	return sc
 }
 
 // ---- dependencies --------------------------------------------------------
@@ -759,10 +768,12 @@ var targets = []target{
 	atLeast("spawn1000-s0/wall", 20, "spawn 1000: ≥ 20× faster to all RUNNING"),
 	atLeast("spawn1000-s0/cpu", 10, "spawn 1000: ≥ 10× less daemon CPU"),
 	atLeast("spawn1000-s0/peak", 2, "spawn 1000: peak RSS ≤ ½ of the reference's"),
+	withinOf("spawn1000-s0/wall", "spawn1000-s0/bare", 1.2, "the bare loop's time", "spawn 1000: within 1.2× of a bare fork+exec loop"),
+	withinOf("spawn5000-s0/wall", "spawn1000-s0/wall", 5.5, "spawn 1000's time", "spawn 5000: within 5.5× of our spawn 1000 (linear)"),
 	atLeast("idle/cpu", 1, "idle: no more CPU than the reference"),
 	wakesOnlyWhenDue("idle/wakeups", "idle/due", "idle: no periodic wakeups beyond what is due (TICK_5 timers)"),
 	atLeast("log-big/mbps", 1.5, "log capture, big writes: ≥ 1.5× the reference's MB/s"),
-	withinOf("log-big/mbps", "log-big/cat_mbps", 1.5, "log capture, big writes: within 1.5× of `cat > file`"),
+	withinOf("log-big/mbps", "log-big/cat_mbps", 1.5, "cat's speed", "log capture, big writes: within 1.5× of `cat > file`"),
 	atLeast("log-lines/cpu", 4, "log capture, 80-byte lines: ≤ ¼ of the reference's CPU per 100 MB"),
 	oursAtMost("log-big/lost", 0, "log capture, big writes: 0 bytes lost"),
 	oursAtMost("log-lines/lost", 0, "log capture, 80-byte lines: 0 bytes lost"),

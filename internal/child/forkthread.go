@@ -18,24 +18,41 @@ import (
 // thread an execve keeps, and the only one it keeps); otherwise the first
 // fork starts a goroutine locked to a thread of its own for good.
 var forker struct {
-	once sync.Once
-	reqs chan func()
+	once  sync.Once
+	reqs  chan func()
+	ready chan struct{} // closed once the fork thread has its table (fdtable.go)
+	// private says the fork thread has a descriptor table of its own;
+	// sock is the socket pair descriptors reach it by. Set before ready.
+	private bool
+	sock    [2]int
+	// mu keeps each passing of descriptors together with the request
+	// that receives them.
+	mu sync.Mutex
 }
 
-func init() { forker.reqs = make(chan func()) }
+func init() { forker.reqs, forker.ready = make(chan func()), make(chan struct{}) }
 
 // serveForks runs fork requests on the calling goroutine's thread, which it
 // locks and never gives back, so the thread never exits.
 func serveForks() {
 	runtime.LockOSThread()
+	forker.private = privateTable()
+	close(forker.ready)
 	for fn := range forker.reqs {
 		fn()
 	}
 }
 
+// startForker starts the fork thread unless it runs, and waits until it is
+// ready.
+func startForker() {
+	forker.once.Do(func() { go serveForks() })
+	<-forker.ready
+}
+
 // onForkThread runs fn on the fork thread and returns once it has.
 func onForkThread(fn func()) {
-	forker.once.Do(func() { go serveForks() })
+	startForker()
 	done := make(chan struct{})
 	forker.reqs <- func() {
 		defer close(done)
@@ -77,7 +94,19 @@ func Main(run func() int) {
 // meant to survive must have close-on-exec cleared by the caller, Go sets
 // it on its own. It returns only when execve fails.
 func Reexec(path string, argv, env []string) error {
+	forker.mu.Lock()
+	defer forker.mu.Unlock()
+	startForker()
+	var placed []int
+	if forker.private {
+		var err error
+		if placed, err = keepAcrossExec(); err != nil {
+			dropAfterExec(placed)
+			return err
+		}
+	}
 	var err error
 	onForkThread(func() { err = syscall.Exec(path, argv, env) })
+	dropAfterExec(placed)
 	return err
 }
