@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"supervisord/internal/fsutil"
 )
 
@@ -90,8 +92,12 @@ type Hub struct {
 	closed  bool
 	streams map[int32]*stream // by descriptor
 	batched []*stream         // streams out of the set until flush
-	flusher *time.Timer       // runs flush; armed while batched is not empty
-	flushAt time.Time         // when flusher fires
+	// flusher is a timerfd in the epoll set, armed while batched is not
+	// empty: the hub goroutine runs flush when it fires. (Go's timers
+	// wake no sooner than a millisecond when the daemon is otherwise
+	// idle; a fast child fills a pipe in less.)
+	flusher int
+	flushAt time.Time // when flusher fires
 }
 
 // stream is one pipe the hub reads.
@@ -140,9 +146,18 @@ func New() (*Hub, error) {
 		ef.Close()
 		return nil, fmt.Errorf("supervisor: output hub: %w", err)
 	}
-	h := &Hub{epfd: epfd, ef: ef, done: make(chan struct{}), streams: make(map[int32]*stream)}
-	h.flusher = time.AfterFunc(time.Hour, h.flush)
-	h.flusher.Stop()
+	tfd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err == nil {
+		err = syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, tfd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(tfd)})
+		if err != nil {
+			syscall.Close(tfd)
+		}
+	}
+	if err != nil {
+		ef.Close()
+		return nil, fmt.Errorf("supervisor: output hub: %w", err)
+	}
+	h := &Hub{epfd: epfd, ef: ef, done: make(chan struct{}), streams: make(map[int32]*stream), flusher: tfd}
 	go h.run(rc)
 	return h, nil
 }
@@ -157,10 +172,10 @@ func (h *Hub) Close() {
 		return
 	}
 	h.closed = true
-	h.flusher.Stop()
 	h.mu.Unlock()
 	h.ef.Close() // wakes run, which returns
 	<-h.done
+	syscall.Close(h.flusher)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, s := range h.streams {
@@ -252,6 +267,12 @@ func (h *Hub) run(rc syscall.RawConn) {
 			return // closed
 		}
 		for _, ev := range events[:max(n, 0)] {
+			if int(ev.Fd) == h.flusher {
+				var expirations [8]byte
+				syscall.Read(h.flusher, expirations[:])
+				h.flush()
+				continue
+			}
 			h.service(ev.Fd, scratch)
 		}
 	}
@@ -335,7 +356,7 @@ func (h *Hub) service(fd int32, scratch []byte) {
 		s.batching = true
 		if due := now.Add(delay); len(h.batched) == 0 || due.Before(h.flushAt) {
 			h.flushAt = due
-			h.flusher.Reset(delay)
+			unix.TimerfdSettime(h.flusher, 0, &unix.ItimerSpec{Value: unix.NsecToTimespec(int64(delay))}, nil)
 		}
 		h.batched = append(h.batched, s)
 		h.listen(s)
@@ -350,8 +371,7 @@ func (h *Hub) service(fd int32, scratch []byte) {
 // pause is how long a stream that a read just drained, at now, is left
 // out of the epoll set: until its pipe is about half full at the rate it
 // was written since it was last drained, within [minBatchDelay,
-// batchDelay]. (Go's timers wake no sooner than a millisecond when the
-// daemon is otherwise idle.)
+// batchDelay].
 func (s *stream) pause(now time.Time) time.Duration {
 	span := now.Sub(s.drained)
 	if s.since <= 0 || span <= 0 || span > batchDelay*8 {
