@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"supervisord/internal/fsutil"
 )
 
@@ -37,6 +39,8 @@ const (
 	// hotChunkSize is the read size of a stream that filled a whole chunk:
 	// a child writing that fast gets fewer, larger reads and writes.
 	hotChunkSize = 256 << 10
+	// defaultPipeSize is a pipe's capacity until it is resized.
+	defaultPipeSize = 64 << 10
 	// hotPipeSize is the pipe capacity such a stream gets (F_SETPIPE_SZ),
 	// so the child is not stopped every 64 KiB to wait for the daemon.
 	hotPipeSize = 1 << 20
@@ -46,12 +50,17 @@ const (
 	// blocks on its pipe and the daemon's memory stays flat.
 	maxInFlight = 1 << 20
 	// batchAfter and batchDelay: a stream read again within batchAfter of
-	// its last read, and drained by it, is left alone for batchDelay so
-	// that a child writing many small lines is read in large pieces (fewer
-	// wakeups for it and for us) rather than line by line. Output reaches
-	// its sink at most batchDelay later. ReadDirect never delays.
-	batchAfter = time.Millisecond
-	batchDelay = 2 * time.Millisecond
+	// its last read, and drained by it, is left alone for a while so that
+	// a child writing many small lines is read in large pieces (fewer
+	// wakeups for it and for us) rather than line by line: until its pipe
+	// is about half full at the rate it was written since it was last
+	// drained, between minBatchDelay and batchDelay. A child writing
+	// faster than a pipe's worth per batchDelay so is not stopped on a
+	// full pipe for the rest of the pause. Output reaches its sink at
+	// most batchDelay later. ReadDirect never delays.
+	batchAfter    = time.Millisecond
+	batchDelay    = 2 * time.Millisecond
+	minBatchDelay = 100 * time.Microsecond
 )
 
 // noDeadline clears a deadline; setting it fails on a descriptor the
@@ -83,7 +92,12 @@ type Hub struct {
 	closed  bool
 	streams map[int32]*stream // by descriptor
 	batched []*stream         // streams out of the set until flush
-	flusher *time.Timer       // runs flush; armed while batched is not empty
+	// flusher is a timerfd in the epoll set, armed while batched is not
+	// empty: the hub goroutine runs flush when it fires. (Go's timers
+	// wake no sooner than a millisecond when the daemon is otherwise
+	// idle; a fast child fills a pipe in less.)
+	flusher int
+	flushAt time.Time // when flusher fires
 }
 
 // stream is one pipe the hub reads.
@@ -96,6 +110,9 @@ type stream struct {
 	// Only the hub goroutine touches these.
 	hot      bool      // reads hotChunkSize from a hotPipeSize pipe
 	lastRead time.Time // of the last read that got data
+	pipeSize int       // the pipe's capacity, as far as the hub knows
+	drained  time.Time // when a read last emptied the pipe
+	since    int       // bytes read since then
 
 	// Under Hub.mu.
 	inFlight  int           // buffer bytes sent and not yet released
@@ -129,9 +146,18 @@ func New() (*Hub, error) {
 		ef.Close()
 		return nil, fmt.Errorf("supervisor: output hub: %w", err)
 	}
-	h := &Hub{epfd: epfd, ef: ef, done: make(chan struct{}), streams: make(map[int32]*stream)}
-	h.flusher = time.AfterFunc(time.Hour, h.flush)
-	h.flusher.Stop()
+	tfd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err == nil {
+		err = syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, tfd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(tfd)})
+		if err != nil {
+			syscall.Close(tfd)
+		}
+	}
+	if err != nil {
+		ef.Close()
+		return nil, fmt.Errorf("supervisor: output hub: %w", err)
+	}
+	h := &Hub{epfd: epfd, ef: ef, done: make(chan struct{}), streams: make(map[int32]*stream), flusher: tfd}
 	go h.run(rc)
 	return h, nil
 }
@@ -146,10 +172,10 @@ func (h *Hub) Close() {
 		return
 	}
 	h.closed = true
-	h.flusher.Stop()
 	h.mu.Unlock()
 	h.ef.Close() // wakes run, which returns
 	<-h.done
+	syscall.Close(h.flusher)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, s := range h.streams {
@@ -193,7 +219,7 @@ func (h *Hub) Add(f *os.File, sink Sink, gone <-chan struct{}) error {
 		}
 		return err
 	}
-	s := &stream{fd: int32(fd), closeFd: closeFd, sink: sink, gone: gone, listening: true}
+	s := &stream{fd: int32(fd), closeFd: closeFd, sink: sink, gone: gone, listening: true, pipeSize: defaultPipeSize}
 	h.mu.Lock()
 	err = ErrClosed
 	if !h.closed {
@@ -241,6 +267,12 @@ func (h *Hub) run(rc syscall.RawConn) {
 			return // closed
 		}
 		for _, ev := range events[:max(n, 0)] {
+			if int(ev.Fd) == h.flusher {
+				var expirations [8]byte
+				syscall.Read(h.flusher, expirations[:])
+				h.flush()
+				continue
+			}
 			h.service(ev.Fd, scratch)
 		}
 	}
@@ -298,10 +330,20 @@ func (h *Hub) service(fd int32, scratch []byte) {
 		// writes holds a little less than 64 KiB.) A refused resize (the
 		// user's pipe quota) only keeps the pipe as it was.
 		s.hot = true
-		syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETPIPE_SZ, hotPipeSize)
+		if size, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETPIPE_SZ, hotPipeSize); errno == 0 {
+			s.pipeSize = int(size)
+		}
 	}
 	batch := drained && now.Sub(s.lastRead) < batchAfter
 	s.lastRead = now
+	var delay time.Duration
+	s.since += n
+	if drained {
+		if batch {
+			delay = s.pause(now)
+		}
+		s.drained, s.since = now, 0
+	}
 	// Credit counts whole buffers, not what they hold: a slow sink handed
 	// many small reads must not pin a buffer each without bound.
 	size := len(b)
@@ -312,8 +354,9 @@ func (h *Hub) service(fd int32, scratch []byte) {
 	}
 	if batch && !s.batching {
 		s.batching = true
-		if len(h.batched) == 0 {
-			h.flusher.Reset(batchDelay)
+		if due := now.Add(delay); len(h.batched) == 0 || due.Before(h.flushAt) {
+			h.flushAt = due
+			unix.TimerfdSettime(h.flusher, 0, &unix.ItimerSpec{Value: unix.NsecToTimespec(int64(delay))}, nil)
 		}
 		h.batched = append(h.batched, s)
 		h.listen(s)
@@ -323,6 +366,19 @@ func (h *Hub) service(fd int32, scratch []byte) {
 		pool.Put(buf)
 		h.release(s, size)
 	})
+}
+
+// pause is how long a stream that a read just drained, at now, is left
+// out of the epoll set: until its pipe is about half full at the rate it
+// was written since it was last drained, within [minBatchDelay,
+// batchDelay].
+func (s *stream) pause(now time.Time) time.Duration {
+	span := now.Sub(s.drained)
+	if s.since <= 0 || span <= 0 || span > batchDelay*8 {
+		return batchDelay
+	}
+	fill := time.Duration(float64(span) * float64(s.pipeSize/2) / float64(s.since))
+	return min(batchDelay, max(fill, minBatchDelay))
 }
 
 // listen puts s in the epoll set or takes it out, as its state says.

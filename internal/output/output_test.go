@@ -326,3 +326,37 @@ func TestDirectStopHandsThePipeOver(t *testing.T) {
 	}
 	t.Logf("%d stops", stops)
 }
+
+// TestPause: a stream drained in quick succession is left alone until its
+// pipe is about half full at the rate it was last written, within
+// [minBatchDelay, batchDelay].
+func TestPause(t *testing.T) {
+	now := time.Unix(1000, 0)
+	tests := []struct {
+		name  string
+		pipe  int
+		since int           // bytes read since the last drain
+		span  time.Duration // since the last drain; 0: never drained
+		want  time.Duration
+	}{
+		{"never drained before", 64 << 10, 4096, 0, batchDelay},
+		{"slow writer", 64 << 10, 1 << 10, time.Millisecond, batchDelay},
+		{"fills half the pipe in 2 ms", 1 << 20, 512 << 10, 2 * time.Millisecond, batchDelay},
+		{"fills the pipe in 1 ms", 1 << 20, 1 << 20, time.Millisecond, 500 * time.Microsecond},
+		{"fills half a small pipe in 1 ms", 64 << 10, 32 << 10, time.Millisecond, time.Millisecond},
+		{"faster than the timer", 1 << 20, 1 << 20, 100 * time.Microsecond, minBatchDelay},
+		{"drained long ago", 1 << 20, 1 << 20, time.Second, batchDelay},
+		{"nothing read", 1 << 20, 0, time.Millisecond, batchDelay},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &stream{pipeSize: tt.pipe, since: tt.since}
+			if tt.span > 0 {
+				s.drained = now.Add(-tt.span)
+			}
+			if got := s.pause(now); got != tt.want {
+				t.Errorf("pause = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
