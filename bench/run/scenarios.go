@@ -107,6 +107,7 @@ func (b *bench) runAll() *report {
 		}
 		rep.add(sc, samples, extra)
 	}
+	rep.derive()
 	rep.Machine.LoadAfter = loadAvg()
 	rep.evaluate()
 	return rep
@@ -759,6 +760,8 @@ var targets = []target{
 	atLeast("spawn1000-s0/wall", 20, "spawn 1000: ≥ 20× faster to all RUNNING"),
 	atLeast("spawn1000-s0/cpu", 10, "spawn 1000: ≥ 10× less daemon CPU"),
 	atLeast("spawn1000-s0/peak", 2, "spawn 1000: peak RSS ≤ ½ of the reference's"),
+	atLeast("spawn5000-s0/peak", 2, "spawn 5000: peak RSS ≤ ½ of the reference's"),
+	stated("spawn-s0/rss_per_proc", "spawn: the memory each supervised process costs (RSS slope from 1000 to 5000)"),
 	atLeast("idle/cpu", 1, "idle: no more CPU than the reference"),
 	wakesOnlyWhenDue("idle/wakeups", "idle/due", "idle: no periodic wakeups beyond what is due (TICK_5 timers)"),
 	atLeast("log-big/mbps", 1.5, "log capture, big writes: ≥ 1.5× the reference's MB/s"),
