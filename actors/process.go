@@ -56,6 +56,9 @@ type process struct {
 	self    *actor.PID
 	timers  *scheduler.TimerScheduler
 	cancels [numTimers]scheduler.CancelFunc // the armed timer of each kind
+	// deadlines are when each armed timer is due, in UnixNano of rt.now,
+	// for an upgrade to hand over what is left of them.
+	deadlines [numTimers]int64
 	// gone is closed when the actor stops, releasing pipe readers that wait
 	// for a logger which will not take their output any more.
 	gone chan struct{}
@@ -107,9 +110,10 @@ type process struct {
 	open         map[int]int
 	drainWaiters []*actor.PID
 
-	// ho is the process's part of an upgrade; adopted is the record of
-	// the handed-over run it takes over in Started (handoff.go).
-	ho      handover
+	// ho is the process's part of an upgrade, nil but during one; adopted
+	// is the record of the handed-over run it takes over in Started
+	// (handoff.go).
+	ho      *handover
 	adopted *handoff.Process
 }
 
@@ -855,7 +859,7 @@ func (p *process) drained(c actor.Context) {
 func (p *process) after(d time.Duration, kind timerKind) {
 	p.cancelKind(kind)
 	p.cancels[kind] = p.timers.SendOnce(d, p.self, &timerFired{gen: p.gen, kind: kind})
-	p.ho.deadline[kind] = p.rt.now().Add(d)
+	p.deadlines[kind] = p.rt.now().Add(d).UnixNano()
 }
 
 func (p *process) cancelKind(kind timerKind) {
