@@ -49,9 +49,8 @@ import (
 
 // handover is a process actor's part of it.
 type handover struct {
-	frozen   bool
-	queued   []any // messages held while frozen, in arrival order
-	deadline [numTimers]time.Time
+	frozen bool
+	queued []any // messages held while frozen, in arrival order
 	// The daemon's pipe ends, duplicated at the freeze (close-on-exec
 	// until the caller clears it); -1 when there is none.
 	stdin, stdout, stderr int
@@ -272,7 +271,7 @@ func (p *process) onHandover(c actor.Context) bool {
 		c.Respond(&Result{})
 		return true
 	case *exited, *timerFired, *probeDone, *notified, *logMatched, *depsMet, *depsWaiting:
-		if p.ho.frozen {
+		if p.ho != nil && p.ho.frozen {
 			p.ho.queued = append(p.ho.queued, m)
 			return true
 		}
@@ -281,8 +280,8 @@ func (p *process) onHandover(c actor.Context) bool {
 }
 
 func (p *process) freeze() {
+	p.ho = newHandover()
 	p.ho.frozen = true
-	p.ho.stdin, p.ho.stdout, p.ho.stderr, p.ho.listener, p.ho.stdinQueued = -1, -1, -1, nil, nil
 	if p.proc == nil {
 		return
 	}
@@ -290,6 +289,18 @@ func (p *process) freeze() {
 	if p.reader == nil { // a listener's is taken from its reader at the snapshot
 		p.ho.stdout = dupOf(p.proc.Stdout)
 	}
+}
+
+// newHandover is a process's part of an upgrade with no descriptors yet.
+func newHandover() *handover { return &handover{stdin: -1, stdout: -1, stderr: -1} }
+
+// handover is the process's part of the upgrade under way: made at the
+// freeze, or, for a snapshot taken without one, now.
+func (p *process) handover() *handover {
+	if p.ho == nil {
+		p.ho = newHandover()
+	}
+	return p.ho
 }
 
 // dupOf duplicates f's descriptor (fsutil.Dup); -1 for a nil or closed f.
@@ -334,15 +345,16 @@ func (p *process) snapshot(c actor.Context) {
 }
 
 func (p *process) pipesStopped(c actor.Context, m *pipesStopped) {
+	ho := p.handover()
 	if m.stdout != nil {
-		p.ho.stdout = dupOf(m.stdout)
+		ho.stdout = dupOf(m.stdout)
 		m.stdout.Close()
 	}
 	if m.state != nil {
 		// The listener's envelopes were queued after the freeze.
-		p.ho.listener, p.ho.stdinQueued = m.state.rec, m.state.queued
+		ho.listener, ho.stdinQueued = m.state.rec, m.state.queued
 	} else if p.stdin != nil {
-		p.ho.stdinQueued = p.stdin.pending()
+		ho.stdinQueued = p.stdin.pending()
 	}
 	p.flushAndAnswer(c, m.replyTo)
 }
@@ -358,9 +370,10 @@ func (p *process) flushAndAnswer(c actor.Context, replyTo *actor.PID) {
 }
 
 func (p *process) record() *handoff.Process {
+	ho := p.handover()
 	r := &handoff.Process{Group: p.cfg.Group, Name: p.cfg.Name, State: int(p.state),
 		Backoff: p.backoff, SpawnErr: p.spawnErr, ExitCode: p.exitCode, Killing: p.killing,
-		Stdin: p.ho.stdin, Stdout: p.ho.stdout, Stderr: p.ho.stderr,
+		Stdin: ho.stdin, Stdout: ho.stdout, Stderr: ho.stderr,
 		StdoutLog: p.stdoutPath, StderrLog: p.stderrPath}
 	if !p.start.IsZero() {
 		r.Start = p.start.UnixNano()
@@ -370,17 +383,17 @@ func (p *process) record() *handoff.Process {
 	}
 	if p.proc != nil {
 		r.PID = p.proc.Pid
-		r.EventListener, r.StdinQueued = p.ho.listener, p.ho.stdinQueued
+		r.EventListener, r.StdinQueued = ho.listener, ho.stdinQueued
 	} else {
 		r.Stdin, r.Stdout, r.Stderr = -1, -1, -1
 	}
-	now := p.rt.now()
+	now := p.rt.now().UnixNano()
 	for k, cancel := range p.cancels {
-		if cancel != nil && p.ho.deadline[k].After(now) {
-			r.Timers = append(r.Timers, handoff.Timer{Kind: k, Left: p.ho.deadline[k].Sub(now)})
+		if cancel != nil && p.deadlines[k] > now {
+			r.Timers = append(r.Timers, handoff.Timer{Kind: k, Left: time.Duration(p.deadlines[k] - now)})
 		}
 	}
-	for _, m := range p.ho.queued {
+	for _, m := range ho.queued {
 		switch m := m.(type) {
 		case *exited:
 			if m.gen == p.gen && p.proc != nil {
@@ -397,10 +410,9 @@ func (p *process) record() *handoff.Process {
 }
 
 func (p *process) thaw(c actor.Context) {
-	if !p.ho.frozen {
+	if p.ho == nil || !p.ho.frozen {
 		return
 	}
-	p.ho.frozen = false
 	// The hub that read the pipes is closed, and closed them, and a
 	// listener's stdout reader was stopped: the duplicates are read now,
 	// as an adopted run's are.
@@ -428,11 +440,10 @@ func (p *process) thaw(c actor.Context) {
 		}
 	}
 	closeFds(p.ho.stdin, stdout, stderr)
-	p.ho.stdin, p.ho.stdout, p.ho.stderr = -1, -1, -1
 	for _, m := range p.ho.queued {
 		c.Send(c.Self(), m)
 	}
-	p.ho.queued = nil
+	p.ho = nil
 }
 
 // adoptions are the records of a handed-over tree not yet taken by their

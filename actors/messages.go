@@ -137,6 +137,7 @@ type (
 	timerFired struct {
 		gen  uint64
 		kind timerKind
+		seq  uint32 // the process's count of timers armed, at this one
 	}
 )
 

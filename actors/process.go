@@ -56,6 +56,13 @@ type process struct {
 	self    *actor.PID
 	timers  *scheduler.TimerScheduler
 	cancels [numTimers]scheduler.CancelFunc // the armed timer of each kind
+	// deadlines are when each armed timer is due, in UnixNano of rt.now,
+	// for an upgrade to hand over what is left of them.
+	deadlines [numTimers]int64
+	// armed counts the timers armed so far, and armedAt is the count at
+	// each kind's armed one: a firing that matches is that timer's.
+	armed   uint32
+	armedAt [numTimers]uint32
 	// gone is closed when the actor stops, releasing pipe readers that wait
 	// for a logger which will not take their output any more.
 	gone chan struct{}
@@ -107,9 +114,10 @@ type process struct {
 	open         map[int]int
 	drainWaiters []*actor.PID
 
-	// ho is the process's part of an upgrade; adopted is the record of
-	// the handed-over run it takes over in Started (handoff.go).
-	ho      handover
+	// ho is the process's part of an upgrade, nil but during one; adopted
+	// is the record of the handed-over run it takes over in Started
+	// (handoff.go).
+	ho      *handover
 	adopted *handoff.Process
 }
 
@@ -198,6 +206,7 @@ func (p *process) Receive(c actor.Context) {
 		p.drainWaiters = append(p.drainWaiters, c.Sender())
 		p.after(drainTimeout, drainTimer)
 	case *timerFired:
+		p.fired(m)
 		if m.kind == drainTimer {
 			p.drained(c)
 			return
@@ -854,8 +863,19 @@ func (p *process) drained(c actor.Context) {
 // after arms the timer of a kind, replacing one of that kind still armed.
 func (p *process) after(d time.Duration, kind timerKind) {
 	p.cancelKind(kind)
-	p.cancels[kind] = p.timers.SendOnce(d, p.self, &timerFired{gen: p.gen, kind: kind})
-	p.ho.deadline[kind] = p.rt.now().Add(d)
+	p.armed++
+	p.armedAt[kind] = p.armed
+	p.cancels[kind] = p.timers.SendOnce(d, p.self, &timerFired{gen: p.gen, kind: kind, seq: p.armed})
+	p.deadlines[kind] = p.rt.now().Add(d).UnixNano()
+}
+
+// fired forgets a timer that went off, so the runtime's timer is not kept
+// for as long as the state it ended lasts (startsecs' for all of RUNNING).
+// A firing of a timer re-armed since leaves the new one armed.
+func (p *process) fired(m *timerFired) {
+	if p.cancels[m.kind] != nil && p.armedAt[m.kind] == m.seq {
+		p.cancels[m.kind] = nil
+	}
 }
 
 func (p *process) cancelKind(kind timerKind) {

@@ -147,6 +147,9 @@ func (l *loader) get(section, name string, extra expansions) (string, bool, erro
 	if o == nil {
 		return "", false, nil
 	}
+	if !strings.Contains(o.value, "%") { // s % names is s: no copy of the names to make
+		return o.value, true, nil
+	}
 	names := l.env.clone()
 	for k, v := range extra {
 		names[k] = v

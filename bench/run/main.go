@@ -96,6 +96,7 @@ func (c *cli) run(args []string) int {
 	if *render {
 		rep, err := readReport(o.jsonPath)
 		if err == nil {
+			rep.derive()
 			rep.evaluate()
 			if err = rep.writeJSON(o.jsonPath); err == nil {
 				err = rep.writeMarkdown(o.mdPath)

@@ -109,6 +109,7 @@ func (b *bench) runAll() *report {
 		}
 		rep.add(sc, samples, extra)
 	}
+	rep.derive()
 	rep.Machine.LoadAfter = loadAvg()
 	rep.evaluate()
 	return rep
@@ -823,6 +824,8 @@ var baseTargets = []target{
 	atLeast("spawn1000-s0/peak", 2, "spawn 1000: peak RSS ≤ ½ of the reference's"),
 	withinOf("spawn1000-s0/wall", "spawn1000-s0/bare", 1.2, "the bare loop's time", "spawn 1000: within 1.2× of a bare fork+exec loop"),
 	withinOf("spawn5000-s0/wall", "spawn1000-s0/wall", 5.5, "spawn 1000's time", "spawn 5000: within 5.5× of our spawn 1000 (linear)"),
+	atLeast("spawn5000-s0/peak", 2, "spawn 5000: peak RSS ≤ ½ of the reference's"),
+	stated("spawn-s0/rss_per_proc", "spawn: the memory each supervised process costs (RSS slope from 1000 to 5000)"),
 	atLeast("idle/cpu", 1, "idle: no more CPU than the reference"),
 	wakesOnlyWhenDue("idle/wakeups", "idle/due", "idle: no periodic wakeups beyond what is due (TICK_5 timers)"),
 	oursAtMost("log-rotate-gzip/lost", 0, "log capture with rotation and gzip backups: 0 bytes lost"),
