@@ -153,15 +153,19 @@ func (d *Daemon) WaitWatching(t testing.TB, timeout time.Duration) {
 	// An inotify descriptor's fdinfo has a line per watch:
 	// "inotify wd:1 ino:986671 sdev:fe00000 mask:fc6 ...", ino in hex.
 	watch := fmt.Sprintf(" ino:%x ", fi.Sys().(*syscall.Stat_t).Ino)
+	// Any thread's table but the main one: that is the fork thread's own.
 	if !Poll(timeout, func() bool {
-		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", d.Pid()))
-		for _, fd := range fds {
-			if link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", d.Pid(), fd.Name())); link != "anon_inode:inotify" {
-				continue
-			}
-			info, _ := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%s", d.Pid(), fd.Name()))
-			if strings.Contains(string(info), watch) {
-				return true
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", d.Pid()))
+		for _, task := range tasks {
+			fds, _ := os.ReadDir(task + "/fd")
+			for _, fd := range fds {
+				if link, _ := os.Readlink(task + "/fd/" + fd.Name()); link != "anon_inode:inotify" {
+					continue
+				}
+				info, _ := os.ReadFile(task + "/fdinfo/" + fd.Name())
+				if strings.Contains(string(info), watch) {
+					return true
+				}
 			}
 		}
 		return false

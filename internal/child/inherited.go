@@ -14,7 +14,9 @@ import (
 // before exec; Go's own descriptors are close-on-exec already, and a child
 // gets only what its Spec names.
 func CloseInheritedOnExec() error {
-	dir, err := os.Open("/proc/self/fd")
+	// The calling thread's table: /proc/self/fd lists the main thread's,
+	// which is the fork thread's own once it has one (fdtable.go).
+	dir, err := os.Open("/proc/thread-self/fd")
 	if err != nil {
 		return err
 	}

@@ -301,6 +301,7 @@ func TestDirectStopHandsThePipeOver(t *testing.T) {
 				return
 			}
 			data = data[n:]
+			time.Sleep(20 * time.Microsecond) // paced, so the reader is stopped midway
 		}
 		w.Close()
 	}()
