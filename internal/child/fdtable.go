@@ -153,37 +153,22 @@ func inheritable() []int {
 
 // keepAcrossExec gives the fork thread's table the daemon's inheritable
 // descriptors at their numbers, without close-on-exec, before Reexec's
-// execve: the new image starts from that table. It returns the numbers it
-// placed, for dropAfterExec.
-func keepAcrossExec() ([]int, error) {
+// execve: the new image starts from that table.
+func keepAcrossExec() error {
 	fds := inheritable()
-	var placed []int
-	for rest := fds; len(rest) > 0; {
-		batch := rest[:min(len(rest), maxPass)]
-		rest = rest[len(batch):]
+	for len(fds) > 0 {
+		batch := fds[:min(len(fds), maxPass)]
+		fds = fds[len(batch):]
 		if err := sendFds(batch); err != nil {
-			return placed, err
+			return err
 		}
 		var err error
 		onForkThread(func() { err = placeFds() })
 		if err != nil {
-			return placed, err
+			return err
 		}
-		placed = append(placed, batch...)
 	}
-	return placed, nil
-}
-
-// dropAfterExec closes, after a failed execve, what keepAcrossExec placed
-// from 3 up: inheritable there, they would reach every child forked after.
-func dropAfterExec(placed []int) {
-	onForkThread(func() {
-		for _, fd := range placed {
-			if fd > 2 {
-				syscall.Close(fd)
-			}
-		}
-	})
+	return nil
 }
 
 // placeFds receives one batch on the fork thread and moves each descriptor

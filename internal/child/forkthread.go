@@ -97,16 +97,12 @@ func Reexec(path string, argv, env []string) error {
 	forker.mu.Lock()
 	defer forker.mu.Unlock()
 	startForker()
-	var placed []int
 	if forker.private {
-		var err error
-		if placed, err = keepAcrossExec(); err != nil {
-			dropAfterExec(placed)
+		if err := keepAcrossExec(); err != nil {
 			return err
 		}
 	}
 	var err error
 	onForkThread(func() { err = syscall.Exec(path, argv, env) })
-	dropAfterExec(placed)
 	return err
 }
