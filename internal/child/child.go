@@ -422,7 +422,12 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 	}()
 	parent := []int{in[1], out[0], stderr[0]}
 
-	pa := &syscall.ProcAttr{Dir: dir, Env: spec.Env, Sys: attr}
+	pa := &syscall.ProcAttr{
+		Dir:   dir,
+		Env:   spec.Env,
+		Files: []uintptr{uintptr(childIn), uintptr(out[1]), uintptr(stderr[1])},
+		Sys:   attr,
+	}
 	r.forks.RLock()
 	var pid int
 	err = credErr
@@ -431,32 +436,23 @@ func (r *Reaper) Start(spec Spec, onExit func(ExitStatus)) (*Proc, error) {
 		err = ErrClosed
 	}
 	r.mu.Unlock()
-	if err != ErrClosed {
-		files := []int{childIn, out[1], stderr[1]}
-		if ferr := withFds(files, func(fds []int) {
-			pa.Files = []uintptr{uintptr(fds[0]), uintptr(fds[1]), uintptr(fds[2])}
-			if err == nil {
-				pid, err = syscall.ForkExec(path, argv, pa)
-			}
-			if err == nil {
-				return
-			}
-			standIn := !forkFailed(err)
-			if credErr == nil {
-				err = spawnError(spec, err)
-			}
-			if standIn {
-				// The child could not become the program. The reference's
-				// child reports that on its stderr and exits 127; a
-				// stand-in does the same, so logs, exit and state follow
-				// the reference's path.
-				pa.Dir, pa.Sys = "", &syscall.SysProcAttr{Setpgid: true, Pdeathsig: attr.Pdeathsig}
-				if spid, serr := syscall.ForkExec("/proc/self/exe", []string{failArg0, err.Error()}, pa); serr == nil {
-					pid, err = spid, nil
-				}
-			}
-		}); ferr != nil {
-			err = tooMany
+	if err == nil {
+		onForkThread(func() { pid, err = syscall.ForkExec(path, argv, pa) })
+	}
+	standIn := err != nil && err != ErrClosed && !forkFailed(err)
+	if err != nil && err != ErrClosed && credErr == nil {
+		err = spawnError(spec, err)
+	}
+	if standIn {
+		// The child could not become the program. The reference's child
+		// reports that on its stderr and exits 127; a stand-in does the
+		// same, so logs, exit and state follow the reference's path.
+		pa.Dir, pa.Sys = "", &syscall.SysProcAttr{Setpgid: true, Pdeathsig: attr.Pdeathsig}
+		var spid int
+		var serr error
+		onForkThread(func() { spid, serr = syscall.ForkExec("/proc/self/exe", []string{failArg0, err.Error()}, pa) })
+		if serr == nil {
+			pid, err = spid, nil
 		}
 	}
 	if err == nil {

@@ -18,41 +18,24 @@ import (
 // thread an execve keeps, and the only one it keeps); otherwise the first
 // fork starts a goroutine locked to a thread of its own for good.
 var forker struct {
-	once  sync.Once
-	reqs  chan func()
-	ready chan struct{} // closed once the fork thread has its table (fdtable.go)
-	// private says the fork thread has a descriptor table of its own;
-	// sock is the socket pair descriptors reach it by. Set before ready.
-	private bool
-	sock    [2]int
-	// mu keeps each passing of descriptors together with the request
-	// that receives them.
-	mu sync.Mutex
+	once sync.Once
+	reqs chan func()
 }
 
-func init() { forker.reqs, forker.ready = make(chan func()), make(chan struct{}) }
+func init() { forker.reqs = make(chan func()) }
 
 // serveForks runs fork requests on the calling goroutine's thread, which it
 // locks and never gives back, so the thread never exits.
 func serveForks() {
 	runtime.LockOSThread()
-	forker.private = privateTable()
-	close(forker.ready)
 	for fn := range forker.reqs {
 		fn()
 	}
 }
 
-// startForker starts the fork thread unless it runs, and waits until it is
-// ready.
-func startForker() {
-	forker.once.Do(func() { go serveForks() })
-	<-forker.ready
-}
-
 // onForkThread runs fn on the fork thread and returns once it has.
 func onForkThread(fn func()) {
-	startForker()
+	forker.once.Do(func() { go serveForks() })
 	done := make(chan struct{})
 	forker.reqs <- func() {
 		defer close(done)
@@ -94,14 +77,6 @@ func Main(run func() int) {
 // meant to survive must have close-on-exec cleared by the caller, Go sets
 // it on its own. It returns only when execve fails.
 func Reexec(path string, argv, env []string) error {
-	forker.mu.Lock()
-	defer forker.mu.Unlock()
-	startForker()
-	if forker.private {
-		if err := keepAcrossExec(); err != nil {
-			return err
-		}
-	}
 	var err error
 	onForkThread(func() { err = syscall.Exec(path, argv, env) })
 	return err
