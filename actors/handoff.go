@@ -63,9 +63,11 @@ type handover struct {
 type (
 	freezeProcess   struct{}
 	snapshotProcess struct{}
-	thawProcess     struct{}
-	processRecord   struct{ rec *handoff.Process }
-	flushLog        struct{}
+	// thawProcess ends a freeze; reread says the output hub was closed,
+	// so the process's pipes need readers again.
+	thawProcess   struct{ reread bool }
+	processRecord struct{ rec *handoff.Process }
+	flushLog      struct{}
 	// pipesStopped is the snapshot's own message once a listener's stdout
 	// reader has stopped (stdout is the pipe, nil when it had ended), the
 	// writing to stdin too, and the protocol actor said where it is.
@@ -139,6 +141,7 @@ type Frozen struct {
 	Serial      int64           // the bus's next event serial
 	Unpublished []handoff.Event // published since the freeze
 	FCGISockets []handoff.FCGISocket
+	hubClosed   bool // the output hub stopped reading: Thaw starts another
 	procs       []*conf.Process
 	pools       []string
 	resume      func()
@@ -198,6 +201,7 @@ func (d *Daemon) Freeze(ctx context.Context, pause, resume func()) (*Frozen, err
 	// Every read made is on its way to a logger once the hub is closed;
 	// what is not read stays in the pipes.
 	d.rt.output.Close()
+	f.hubClosed = true
 	for _, p := range ps {
 		v, err := d.askProcess(ctx, p.Group, p.Name, &snapshotProcess{}, askTimeout)
 		if err != nil {
@@ -227,24 +231,26 @@ func (d *Daemon) Freeze(ctx context.Context, pause, resume func()) (*Frozen, err
 	return f, nil
 }
 
-// Thaw undoes Freeze: output is read again (by a new hub), children are
-// reaped again, and every process acts on what it held meanwhile. The
-// descriptors of f's records are closed.
+// Thaw undoes Freeze, or as much of it as was done: output is read again
+// (by a new hub), children are reaped again, and every process acts on
+// what it held meanwhile. The descriptors of f's records are closed.
 func (d *Daemon) Thaw(ctx context.Context, f *Frozen) {
-	if h, err := output.New(); err == nil {
-		// Safe: every actor that reads it is frozen, and reads it again
-		// only after the thaw message below.
-		d.rt.output = h
-		go func() { <-d.done; h.Close() }()
-	} else {
-		d.rt.output = nil // each pipe gets a reader goroutine
+	if f.hubClosed { // else frozen no further than the processes: the hub reads on
+		if h, err := output.New(); err == nil {
+			// Safe: every actor that reads it is frozen, and reads it
+			// again only after the thaw message below.
+			d.rt.output = h
+			go func() { <-d.done; h.Close() }()
+		} else {
+			d.rt.output = nil // each pipe gets a reader goroutine
+		}
 	}
 	f.resume()
 	for _, s := range f.FCGISockets {
 		closeFds(s.FD)
 	}
 	for _, p := range f.procs {
-		d.askProcess(ctx, p.Group, p.Name, &thawProcess{}, askTimeout) //nolint:errcheck // gone is thawed
+		d.askProcess(ctx, p.Group, p.Name, &thawProcess{reread: f.hubClosed}, askTimeout) //nolint:errcheck // gone is thawed
 	}
 	for _, name := range f.pools {
 		d.ask(ctx, &toGroup{name: name, msg: &thawPool{}}, askTimeout) //nolint:errcheck // likewise
@@ -267,7 +273,7 @@ func (p *process) onHandover(c actor.Context) bool {
 		p.pipesStopped(c, m)
 		return true
 	case *thawProcess:
-		p.thaw(c)
+		p.thaw(c, m.reread)
 		c.Respond(&Result{})
 		return true
 	case *exited, *timerFired, *probeDone, *notified, *logMatched, *depsMet, *depsWaiting:
@@ -409,23 +415,27 @@ func (p *process) record() *handoff.Process {
 	return r
 }
 
-func (p *process) thaw(c actor.Context) {
+func (p *process) thaw(c actor.Context, reread bool) {
 	if p.ho == nil || !p.ho.frozen {
 		return
 	}
-	// The hub that read the pipes is closed, and closed them, and a
-	// listener's stdout reader was stopped: the duplicates are read now,
-	// as an adopted run's are.
+	// Where the hub that read the pipes was closed (reread), and closed
+	// them, and where a listener's stdout reader was stopped (at the
+	// snapshot), the duplicates are read now, as an adopted run's are;
+	// else the readers read on and the duplicates are closed.
 	stdout, stderr := p.ho.stdout, p.ho.stderr
 	if p.proc != nil {
 		root := c.ActorSystem().Root
 		switch {
 		case stdout < 0:
 		case p.listener != nil:
+			if p.reader != nil {
+				break // never stopped
+			}
 			p.proc.Stdout = outputFile(stdout)
 			p.reader = readProtocol(root, p.proc.Stdout, p.listener, p.proc.Pid, p.gone)
 			stdout = -1
-		case p.pool == nil:
+		case p.pool == nil && reread:
 			p.proc.Stdout = outputFile(stdout)
 			p.rt.readOutput(root, p.proc.Stdout, p.stdout, p.proc.Pid, p.gone)
 			stdout = -1
@@ -433,7 +443,7 @@ func (p *process) thaw(c actor.Context) {
 		if p.stdin != nil {
 			p.stdin.thaw()
 		}
-		if stderr >= 0 {
+		if stderr >= 0 && reread {
 			p.proc.Stderr = outputFile(stderr)
 			p.rt.readOutput(root, p.proc.Stderr, p.stderr, p.proc.Pid, p.gone)
 			stderr = -1
