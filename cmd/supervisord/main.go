@@ -22,6 +22,8 @@ const version = "4.2.5"
 // The main thread forks every program, so that a program's parent-death
 // signal fires only when the daemon dies, and an in-place re-exec keeps
 // the programs (child.Main).
+func init() { child.LockMainThread() }
+
 func main() { child.Main(func() int { return NewCLI(os.Stdout, os.Stderr).Run(os.Args[1:]) }) }
 
 // CLI is one run of the command.

@@ -54,6 +54,11 @@ func onForkThread(fn func()) {
 // forks (and re-execs) from that same thread again. Called anywhere but on
 // the main thread, or after a fork already started the fork thread, Main
 // runs run where it is.
+//
+// The runtime lets the main goroutine move to another thread once the init
+// functions are done, and it does move under load; a program that calls
+// Main must therefore call LockMainThread from an init function of its
+// own, which keeps main on the startup thread.
 func Main(run func() int) {
 	runtime.LockOSThread()
 	mine := false
@@ -81,3 +86,8 @@ func Reexec(path string, argv, env []string) error {
 	onForkThread(func() { err = syscall.Exec(path, argv, env) })
 	return err
 }
+
+// LockMainThread wires the calling goroutine to its thread. Called from an
+// init function (all of which run on the startup thread), it makes the
+// runtime start main there and keep it there, as Main needs.
+func LockMainThread() { runtime.LockOSThread() }
