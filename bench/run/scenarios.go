@@ -713,6 +713,9 @@ func waitSink(path string, n int, quiet, within time.Duration) sinkReport {
 	return readSink(path)
 }
 
+// stateEventsPrograms is how many programs events-state spawns.
+const stateEventsPrograms = 500
+
 var stateEventsScenario = &scenario{
 	name:  "events-state",
 	title: "events: PROCESS_STATE of 500 starting programs",
@@ -721,7 +724,7 @@ var stateEventsScenario = &scenario{
 		{"lost", "events lost", "", true},
 	},
 	run: func(b *bench, s side) (sample, error) {
-		const n = 500
+		const n = stateEventsPrograms
 		body := sleepers("s", n, 0, "NONE") + `[eventlistener:sink]
 command={self} sink -mode state -group s -n 1000 -out {dir}/sink.json
 events=PROCESS_STATE
@@ -742,6 +745,12 @@ stderr_logfile={dir}/sink.err
 		}
 		return smp, nil
 	},
+	// The events cannot arrive before their programs have spawned: the
+	// bare loop says how soon that can be on this machine.
+	extraTitle:   "events: a bare fork+exec loop of the 500 programs (physical limit)",
+	extraName:    "bare loop",
+	extraMetrics: []metric{{"bare", "seconds to fork and exec them, three pipes each", "s", true}},
+	extra:        func(b *bench) (sample, error) { return b.forkLoop(stateEventsPrograms) },
 }
 
 const commEvents = 20000
