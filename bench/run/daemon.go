@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -53,6 +54,8 @@ type daemon struct {
 	status  *os.ProcessState
 
 	rpc *rpcclient.Client
+	web *http.Client // the web interface, on the same socket
+	ctl string       // the supervisorctl that goes with the daemon
 
 	// Incremental main-log reading for waitLog.
 	logOff   int64
@@ -69,7 +72,8 @@ var (
 	live    = map[*daemon]bool{}
 )
 
-// header is the [supervisord] part every scenario's config starts with.
+// header is the [supervisord] part every scenario's config starts with,
+// and the [supervisorctl] part that points its control at it.
 // The config lives in conf/ so that our config watcher sees no log writes.
 func header(dir string, minfds int) string {
 	return fmt.Sprintf(`[supervisord]
@@ -86,6 +90,9 @@ file=%[1]s/supervisor.sock
 
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://%[1]s/supervisor.sock
 
 `, dir, minfds)
 }
@@ -123,8 +130,9 @@ func (b *bench) launch(s side, minfds int, body string) (*daemon, error) {
 		return nil, err
 	}
 	bin := b.opts.ours
+	d.ctl = b.opts.oursCtl
 	if s == reference {
-		bin = b.opts.ref
+		bin, d.ctl = b.opts.ref, b.opts.refCtl
 	}
 	out, err := os.Create(filepath.Join(dir, "daemon.out"))
 	if err != nil {
@@ -139,8 +147,9 @@ func (b *bench) launch(s side, minfds int, body string) (*daemon, error) {
 		d.pprofAddr = fmt.Sprintf("127.0.0.1:%d", 16000+markSeq.Load()%1000)
 		d.cmd.Env = append(d.cmd.Env, "SUPERVISORD_PPROF="+d.pprofAddr)
 	}
-	d.rpc = rpcclient.New(rpcclient.Server{Network: "unix", Address: d.sock, Host: "localhost"},
-		rpcclient.Options{IdleConns: 16}) // as many as the most concurrent scenario's clients, and more
+	srv := rpcclient.Server{Network: "unix", Address: d.sock, Host: "localhost"}
+	d.rpc = rpcclient.New(srv, rpcclient.Options{IdleConns: 16}) // as many as the most concurrent scenario's clients, and more
+	d.web = &http.Client{Transport: &http.Transport{DialContext: srv.Dial, DisableCompression: true}}
 	liveMu.Lock()
 	live[d] = true
 	liveMu.Unlock()
@@ -186,8 +195,8 @@ func (d *daemon) output() string {
 
 // callRaw is a call whose answer is only checked for a fault, so a timing
 // measures the server and not the parsing of a large answer here.
-func (d *daemon) callRaw(method string, params ...any) error {
-	body, err := d.rpc.Post(context.Background(), method, params...)
+func (d *daemon) callRaw(ctx context.Context, method string, params ...any) error {
+	body, err := d.rpc.Post(ctx, method, params...)
 	if err != nil {
 		return err
 	}
@@ -200,6 +209,84 @@ func (d *daemon) callRaw(method string, params ...any) error {
 // call makes one XML-RPC call and parses its answer.
 func (d *daemon) call(method string, params ...any) (any, error) {
 	return d.rpc.Call(context.Background(), method, params...)
+}
+
+// waitListed waits until getAllProcessInfo lists n processes and returns
+// the moment that call was sent, with the daemon's memory sampled just
+// before it (building a long answer costs the reference memory of its own).
+func (d *daemon) waitListed(n int, within time.Duration) (time.Time, memInfo, error) {
+	deadline := time.Now().Add(within)
+	if err := d.waitReady(within); err != nil {
+		return time.Time{}, memInfo{}, err
+	}
+	for {
+		mem, at := d.mem(), time.Now()
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		v, err := d.rpc.Call(ctx, "supervisor.getAllProcessInfo")
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return at, mem, fmt.Errorf("%s: getAllProcessInfo unanswered after %v: %w", d.side, within, errTimeout)
+		}
+		if err != nil {
+			return at, mem, err
+		}
+		list, _ := v.([]any)
+		if len(list) >= n {
+			return at, mem, nil
+		}
+		if time.Now().After(deadline) {
+			return at, mem, fmt.Errorf("%s: getAllProcessInfo lists %d processes after %v, want %d: %w", d.side, len(list), within, n, errTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// page fetches path from the daemon's web interface and reads it whole.
+func (d *daemon) page(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://localhost"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := d.web.Do(req)
+	if err != nil {
+		return nil, timedOut(ctx, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, timedOut(ctx, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return body, nil
+}
+
+// runCtl runs the daemon's supervisorctl with args against it and returns
+// what it printed. Exit status 3 (status: some process is not running) is
+// an answer, not a failure.
+func (d *daemon) runCtl(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, d.ctl, append([]string{"-c", d.conf}, args...)...)
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 3 {
+		return out, nil
+	}
+	if err != nil {
+		if exit != nil {
+			err = fmt.Errorf("%w: %.300s", err, exit.Stderr)
+		}
+		return nil, fmt.Errorf("%s %s: %w", d.ctl, strings.Join(args, " "), timedOut(ctx, err))
+	}
+	return out, nil
+}
+
+// timedOut is err, or errTimeout when ctx's deadline is why it failed.
+func timedOut(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", errTimeout, err)
+	}
+	return err
 }
 
 // states counts the processes of getAllProcessInfo by state name.

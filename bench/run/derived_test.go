@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -55,5 +56,41 @@ func TestDeriveSlope(t *testing.T) {
 				t.Errorf("ratio %v", got.Ratio)
 			}
 		})
+	}
+}
+
+func TestDeriveGrowth(t *testing.T) {
+	one := func(v float64) *stat { return newStat([]float64{v}) }
+	r := &report{Rows: []*row{
+		{Key: "scale1k/load", Lower: true, Ours: one(0.1), Ref: one(2)},
+		{Key: "scale1k/gapi", Lower: true, Ours: one(8), Ref: one(0)},
+		{Key: "scale10k/load", Lower: true, Ours: one(0.6), Ref: one(30)},
+		{Key: "scale10k/gapi", Lower: true, Ours: one(90), Ref: one(5000)},
+		{Key: "restart/rate", Ours: one(500)},
+	}, byKey: map[string]*row{}}
+	for _, rw := range r.Rows {
+		r.byKey[rw.Key] = rw
+	}
+	r.derive()
+	var keys []string
+	for _, rw := range r.Rows {
+		keys = append(keys, rw.Key)
+	}
+	// Derived rows follow the scenario they end at, in derivedRows' order.
+	want := []string{"scale1k/load", "scale1k/gapi", "scale10k/load", "scale10k/gapi",
+		"scale/load_growth", "scale/gapi_growth", "restart/rate"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("rows %v, want %v", keys, want)
+	}
+	load, gapi := r.byKey["scale/load_growth"], r.byKey["scale/gapi_growth"]
+	if load.Unit != "×" || math.Abs(load.Ours.Median-6) > 1e-9 || math.Abs(load.Ref.Median-15) > 1e-9 {
+		t.Errorf("load growth %+v %+v, want 6× and 15×", load.Ours, load.Ref)
+	}
+	if math.Abs(load.Ratio-2.5) > 1e-9 {
+		t.Errorf("load growth ratio %v, want 2.5 (the reference grows 2.5 times as much)", load.Ratio)
+	}
+	// A side measured as 0 at 1000 has no growth.
+	if gapi.Ref != nil || math.Abs(gapi.Ours.Median-90.0/8) > 1e-9 {
+		t.Errorf("getAllProcessInfo growth %+v %+v, want 11.25× and none", gapi.Ours, gapi.Ref)
 	}
 }

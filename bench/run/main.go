@@ -55,6 +55,8 @@ func newCLI(out, err io.Writer) *cli { return &cli{out: out, err: err} }
 // variable so `make bench` can pass them through.
 type options struct {
 	ours, ref  string        // daemon binaries; ref "" skips the reference
+	oursCtl    string        // the supervisorctl beside -ours (its pprof build's too)
+	refCtl     string        // and the one beside -ref
 	reps       int           // repetitions of each scenario per daemon
 	repsSet    bool          // reps was asked for (BENCH_REPS or -reps), so no scenario caps it
 	only       []string      // scenario name prefixes to run; empty runs all
@@ -73,7 +75,7 @@ func (c *cli) run(args []string) int {
 	var o options
 	fs.StringVar(&o.ours, "ours", envOr("BENCH_OURS", "bin/supervisord"), "our daemon `binary` (BENCH_OURS)")
 	fs.StringVar(&o.ref, "ref", envOr("BENCH_REF", "/usr/bin/supervisord"), "the reference daemon `binary` (BENCH_REF); skipped when missing or \"none\"")
-	fs.IntVar(&o.reps, "reps", envInt("BENCH_REPS", 3), "repetitions per scenario and daemon (BENCH_REPS); spawn 5000 does 2 unless this is set")
+	fs.IntVar(&o.reps, "reps", envInt("BENCH_REPS", 3), "repetitions per scenario and daemon (BENCH_REPS); spawn 5000 does 2 and scale10k 1 unless this is set")
 	only := fs.String("only", os.Getenv("BENCH_ONLY"), "comma-separated scenario name prefixes (BENCH_ONLY), e.g. spawn1000,log")
 	fs.StringVar(&o.jsonPath, "json", envOr("BENCH_JSON", defaultJSON), "write the results here as JSON (BENCH_JSON; \"\" for none)")
 	fs.StringVar(&o.mdPath, "md", envOr("BENCH_MD", "docs/benchmarks.md"), "rewrite the generated part of this markdown file (BENCH_MD; \"\" for none)")
@@ -142,6 +144,10 @@ func (c *cli) run(args []string) int {
 			fmt.Fprintf(c.err, "bench: no reference daemon at %s: measuring ours only\n", o.ref)
 			o.ref = ""
 		}
+	}
+	o.oursCtl = filepath.Join(filepath.Dir(o.ours), "supervisorctl")
+	if o.ref != "" {
+		o.refCtl = filepath.Join(filepath.Dir(o.ref), "supervisorctl")
 	}
 	if o.pprofDir != "" {
 		if o.ours, err = buildProfiled(o.pprofDir); err != nil {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,7 +37,10 @@ type scenario struct {
 	// oursOnly marks what the reference cannot do (our extensions): it
 	// runs on ours alone.
 	oursOnly bool
-	run      func(b *bench, s side) (sample, error)
+	// run measures one repetition. One that fails part way returns what
+	// it measured before with the error: those rows keep their numbers,
+	// the others lack this run's.
+	run func(b *bench, s side) (sample, error)
 	// extra, when set, runs once per repetition without a daemon (the
 	// physical limit a scenario is compared with), reported as its own rows.
 	extraTitle   string
@@ -88,12 +93,17 @@ func (b *bench) runAll() *report {
 				}
 				start := time.Now()
 				smp, err := sc.run(b, s)
+				if len(smp) > 0 {
+					samples[s] = append(samples[s], smp)
+				}
 				if err != nil {
 					rep.fail("%s, %s, run %d: %v", sc.name, s, i+1, err)
 					fmt.Fprintf(b.log, "   %-9s FAILED: %v\n", s, err)
+					if len(smp) > 0 {
+						fmt.Fprintf(b.log, "   %-9s measured before that: %s\n", s, smp.String(sc.metrics))
+					}
 					continue
 				}
-				samples[s] = append(samples[s], smp)
 				fmt.Fprintf(b.log, "   %-9s %s  (%.1fs)\n", s, smp.String(sc.metrics), time.Since(start).Seconds())
 			}
 			if sc.extra != nil {
@@ -532,15 +542,11 @@ var rpcScenario = &scenario{
 			return nil, err
 		}
 		d.profile(b.opts.pprofDir, "rpc", b.opts.pprofSecs)
-		// As many calls as fit in 10 s, between 5 and 200.
-		var lat []float64
-		start := time.Now()
-		for len(lat) < 200 && (len(lat) < 5 || time.Since(start) < 10*time.Second) {
-			t := time.Now()
-			if err := d.callRaw("supervisor.getAllProcessInfo"); err != nil {
-				return nil, err
-			}
-			lat = append(lat, float64(time.Since(t).Microseconds())/1000)
+		lat, err := timeCalls(5, 200, 10*time.Second, time.Minute, func(ctx context.Context) error {
+			return d.callRaw(ctx, "supervisor.getAllProcessInfo")
+		})
+		if err != nil {
+			return nil, err
 		}
 		sort.Float64s(lat)
 		p99 := lat[min(len(lat)-1, int(math.Ceil(0.99*float64(len(lat))))-1)]
@@ -554,6 +560,25 @@ var rpcScenario = &scenario{
 		}
 		return smp, nil
 	},
+}
+
+// timeCalls times f, in milliseconds, as often as fits in budget but at
+// least lo and at most hi times; each call may take up to limit.
+func timeCalls(lo, hi int, budget, limit time.Duration, f func(ctx context.Context) error) ([]float64, error) {
+	var lat []float64
+	start := time.Now()
+	for len(lat) < hi && (len(lat) < lo || time.Since(start) < budget) {
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		t := time.Now()
+		err := f(ctx)
+		el := time.Since(t)
+		cancel()
+		if err != nil {
+			return lat, fmt.Errorf("after %v: %w", el.Round(time.Millisecond), err)
+		}
+		lat = append(lat, float64(el.Microseconds())/1000)
+	}
+	return lat, nil
 }
 
 // getStateRate is getState calls per second from clients concurrent
@@ -572,7 +597,7 @@ func getStateRate(d *daemon, clients int, dur time.Duration) (float64, error) {
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				if err := d.callRaw("supervisor.getState"); err != nil {
+				if err := d.callRaw(context.Background(), "supervisor.getState"); err != nil {
 					errOnce.Do(func() { failure = err })
 					return
 				}
@@ -583,6 +608,119 @@ func getStateRate(d *daemon, clients int, dur time.Duration) (float64, error) {
 	wg.Wait()
 	return float64(n.Load()) / time.Since(start).Seconds(), failure
 }
+
+// ---- scale ---------------------------------------------------------------
+
+// scaleLimit is how long one measurement of a scale scenario may take
+// before the run counts as failed.
+const scaleLimit = 120 * time.Second
+
+// scaleSizes are the numbers of programs the scale scenarios load.
+var scaleSizes = [2]int{1000, 10000}
+
+// scaleMetrics are what the scale scenarios measure; each has a growth
+// row too (derived.go), its value at 10000 programs ÷ at 1000.
+var scaleMetrics = []metric{
+	{"load", "seconds from exec until getAllProcessInfo lists every program", "s", true},
+	{"rss", "daemon RSS then", "MB", true},
+	{"gapi", "getAllProcessInfo median", "ms", true},
+	{"status", "`supervisorctl status` (each daemon's own), median", "ms", true},
+	{"web", "the status page `/`, whole body, median", "ms", true},
+}
+
+// scalePrograms is n programs, each a [program:] section of its own that
+// does not autostart: what loading, listing and showing them costs,
+// without a child.
+func scalePrograms(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "[program:p%05d]\ncommand=/bin/sleep 86400\nautostart=false\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n", i)
+	}
+	return b.String()
+}
+
+// scaleName is the scenario's name: scale1k, scale10k (so that -only
+// tells them apart).
+func scaleName(n int) string { return fmt.Sprintf("scale%dk", n/1000) }
+
+func scaleScenario(n int) *scenario {
+	maxReps := 0
+	if n >= 10000 {
+		maxReps = 1 // the reference takes about a minute a call
+	}
+	return &scenario{
+		maxReps: maxReps,
+		name:    scaleName(n),
+		title:   fmt.Sprintf("scale, %d programs (autostart=false)", n),
+		metrics: scaleMetrics,
+		run: func(b *bench, s side) (sample, error) {
+			d, err := b.launch(s, 0, scalePrograms(n))
+			if err != nil {
+				return nil, err
+			}
+			defer d.kill()
+			d.profile(b.opts.pprofDir, scaleName(n), b.opts.pprofSecs)
+			at, mem, err := d.waitListed(n, scaleLimit)
+			if err != nil {
+				return nil, err
+			}
+			smp := sample{"load": at.Sub(d.started).Seconds(), "rss": mb(mem.RSS)}
+			last := fmt.Appendf(nil, "p%05d", n-1)
+			steps := []struct {
+				key  string
+				hi   int // calls: as many as fit in 10 s, from 1 to hi
+				call func(ctx context.Context) error
+			}{
+				{"gapi", 20, func(ctx context.Context) error {
+					return d.callRaw(ctx, "supervisor.getAllProcessInfo")
+				}},
+				{"status", 5, func(ctx context.Context) error {
+					out, err := d.runCtl(ctx, "status")
+					if got := bytes.Count(out, []byte("STOPPED")); err == nil && got != n {
+						err = fmt.Errorf("supervisorctl status shows %d STOPPED, want %d", got, n)
+					}
+					return err
+				}},
+				{"web", 5, func(ctx context.Context) error {
+					body, err := d.page(ctx, "/")
+					if err == nil && !bytes.Contains(body, last) {
+						err = fmt.Errorf("the status page (%d bytes) does not show %s", len(body), last)
+					}
+					return err
+				}},
+			}
+			for _, st := range steps {
+				lat, err := timeCalls(1, st.hi, 10*time.Second, scaleLimit, st.call)
+				if err != nil {
+					return smp, fmt.Errorf("%s: %w", st.key, err)
+				}
+				smp[st.key] = newStat(lat).Median
+			}
+			return smp, nil
+		},
+	}
+}
+
+// scaleTargets are the issue's: at 10000 programs each within 11× of
+// its value at 1000 (linear, with the slack spawn 5000 gets).
+func scaleTargets() []target {
+	var ts []target
+	n1, n2 := scaleSizes[0], scaleSizes[1]
+	for _, m := range scaleMetrics {
+		if m.key == "rss" {
+			continue // stated by its growth row; a baseline makes it sublinear anyway
+		}
+		x := 1.1 * float64(n2) / float64(n1)
+		ts = append(ts, withinOf(scaleName(n2)+"/"+m.key, scaleName(n1)+"/"+m.key,
+			x, fmt.Sprintf("%d programs'", n1),
+			fmt.Sprintf("scale: %s with %d programs within %.0f× of %d's (linear)", scaleWhat[m.key], n2, x, n1)))
+	}
+	return ts
+}
+
+// scaleWhat names each scale metric in its growth row and target.
+var scaleWhat = map[string]string{"load": "load time", "rss": "RSS", "gapi": "getAllProcessInfo",
+	"status": "`supervisorctl status`", "web": "status page"}
 
 // ---- restart storm -------------------------------------------------------
 
@@ -817,6 +955,7 @@ var scenarios = slices.Concat(
 		logScenario(logVariant{name: "log-lines-json", title: "log capture, 80-byte lines, stdout_log_format=json", write: lineLen, format: "json"}),
 		logScenario(logVariant{name: "log-rotate-gzip", title: "log capture, 1 MiB writes, rotation at 10 MB × 3, gzip backups", write: 1 << 20, maxBytes: 10 << 20, backups: 3, gzip: true}),
 		rpcScenario,
+		scaleScenario(scaleSizes[0]), scaleScenario(scaleSizes[1]),
 		restartScenario,
 		stopScenario,
 		stateEventsScenario,
@@ -825,7 +964,7 @@ var scenarios = slices.Concat(
 )
 
 // targets are the issue's, judged on each run.
-var targets = slices.Concat(baseTargets, logSizeTargets())
+var targets = slices.Concat(baseTargets, logSizeTargets(), scaleTargets())
 
 var baseTargets = []target{
 	atLeast("spawn1000-s0/wall", 20, "spawn 1000: ≥ 20× faster to all RUNNING"),
