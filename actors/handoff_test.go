@@ -1,12 +1,9 @@
 package actors
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +11,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"supervisord/conf"
+	"supervisord/testkit"
 )
 
 // A freeze that fails part way (a process does not answer) thaws what it
@@ -49,19 +47,7 @@ func TestFailedFreezeThawsWithoutASecondReader(t *testing.T) {
 	if err := tr.Stop(context.Background(), "a", "a", true); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n := 0
-	for sc.Scan() {
-		if got, want := sc.Text(), strconv.Itoa(n); got != want {
-			t.Fatalf("line %d of a's log is %q, want %q", n+1, got, want)
-		}
-		n++
-	}
+	n := testkit.CountedLines(t, out)
 	if n < 100 {
 		t.Errorf("only %d lines logged", n)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -159,19 +158,7 @@ startsecs=0
 		t.Fatal(err)
 	}
 	// Every line, once, in order: the last one may still be on its way.
-	f, err := os.Open(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n := 0
-	for sc.Scan() {
-		if got, want := sc.Text(), strconv.Itoa(n); got != want {
-			t.Fatalf("line %d of count's log is %q, want %q", n+1, got, want)
-		}
-		n++
-	}
+	n := testkit.CountedLines(t, logPath)
 	if n < 1000 {
 		t.Errorf("only %d lines logged", n)
 	}
