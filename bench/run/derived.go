@@ -58,12 +58,14 @@ func (r *report) derive() {
 			if x == nil || y == nil {
 				return nil
 			}
-			v := (y.Median - x.Median) / float64(d.n2-d.n1) * d.scale
-			if d.growth {
-				if x.Median <= 0 {
-					return nil
-				}
+			var v float64
+			switch {
+			case !d.growth:
+				v = (y.Median - x.Median) / float64(d.n2-d.n1) * d.scale
+			case x.Median > 0:
 				v = y.Median / x.Median
+			default:
+				return nil
 			}
 			return &stat{Median: v, Min: v, Max: v, Samples: []float64{v}}
 		}
