@@ -207,6 +207,7 @@ func (st *checkState) next(d *iniDoc, e *Error) (consequence, more bool) {
 type sectionKind struct {
 	reference []string
 	stub      []string
+	ours      bool // a kind of this project's, which the reference ignores whole
 }
 
 // programOptions are the reference's options of every program-like section.
@@ -247,16 +248,18 @@ var sectionKinds = map[string]sectionKind{
 	"include":       {reference: []string{"files"}},
 	"rpcinterface:": {stub: []string{"supervisor.rpcinterface_factory=supervisor.rpcinterface:make_main_rpcinterface"}},
 	"ctlplugin:":    {},
+	"user:":         {reference: []string{}, stub: []string{"password=x"}, ours: true},
 }
 
-// kindOf names the kind of a section the way the reference picks sections:
+// kindOf names the kind of a section the way the reference picks sections
+// (and "user:" for this project's accounts):
 // by exact name or by prefix. "" is a section the reference ignores.
 func kindOf(section string) string {
 	switch section {
 	case "supervisord", "supervisorctl", "include":
 		return section
 	}
-	for _, p := range []string{"unix_http_server", "inet_http_server", "program:", "eventlistener:", "fcgi-program:", "group:", "rpcinterface:", "ctlplugin:"} {
+	for _, p := range []string{"unix_http_server", "inet_http_server", "program:", "eventlistener:", "fcgi-program:", "group:", "rpcinterface:", "ctlplugin:", "user:"} {
 		if strings.HasPrefix(section, p) {
 			return p
 		}
@@ -320,6 +323,9 @@ func lint(first, last *loader) []Warning {
 		if k.reference == nil {
 			continue // free-form options, handed to a plugin
 		}
+		if k.ours {
+			add(s.file, s.line, "section [%s] is this project's: the reference ignores it", s.name)
+		}
 		ours := known[kind]
 		var names []string
 		for n := range ours {
@@ -338,7 +344,7 @@ func lint(first, last *loader) []Warning {
 					msg += fmt.Sprintf(" (did you mean %s?)", guess)
 				}
 				add(o.file, o.line, "%s", msg)
-			case !slices.Contains(k.reference, o.name):
+			case !slices.Contains(k.reference, o.name) && !k.ours:
 				add(o.file, o.line, "option %s in [%s] is this project's: the reference ignores it", o.name, s.name)
 			case o.name == "startretries" && strings.EqualFold(strings.TrimFunc(o.value, isPySpace), "unlimited"):
 				add(o.file, o.line, "startretries=unlimited is this project's: the reference refuses it")

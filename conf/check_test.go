@@ -110,6 +110,34 @@ whatever=1
 			},
 		},
 		{
+			name: "accounts, TLS and peer roles: ours, and each bad one at its line",
+			conf: checkHead + `[inet_http_server]
+port=127.0.0.1:9001
+certfile=$DIR/none.pem
+keyfile=$DIR/none-key.pem
+[unix_http_server]
+file=/tmp/check.sock
+peer_roles=root:admin,nobody_xyz_unknown:read
+[user:alice]
+password=x
+role=operate
+[user:bob]
+password=$2y$10$short
+rol=read
+`,
+			want: []string{
+				"$F:7: [inet_http_server] certfile: $DIR/none.pem: cannot read: no such file or directory",
+				"$F:7: warning: option certfile in [inet_http_server] is this project's: the reference ignores it",
+				"$F:8: warning: option keyfile in [inet_http_server] is this project's: the reference ignores it",
+				"$F:11: [unix_http_server] peer_roles: entry 2 'nobody_xyz_unknown:read': no such user nobody_xyz_unknown",
+				"$F:11: warning: option peer_roles in [unix_http_server] is this project's: the reference ignores it",
+				"$F:12: warning: section [user:alice] is this project's: the reference ignores it",
+				"$F:15: warning: section [user:bob] is this project's: the reference ignores it",
+				"$F:16: [user:bob] password: invalid bcrypt hash (crypto/bcrypt: hashedSecret too short to be a bcrypted password)",
+				"$F:17: warning: unknown option rol in [user:bob]: the reference ignores it, and so does this project (did you mean role?)",
+			},
+		},
+		{
 			name: "a syntax error stops the check",
 			conf: checkHead + "[program:a]\ncommand=/bin/true\nstray line\nstartsecs=-1\n",
 			want: []string{"$F:7: Source contains parsing errors: '$F' [line 7]: 'stray line\\n'"},

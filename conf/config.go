@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"supervisord/internal/auth"
 	"supervisord/internal/logfmt"
 )
 
@@ -39,6 +40,8 @@ type Config struct {
 	InetHTTPServers []*InetHTTPServer
 	Supervisorctl   Supervisorctl
 	RPCInterfaces   []RPCInterface
+	// Users are the [user:NAME] sections in file order (an extension).
+	Users []*User
 
 	// Groups holds every process group ([program:x], [group:x],
 	// [eventlistener:x], [fcgi-program:x]), sorted by Priority then Name, the
@@ -99,6 +102,25 @@ type UnixHTTPServer struct {
 	ChownGID int         // -1 when unset
 	Username string      // "" when unset
 	Password string      // "" when unset; may be "{SHA}hex"
+	// PeerRoles is peer_roles= (an extension): the role a connecting
+	// process gets by its uid (SO_PEERCRED), without credentials; nil
+	// when unset.
+	PeerRoles []PeerRole
+}
+
+// PeerRole is one UID_OR_USER:ROLE entry of peer_roles=, the user already
+// resolved to its uid.
+type PeerRole struct {
+	UID  int
+	Role auth.Role
+}
+
+// User is a [user:NAME] section (an extension): an account of every HTTP
+// server, beside the servers' own username/password.
+type User struct {
+	Name     string    // the part after "user:"
+	Password string    // as written: plain, "{SHA}hex" or a bcrypt hash (checked at load)
+	Role     auth.Role // role=; default read
 }
 
 // InetHTTPServer is [inet_http_server].
@@ -108,6 +130,11 @@ type InetHTTPServer struct {
 	Port     int    // required
 	Username string
 	Password string
+	// CertFile and KeyFile (certfile=, keyfile=; extensions, both or
+	// neither) serve HTTPS, HTTP/2 included; ClientCA (client_ca=) then
+	// admits only clients with a certificate it signed. Absolute paths,
+	// "" when unset; the files are read and checked at load.
+	CertFile, KeyFile, ClientCA string
 }
 
 // Supervisorctl is [supervisorctl].

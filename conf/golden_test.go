@@ -171,9 +171,18 @@ func dump(b *strings.Builder, c *Config) {
 	}
 	for _, u := range c.UnixHTTPServers {
 		p("[unix_http_server %q] file=%s chmod=%o chown=%d:%d auth=%q:%q", u.Name, u.File, u.Chmod, u.ChownUID, u.ChownGID, u.Username, u.Password)
+		for _, pr := range u.PeerRoles {
+			p("  peer uid=%d role=%s", pr.UID, pr.Role)
+		}
 	}
 	for _, i := range c.InetHTTPServers {
 		p("[inet_http_server %q] host=%q port=%d auth=%q:%q", i.Name, i.Host, i.Port, i.Username, i.Password)
+		if i.CertFile != "" {
+			p("  certfile=%s keyfile=%s client_ca=%q", i.CertFile, i.KeyFile, i.ClientCA)
+		}
+	}
+	for _, u := range c.Users {
+		p("[user:%s] role=%s password=%q", u.Name, u.Role, u.Password)
 	}
 	ctl := c.Supervisorctl
 	p("[supervisorctl] serverurl=%s prompt=%q auth=%q:%q history=%q", ctl.ServerURL, ctl.Prompt, ctl.Username, ctl.Password, ctl.HistoryFile)

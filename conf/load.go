@@ -204,6 +204,9 @@ func (l *loader) run(data []byte) error {
 	if err := l.servers(); err != nil {
 		return err
 	}
+	if err := l.users(); err != nil {
+		return err
+	}
 	if len(l.cfg.InetHTTPServers) > 0 {
 		l.cfg.InetHTTPServer = l.cfg.InetHTTPServers[0]
 	}
@@ -978,6 +981,9 @@ func (l *loader) servers() error {
 		if srv.Host, srv.Port, err = inetAddress(port); err != nil {
 			return l.fail(s.name, "port", err)
 		}
+		if err := l.serverTLS(s.name, srv); err != nil {
+			return err
+		}
 		l.cfg.InetHTTPServers = append(l.cfg.InetHTTPServers, srv)
 	}
 	for _, s := range l.doc.sections {
@@ -1009,6 +1015,9 @@ func (l *loader) servers() error {
 			if srv.Chmod, err = parseOctal(v); err != nil {
 				return l.fail(s.name, "chmod", fmt.Errorf("Invalid chmod value %s", v))
 			}
+		}
+		if err := l.peerRoles(s.name, srv); err != nil {
+			return err
 		}
 		l.cfg.UnixHTTPServers = append(l.cfg.UnixHTTPServers, srv)
 	}

@@ -1,0 +1,70 @@
+package tlsfiles
+
+import (
+	"crypto/tls"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"supervisord/testkit"
+)
+
+func TestServer(t *testing.T) {
+	dir := t.TempDir()
+	ca := testkit.NewCA(t, dir, "test")
+	srv := ca.Server(t, dir, "server")
+	other := ca.Server(t, dir, "other")
+	garbage := filepath.Join(dir, "garbage.pem")
+	os.WriteFile(garbage, []byte("not PEM at all\n"), 0o600)
+	badDER := filepath.Join(dir, "bad-der.pem")
+	os.WriteFile(badDER, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), 0o600)
+	missing := filepath.Join(dir, "missing.pem")
+
+	for _, tc := range []struct {
+		name     string
+		files    Files
+		option   string // "" for success
+		contains string
+	}{
+		{"pair", Files{srv.CertFile, srv.KeyFile, ""}, "", ""},
+		{"pair and CA", Files{srv.CertFile, srv.KeyFile, ca.File}, "", ""},
+		{"no cert file", Files{missing, srv.KeyFile, ""}, "certfile", "missing.pem: cannot read: no such file or directory"},
+		{"cert not PEM", Files{garbage, srv.KeyFile, ""}, "certfile", "garbage.pem: no certificate in it"},
+		{"cert bad DER", Files{badDER, srv.KeyFile, ""}, "certfile", "bad-der.pem: certificate 1: x509:"},
+		{"key is a cert", Files{srv.CertFile, srv.CertFile, ""}, "keyfile", "server.pem: found a certificate rather than a key"},
+		{"no key file", Files{srv.CertFile, missing, ""}, "keyfile", "missing.pem: cannot read"},
+		{"key of another", Files{srv.CertFile, other.KeyFile, ""}, "keyfile", "other-key.pem: private key does not match public key"},
+		{"no CA file", Files{srv.CertFile, srv.KeyFile, missing}, "client_ca", "missing.pem: cannot read"},
+		{"CA not PEM", Files{srv.CertFile, srv.KeyFile, garbage}, "client_ca", "garbage.pem: no certificate in it"},
+		{"CA is a key", Files{srv.CertFile, srv.KeyFile, srv.KeyFile}, "client_ca", "server-key.pem: no certificate in it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Server(tc.files)
+			if tc.option == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cfg.MinVersion != tls.VersionTLS12 || len(cfg.Certificates) != 1 {
+					t.Errorf("settings: %+v", cfg)
+				}
+				if want := tc.files.ClientCA != ""; (cfg.ClientAuth == tls.RequireAndVerifyClientCert) != want || (cfg.ClientCAs != nil) != want {
+					t.Errorf("client auth %v with client_ca %q", cfg.ClientAuth, tc.files.ClientCA)
+				}
+				return
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is not a *FileError", err)
+			}
+			if fe.Option != tc.option || !strings.Contains(err.Error(), tc.contains) {
+				t.Errorf("got option %q, %q; want %q containing %q", fe.Option, err, tc.option, tc.contains)
+			}
+			if tc.contains != "" && strings.Contains(tc.contains, "cannot read") && !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%v does not unwrap to fs.ErrNotExist", err)
+			}
+		})
+	}
+}
