@@ -1,40 +1,42 @@
 package httpserver
 
 import (
-	"crypto/sha1"
-	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
+	"supervisord/conf"
+	"supervisord/internal/auth"
 	"supervisord/internal/mainlog"
 )
 
-// guard stands in front of the caller's handler on one server: it checks
-// credentials, caps the body, turns a panic into a 500 and writes the
-// reference's trace-level access line.
+// guard stands in front of the caller's handler on one server: it finds
+// out who is asking (credentials, the uid of a unix-socket peer) and puts
+// that principal in the request's context, slows down failed logins, caps
+// the body, turns a panic into a 500 and writes the reference's
+// trace-level access line.
 type guard struct {
-	next       http.Handler
-	user, pass string // no authentication when user is ""
-	local      bool   // a unix socket
-	maxBody    int64
-	log        *slog.Logger
+	next     http.Handler
+	access   *access
+	throttle *throttle // shared by the servers: one address, one count
+	local    bool      // a unix socket
+	maxBody  int64
+	log      *slog.Logger
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
 	defer g.finish(rec, r)
-	if g.user != "" && !g.authorized(r) {
-		rec.Header().Set("WWW-Authenticate", `Basic realm="default"`)
-		writeError(rec, http.StatusUnauthorized)
+	p, ok := g.identify(rec, r)
+	if !ok {
 		return
 	}
+	r = r.WithContext(auth.With(r.Context(), p))
 	if r.ContentLength > g.maxBody {
 		writeError(rec, http.StatusRequestEntityTooLarge)
 		return
@@ -45,22 +47,60 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.next.ServeHTTP(rec, r)
 }
 
-// authorized checks basic credentials against the configured ones, the
-// password either plain or "{SHA}" and the hex SHA-1 of it, in constant
-// time.
-func (g *guard) authorized(r *http.Request) bool {
-	user, pass, ok := r.BasicAuth()
-	if !ok {
-		return false
+// identify is the request's principal, or false once it has answered a
+// request it refuses: 401 without valid credentials, 403 for a unix peer
+// that peer_roles does not name when no account could log it in instead.
+//
+// Valid credentials make the principal their account, whatever else
+// holds. Without credentials, a unix peer named by peer_roles gets its
+// role. A server with no accounts ignores credentials, as the reference
+// does when it has no password.
+func (g *guard) identify(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+	remote, key := r.RemoteAddr, r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		key = host
 	}
-	want := g.pass
-	if digest, ok := strings.CutPrefix(want, "{SHA}"); ok {
-		sum := sha1.Sum([]byte(pass))
-		pass, want = hex.EncodeToString(sum[:]), digest
+	pr, isPeer := peerFrom(r.Context())
+	if isPeer {
+		remote, key = pr.String(), fmt.Sprintf("unix uid %d", pr.uid)
 	}
-	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(g.user))
-	passOK := subtle.ConstantTimeCompare([]byte(pass), []byte(want))
-	return userOK&passOK == 1
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		remote += " (certificate " + conf.PyRepr(r.TLS.PeerCertificates[0].Subject.CommonName) + ")"
+	}
+	if g.access.open() {
+		return auth.Principal{Role: auth.Admin, Remote: remote}, true
+	}
+	user, pass, hasCreds := r.BasicAuth()
+	if hasCreds && g.access.accounts != nil {
+		if !g.throttle.wait(r.Context(), key) {
+			return auth.Principal{}, false // gone while held back
+		}
+		if role, ok := g.access.login(user, pass); ok {
+			g.throttle.succeeded(key)
+			return auth.Principal{User: user, Role: role, Remote: remote}, true
+		}
+		g.log.Warn(fmt.Sprintf("login refused for %s from %s", conf.PyRepr(user), remote))
+		if !g.throttle.failed(r.Context(), key) {
+			return auth.Principal{}, false
+		}
+		challenge(w)
+		return auth.Principal{}, false
+	}
+	if role, ok := g.access.peers[pr.uid]; ok && isPeer {
+		return auth.Principal{User: fmt.Sprintf("uid:%d", pr.uid), Role: role, Remote: remote}, true
+	}
+	if g.access.accounts == nil { // peer_roles alone: no way in for others
+		writeError(w, http.StatusForbidden)
+		return auth.Principal{}, false
+	}
+	challenge(w)
+	return auth.Principal{}, false
+}
+
+// challenge asks for basic credentials, as the reference does.
+func challenge(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="default"`)
+	writeError(w, http.StatusUnauthorized)
 }
 
 // finish answers a panicking handler with a 500, as the reference does for

@@ -2,10 +2,18 @@
 // [inet_http_server] and [unix_http_server] section, each serving the
 // caller's handler behind the reference's basic authentication, with the
 // limits a long-running daemon needs against hostile clients.
+//
+// Beyond the reference: an inet server with certfile/keyfile speaks TLS
+// (HTTP/2 too), asking clients for a certificate when client_ca is set;
+// [user:NAME] accounts log in beside the server's own user; peer_roles
+// gives unix-socket peers a role by uid. Each request reaches the handler
+// with its auth.Principal (access.go), and failed logins are slowed down
+// per client address (throttle.go).
 package httpserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +35,7 @@ import (
 	"supervisord/conf"
 	"supervisord/internal/fsutil"
 	"supervisord/internal/mainlog"
+	"supervisord/internal/tlsfiles"
 )
 
 // inUseText is the reference's refusal when an address is taken, word for
@@ -59,6 +68,8 @@ type settings struct {
 	// inherited are listening sockets to serve on instead of binding new
 	// ones, by server key (handoff.go).
 	inherited map[string]*os.File
+	// throttle slows down failed logins (throttle.go).
+	throttle throttleParams
 }
 
 var defaults = settings{
@@ -68,6 +79,7 @@ var defaults = settings{
 	maxBody:           4 << 20,
 	grace:             time.Second,
 	stderr:            os.Stderr,
+	throttle:          loginThrottle,
 }
 
 // Servers are the running HTTP servers of one configuration.
@@ -129,12 +141,13 @@ func (c *connCount) wait(ctx context.Context) {
 
 // bound is a listening socket not yet served.
 type bound struct {
-	section    string // the config section, as the reference names it in logs
-	key        string // serverKey
-	ln         net.Listener
-	addr       net.Addr
-	local      bool // a unix socket: clients have no address
-	user, pass string
+	section string // the config section, as the reference names it in logs
+	key     string // serverKey
+	ln      net.Listener
+	addr    net.Addr
+	local   bool // a unix socket: clients have no address
+	access  *access
+	tls     *tls.Config // nil: plain HTTP
 }
 
 // Start binds every configured server, inet sections first then unix ones
@@ -160,6 +173,16 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 	for _, c := range cfg.InetHTTPServers {
 		addr := net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
 		sec := section("inet_http_server", c.Name)
+		a, err := newAccess(c.Username, c.Password, cfg.Users, nil)
+		if err != nil {
+			return fail(err)
+		}
+		var tc *tls.Config
+		if c.CertFile != "" {
+			if tc, err = tlsfiles.Server(tlsfiles.Files{CertFile: c.CertFile, KeyFile: c.KeyFile, ClientCA: c.ClientCA}); err != nil {
+				return fail(fmt.Errorf("supervisor: cannot serve [%s] over TLS: %w", sec, err))
+			}
+		}
 		ln, err := set.take(sec, addr)
 		if ln == nil && err == nil {
 			// tcp4: the reference binds AF_INET only, "" meaning 0.0.0.0.
@@ -168,10 +191,14 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 		if err != nil {
 			return fail(openError(err, addr))
 		}
-		all = append(all, bound{section: sec, key: serverKey(sec, addr), ln: ln, addr: ln.Addr(), user: c.Username, pass: c.Password})
+		all = append(all, bound{section: sec, key: serverKey(sec, addr), ln: ln, addr: ln.Addr(), access: a, tls: tc})
 	}
 	for _, c := range cfg.UnixHTTPServers {
 		sec := section("unix_http_server", c.Name)
+		a, err := newAccess(c.Username, c.Password, cfg.Users, c.PeerRoles)
+		if err != nil {
+			return fail(err)
+		}
 		ln, err := set.take(sec, c.File)
 		if ln == nil && err == nil {
 			ln, err = listenUnix(c, set.stderr)
@@ -180,23 +207,24 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 			return fail(err)
 		}
 		s.sockets = append(s.sockets, c.File)
-		all = append(all, bound{section: sec, key: serverKey(sec, c.File), ln: ln, addr: &net.UnixAddr{Name: c.File, Net: "unix"}, local: true, user: c.Username, pass: c.Password})
+		all = append(all, bound{section: sec, key: serverKey(sec, c.File), ln: ln, addr: &net.UnixAddr{Name: c.File, Net: "unix"}, local: true, access: a})
 	}
 	set.closeUntaken()
 
 	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelError)
+	th := newThrottle(set.throttle)
 	for _, b := range all {
 		// Each server announces the RPC interfaces it carries, as the
 		// reference's does while it sets up.
 		for _, r := range cfg.RPCInterfaces {
 			log.Info(fmt.Sprintf("RPC interface %s initialized", conf.PyRepr(r.Name)))
 		}
-		if b.user == "" {
+		if b.access.open() {
 			log.Log(context.Background(), mainlog.LevelCritical,
 				fmt.Sprintf("Server %s running without any HTTP authentication checking", conf.PyRepr(b.section)))
 		}
 		srv := &http.Server{
-			Handler:           &guard{next: h, user: b.user, pass: b.pass, local: b.local, maxBody: set.maxBody, log: log},
+			Handler:           &guard{next: h, access: b.access, throttle: th, local: b.local, maxBody: set.maxBody, log: log},
 			ReadHeaderTimeout: set.readHeaderTimeout,
 			ReadTimeout:       set.readTimeout,
 			IdleTimeout:       set.idleTimeout,
@@ -204,13 +232,29 @@ func start(cfg *conf.Config, h http.Handler, log *slog.Logger, set settings) (*S
 			// the client follows them.
 			ErrorLog:  errorLog,
 			ConnState: s.conns.state,
+			// TLS offers HTTP/2 beside HTTP/1.1 (net/http's default for
+			// ServeTLS); plain HTTP stays HTTP/1.x, as the reference.
+			TLSConfig: b.tls,
+		}
+		if b.local {
+			srv.ConnContext = withPeer
 		}
 		s.servers = append(s.servers, srv)
 		s.addrs = append(s.addrs, b.addr)
 		s.keys = append(s.keys, b.key)
 		s.listeners = append(s.listeners, b.ln)
 		s.serving.Go(func() {
-			if err := srv.Serve(spareCRLFListener{b.ln}); !errors.Is(err, http.ErrServerClosed) && !s.detached.Load() {
+			var err error
+			if b.tls != nil {
+				// Not through spareCRLFListener: net/http must see the
+				// *tls.Conn (for HTTP/2 and the client's certificate), and
+				// the reference's clients, which send the spare CRLF, do
+				// not speak TLS.
+				err = srv.ServeTLS(b.ln, "", "")
+			} else {
+				err = srv.Serve(spareCRLFListener{b.ln})
+			}
+			if !errors.Is(err, http.ErrServerClosed) && !s.detached.Load() {
 				log.Log(context.Background(), slog.LevelError, fmt.Sprintf("Server %s stopped: %v", conf.PyRepr(b.section), err))
 			}
 		})
