@@ -107,11 +107,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(out)
 }
 
-// Call runs one method, as system.multicall does for each of its calls.
+// Call runs one method, as system.multicall does for each of its calls:
+// FORBIDDEN when the request's principal lacks the method's role
+// (roles.go), and an audit line in the main log for each call allowed that
+// changes something.
 func (h *Handler) Call(ctx context.Context, name string, params []any) (any, error) {
 	m, ok := h.methods[name]
 	if !ok {
 		return nil, fault(xmlrpc.FaultUnknownMethod)
+	}
+	if err := authorize(ctx, name); err != nil {
+		return nil, err
 	}
 	if len(params) < m.required || len(params) > len(m.sig)-1 {
 		return nil, fault(xmlrpc.FaultIncorrectParameters)
@@ -119,5 +125,6 @@ func (h *Handler) Call(ctx context.Context, name string, params []any) (any, err
 	if m.guarded && h.state.Load() != StateRunning {
 		return nil, fault(xmlrpc.FaultShutdownState)
 	}
+	h.audit(ctx, name, params)
 	return m.fn(ctx, params)
 }

@@ -56,13 +56,19 @@ autostart=false
 `
 
 type client struct {
-	t   *testing.T
-	url string
+	t          *testing.T
+	url        string
+	user, pass string // basic credentials; none when user is ""
 }
 
 func (c client) call(method string, params ...any) (any, error) {
 	c.t.Helper()
-	resp, err := http.Post(c.url+"/RPC2", "text/xml", bytes.NewReader(xmlrpc.EncodeCall(method, params...)))
+	req, _ := http.NewRequest("POST", c.url+"/RPC2", bytes.NewReader(xmlrpc.EncodeCall(method, params...)))
+	req.Header.Set("Content-Type", "text/xml")
+	if c.user != "" {
+		req.SetBasicAuth(c.user, c.pass)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -74,7 +80,15 @@ func (c client) call(method string, params ...any) (any, error) {
 	return xmlrpc.ParseResponse(body)
 }
 
-func startAPI(t *testing.T) (client, *Handler, string) {
+// testAPI is a tree started on testConf and its API.
+type testAPI struct {
+	h       *Handler
+	cfg     *conf.Config
+	dir     string
+	stopped chan struct{} // gets a value when the API asks for a shutdown
+}
+
+func newAPI(t *testing.T, log *slog.Logger) *testAPI {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "supervisord.conf")
 	os.WriteFile(path, []byte(testConf), 0o644)
@@ -82,23 +96,23 @@ func startAPI(t *testing.T) (client, *Handler, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d, err := actors.Start(cfg, actors.Options{Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopped := make(chan struct{}, 1)
-	h := New(Options{Tree: d, Config: cfg, PID: os.Getpid(), Log: log,
-		Shutdown: func() { stopped <- struct{}{} }, Restart: func() {},
+	a := &testAPI{cfg: cfg, dir: dir, stopped: make(chan struct{}, 1)}
+	a.h = New(Options{Tree: d, Config: cfg, PID: os.Getpid(), Log: log,
+		Shutdown: func() { a.stopped <- struct{}{} }, Restart: func() {},
 		Reread: func() (*conf.Config, error) { return conf.Load(path) }})
-	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
-		srv.Close()
 		d.Shutdown()
 		<-d.Done()
 	})
-	c := client{t, srv.URL}
-	// Wait for the autostarted programs.
+	return a
+}
+
+// waitStarted waits for the autostarted programs.
+func (c client) waitStarted() {
 	for _, name := range []string{"cat", "sleeper"} {
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			v, _ := c.call("supervisor.getProcessInfo", name)
@@ -107,7 +121,15 @@ func startAPI(t *testing.T) (client, *Handler, string) {
 			}
 		}
 	}
-	return c, h, dir
+}
+
+func startAPI(t *testing.T) (client, *Handler, string) {
+	a := newAPI(t, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(a.h)
+	t.Cleanup(srv.Close)
+	c := client{t: t, url: srv.URL}
+	c.waitStarted()
+	return c, a.h, a.dir
 }
 
 func TestCalls(t *testing.T) {

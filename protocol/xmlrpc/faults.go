@@ -21,6 +21,9 @@ const (
 	FaultAlreadyAdded         = 90
 	FaultStillRunning         = 91
 	FaultCantReread           = 92
+	// FaultForbidden is this project's: the caller's role may not call
+	// the method (no code of the reference means it).
+	FaultForbidden = 403
 )
 
 var faultNames = map[int]string{
@@ -31,6 +34,7 @@ var faultNames = map[int]string{
 	FaultAbnormalTermination: "ABNORMAL_TERMINATION", FaultSpawnError: "SPAWN_ERROR",
 	FaultAlreadyStarted: "ALREADY_STARTED", FaultNotRunning: "NOT_RUNNING", FaultSuccess: "SUCCESS",
 	FaultAlreadyAdded: "ALREADY_ADDED", FaultStillRunning: "STILL_RUNNING", FaultCantReread: "CANT_REREAD",
+	FaultForbidden: "FORBIDDEN",
 }
 
 // FaultName is a fault code's name ("BAD_NAME"), the start of the fault

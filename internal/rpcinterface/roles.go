@@ -1,0 +1,126 @@
+package rpcinterface
+
+import (
+	"context"
+	"fmt"
+
+	"supervisord/conf"
+	"supervisord/internal/auth"
+	"supervisord/protocol/xmlrpc"
+)
+
+// leastRole is the role each method needs; every method of the table is
+// here (a test holds to it), and a name missing would need Admin.
+//
+//   - Read looks: states, config, logs, help, versions, reload and upgrade
+//     status. system.multicall is Read itself; each call in it is checked
+//     on its own.
+//   - Operate acts on processes without changing what the daemon runs:
+//     start, stop, signal (one, a group, all), stdin, remote communication
+//     events, and rotating logs (nothing is lost).
+//   - Admin changes the daemon: reload, add and remove groups, apply an
+//     update, clear logs (what they held is gone), shut down, restart,
+//     upgrade.
+var leastRole = map[string]auth.Role{
+	"supervisor.getAPIVersion":        auth.Read,
+	"supervisor.getVersion":           auth.Read,
+	"supervisor.getSupervisorVersion": auth.Read,
+	"supervisor.getIdentification":    auth.Read,
+	"supervisor.getState":             auth.Read,
+	"supervisor.getPID":               auth.Read,
+	"supervisor.readLog":              auth.Read,
+	"supervisor.readMainLog":          auth.Read,
+	"supervisor.getAllConfigInfo":     auth.Read,
+	"supervisor.getProcessInfo":       auth.Read,
+	"supervisor.getAllProcessInfo":    auth.Read,
+	"supervisor.readProcessStdoutLog": auth.Read,
+	"supervisor.readProcessStderrLog": auth.Read,
+	"supervisor.readProcessLog":       auth.Read,
+	"supervisor.tailProcessStdoutLog": auth.Read,
+	"supervisor.tailProcessStderrLog": auth.Read,
+	"supervisor.tailProcessLog":       auth.Read,
+	"supervisor.getUpgradeStatus":     auth.Read,
+	"config.getReloadStatus":          auth.Read,
+	"system.listMethods":              auth.Read,
+	"system.methodHelp":               auth.Read,
+	"system.methodSignature":          auth.Read,
+	"system.multicall":                auth.Read,
+
+	"supervisor.startProcess":           auth.Operate,
+	"supervisor.startProcessGroup":      auth.Operate,
+	"supervisor.startAllProcesses":      auth.Operate,
+	"supervisor.stopProcess":            auth.Operate,
+	"supervisor.stopProcessGroup":       auth.Operate,
+	"supervisor.stopAllProcesses":       auth.Operate,
+	"supervisor.signalProcess":          auth.Operate,
+	"supervisor.signalProcessGroup":     auth.Operate,
+	"supervisor.signalAllProcesses":     auth.Operate,
+	"supervisor.sendProcessStdin":       auth.Operate,
+	"supervisor.sendRemoteCommEvent":    auth.Operate,
+	"supervisor.rotateProcessLogs":      auth.Operate,
+	"supervisor.rotateProcessGroupLogs": auth.Operate,
+	"supervisor.rotateAllProcessLogs":   auth.Operate,
+	"supervisor.rotateLog":              auth.Operate,
+
+	"supervisor.reloadConfig":        auth.Admin,
+	"supervisor.addProcessGroup":     auth.Admin,
+	"supervisor.removeProcessGroup":  auth.Admin,
+	"config.updateProcessGroup":      auth.Admin,
+	"supervisor.clearLog":            auth.Admin,
+	"supervisor.clearProcessLogs":    auth.Admin,
+	"supervisor.clearProcessLog":     auth.Admin,
+	"supervisor.clearAllProcessLogs": auth.Admin,
+	"supervisor.shutdown":            auth.Admin,
+	"supervisor.restart":             auth.Admin,
+	"supervisor.upgrade":             auth.Admin,
+}
+
+// roleOf is the role a method needs.
+func roleOf(method string) auth.Role {
+	if r, ok := leastRole[method]; ok {
+		return r
+	}
+	return auth.Admin
+}
+
+// MethodRole is the role the XML-RPC method needs, for other surfaces that
+// call the same actions.
+func MethodRole(method string) auth.Role { return roleOf(method) }
+
+// authorize refuses a call the request's principal may not make.
+func authorize(ctx context.Context, method string) error {
+	if !auth.Allowed(ctx, roleOf(method)) {
+		return fault(xmlrpc.FaultForbidden, fmt.Sprintf("role %s may not call %s", auth.From(ctx).Role, method))
+	}
+	return nil
+}
+
+// audit writes the main-log line of a call about to change something.
+func (h *Handler) audit(ctx context.Context, method string, params []any) {
+	if roleOf(method) > auth.Read {
+		auth.Audit(h.opts.Log, ctx, method, auditArgs(params)...)
+	}
+}
+
+// auditMax is how much of a string parameter an audit line shows.
+const auditMax = 64
+
+// auditArgs are a call's parameters as an audit line shows them: strings
+// quoted as Python would (long ones cut, with their length), the rest as
+// Python's str().
+func auditArgs(params []any) []string {
+	out := make([]string, len(params))
+	for i, p := range params {
+		s, ok := str(p)
+		if !ok {
+			out[i] = pyStr(p)
+			continue
+		}
+		if len(s) > auditMax {
+			out[i] = fmt.Sprintf("%s...(%d bytes)", conf.PyRepr(s[:auditMax]), len(s))
+			continue
+		}
+		out[i] = conf.PyRepr(s)
+	}
+	return out
+}
