@@ -14,6 +14,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/auth"
 	"supervisord/internal/rpcinterface"
 )
 
@@ -145,6 +146,16 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 			h.refuse(w, r, err)
 			return
 		}
+		if !known(action, r.Form) {
+			http.Error(w, "unknown action "+action, http.StatusBadRequest)
+			return
+		}
+		if need := actionRole(action); !auth.Allowed(r.Context(), need) {
+			h.forbid(w, r, action, need)
+			return
+		} else if need > auth.Read {
+			h.audit(r, action)
+		}
 		msg, failed, ok := h.act(r.Context(), r.Form)
 		if !ok {
 			http.Error(w, "unknown action "+action, http.StatusBadRequest)
@@ -167,6 +178,61 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	}
 	msg := r.Form.Get("message")
 	h.render(w, r, http.StatusOK, page{Message: msg, MessageIsError: isError(msg), Filter: r.Form.Get("filter")})
+}
+
+// actionMethods name, for each page action, the XML-RPC method whose role
+// it takes (rpcinterface's table is the one list of roles); refresh only
+// looks.
+var actionMethods = map[string]string{
+	"start": "supervisor.startProcess", "stop": "supervisor.stopProcess", "restart": "supervisor.startProcess",
+	"clearlog": "supervisor.clearProcessLogs",
+	"startall": "supervisor.startAllProcesses", "stopall": "supervisor.stopAllProcesses", "restartall": "supervisor.startAllProcesses",
+	"startgroup": "supervisor.startProcessGroup", "stopgroup": "supervisor.stopProcessGroup", "restartgroup": "supervisor.startProcessGroup",
+}
+
+// actionRole is the role a page action takes: read for refresh, admin for
+// an action the page does not know (it is refused as unknown anyway).
+func actionRole(action string) auth.Role {
+	if action == "refresh" {
+		return auth.Read
+	}
+	if m, ok := actionMethods[action]; ok {
+		return rpcinterface.MethodRole(m)
+	}
+	return auth.Admin
+}
+
+// known says the page has the action, with the process it needs.
+func known(action string, form url.Values) bool {
+	switch action {
+	case "refresh", "stopall", "startall", "restartall", "startgroup", "stopgroup", "restartgroup":
+		return true
+	case "start", "stop", "restart", "clearlog":
+		return form.Get("processname") != "" // the reference fails such a request
+	}
+	return false
+}
+
+// audit writes the main-log line of an action about to be taken.
+func (h *Handler) audit(r *http.Request, action string) {
+	var target []string
+	for _, k := range []string{"processname", "group"} {
+		if v := r.Form.Get(k); v != "" {
+			target = append(target, conf.PyRepr(v))
+		}
+	}
+	auth.Audit(h.opts.Log, r.Context(), "page "+action, target...)
+}
+
+// forbid answers an action the request's role may not take with 403: the
+// page with the refusal, or for a script's fetch the JSON outcome.
+func (h *Handler) forbid(w http.ResponseWriter, r *http.Request, action string, need auth.Role) {
+	msg := fmt.Sprintf("ERROR: role %s may not %s (it takes %s)", auth.From(r.Context()).Role, action, need)
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusForbidden, map[string]any{"message": msg, "error": true})
+		return
+	}
+	h.render(w, r, http.StatusForbidden, page{Message: msg, MessageIsError: true})
 }
 
 // refuse answers an action a browser sent from another site: a fetch or
@@ -266,10 +332,7 @@ func (h *Handler) act(ctx context.Context, form url.Values) (msg string, failed 
 		return withFailures("All restarted at "+ctime(), outs, err)
 	case "startgroup", "stopgroup", "restartgroup":
 		return h.groupAction(ctx, strings.TrimSuffix(action, "group"), form.Get("group"))
-	case "start", "stop", "restart", "clearlog":
-		if spec == "" {
-			return "", false, false // the reference fails such a request
-		}
+	case "start", "stop", "restart", "clearlog": // with a name, as known checked
 	default:
 		return "", false, false
 	}

@@ -8,8 +8,11 @@
 // the XML-RPC API encodes too; failures are worded with the API's fault
 // codes and texts, as the reference's page, an XML-RPC client of its own
 // daemon, shows them.
-// Authentication is the server's (package httpserver); this package guards
-// against cross-site requests: actions are refused when the browser says
+// Authentication is the server's (package httpserver), which puts the
+// caller's auth.Principal in each request: an action the caller's role may
+// not take (the role of the XML-RPC method that does the same) is refused
+// with 403, and each one taken is written to the main log (auth.Audit).
+// This package also guards against cross-site requests: actions are refused when the browser says
 // they come from another origin (Sec-Fetch-Site, Origin), which leaves
 // scripts using the reference's GET URLs (curl, wget) working.
 package webui

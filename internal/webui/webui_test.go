@@ -19,6 +19,7 @@ import (
 	"supervisord/actors"
 	"supervisord/conf"
 	"supervisord/internal/rpcinterface"
+	"supervisord/testkit"
 )
 
 const testConf = `
@@ -58,6 +59,7 @@ type fixture struct {
 	api  *rpcinterface.Handler
 	page *Handler
 	tree *actors.Daemon
+	logs *testkit.SyncBuffer // the main log
 }
 
 func start(t *testing.T) *fixture {
@@ -71,7 +73,8 @@ func start(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
+	logs := &testkit.SyncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	d, err := actors.Start(cfg, actors.Options{Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +92,7 @@ func start(t *testing.T) *fixture {
 		d.Shutdown()
 		<-d.Done()
 	})
-	f := &fixture{t: t, url: srv.URL, dir: dir, api: api, page: page, tree: d}
+	f := &fixture{t: t, url: srv.URL, dir: dir, api: api, page: page, tree: d, logs: logs}
 	for _, name := range []string{"sleeper", "cat", "web:w_0", "web:w_1"} {
 		f.waitState(name, "RUNNING")
 	}
