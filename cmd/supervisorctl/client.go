@@ -85,7 +85,7 @@ func (c *Client) Call(method string, params ...any) (any, error) {
 // returning the response whatever its status; the caller closes its body.
 func (c *Client) stream(ctx context.Context, path string) (*http.Response, error) {
 	host := c.rpc.Server().Host
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.rpc.Server().Scheme()+"://"+host+"/", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -165,7 +165,7 @@ func (c *CLI) doHelp(arg string) (bool, error) {
 
 func (c *CLI) doOpen(arg string) (bool, error) {
 	url := strings.TrimSpace(arg)
-	if scheme, _ := splitScheme(url); scheme != "unix" && scheme != "http" {
+	if scheme, _ := splitScheme(url); scheme != "unix" && scheme != "http" && scheme != "https" {
 		c.output("ERROR: url must be http:// or unix://")
 		c.exitStatus = exitGeneric
 		return false, nil

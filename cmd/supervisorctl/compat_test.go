@@ -239,7 +239,7 @@ var scenarios = []ctlScenario{
 			ctlNoConf("-s", "http://127.0.0.1:1", "status"), ctlNoConf("-s", "http://127.0.0.1:1", "avail"),
 			ctlNoConf("-s", "http://127.0.0.1:1", "shutdown"), ctlNoConf("-s", "http://127.0.0.1:1", "tail", "-f", "x"),
 			ctlNoConf("-s", "unix://{dir}", "status"), ctlNoConf("-s", "unix://{dir}", "avail"),
-			ctlNoConf("-s", "https://x:1", "status"), ctlNoConf("-s", "ftp://x/", "add"), ctlNoConf("-s", "HTTP://x", "status"),
+			ctlNoConf("-s", "ftp://x/", "add"), ctlNoConf("-s", "HTTP://x", "status"),
 			ctlNoConf("-s", "http://x:99999", "status"), ctlNoConf("-s", "http://x:abc", "status"),
 			ctlNoConf("-s", "localhost:9001", "status"), ctlNoConf("-s", "nourl", "status"),
 			ctlNoConf("-s", "http://", "status"), ctlNoConf("-s", "a", "-s", "b", "status"),

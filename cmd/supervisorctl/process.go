@@ -149,10 +149,13 @@ func signalWords(success string) map[int]string {
 }
 
 // result is the line for one process's result code. A code words does
-// not know is the reference's assertion failure.
+// not know is the reference's assertion failure, but for FORBIDDEN, our
+// daemon's refusal of a role, shown with its text.
 func result(words map[int]string, name string, code int, description string) (string, error) {
 	w, ok := words[code]
 	switch {
+	case code == xmlrpc.FaultForbidden:
+		return name + ": ERROR (" + description + ")", nil
 	case !ok:
 		return "", &pyError{class: "ValueError", msg: "Unknown result code " + pyStr(code) + " for " + name, where: whereCtl}
 	case w == "":

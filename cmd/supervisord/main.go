@@ -173,7 +173,11 @@ func serverURL(cfg *conf.Config) string {
 		if host == "" {
 			host = "localhost"
 		}
-		return fmt.Sprintf("http://%s:%d", host, in.Port)
+		scheme := "http"
+		if in.CertFile != "" {
+			scheme = "https" // for our own clients; the reference's have no TLS
+		}
+		return fmt.Sprintf("%s://%s:%d", scheme, host, in.Port)
 	}
 	return ""
 }

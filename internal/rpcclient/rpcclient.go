@@ -30,12 +30,21 @@ import (
 type Server struct {
 	Network string // "unix" or "tcp"
 	Address string // the socket's path, or host:port
-	Host    string // what the Host header says: "localhost" for a socket, else host, and ":port" unless 80
+	Host    string // what the Host header says: "localhost" for a socket, else host, and ":port" unless the scheme's
+	TLS     bool   // https://: the connection is TLS, the server's certificate checked against the system's CAs
+}
+
+// Scheme is the URL scheme requests to the server go out with.
+func (s Server) Scheme() string {
+	if s.TLS {
+		return "https"
+	}
+	return "http"
 }
 
 // Problems with a server URL, which a *URLError wraps.
 var (
-	ErrProtocol  = errors.New("rpcclient: not a unix:// or http:// URL")
+	ErrProtocol  = errors.New("rpcclient: not a unix://, http:// or https:// URL")
 	ErrPort      = errors.New("rpcclient: the port is not a number")
 	ErrPortRange = errors.New("rpcclient: the port is out of range")
 )
@@ -53,20 +62,29 @@ func (e *URLError) Unwrap() error { return e.Err }
 // ParseURL reads unix:///path/to/socket or http://host[:port][/anything],
 // as Python's urlparse does: the port defaults to 80, and one that is not
 // a number from 0 to 65535 is refused; user info and any path are ignored.
+// https://host[:port] (port 443 by default) is read the same way; the
+// reference's clients do not have it.
 func ParseURL(serverURL string) (Server, error) {
-	switch {
-	case strings.HasPrefix(serverURL, "unix://"):
+	if strings.HasPrefix(serverURL, "unix://") {
 		return Server{Network: "unix", Address: serverURL[len("unix://"):], Host: "localhost"}, nil
-	case strings.HasPrefix(serverURL, "http://"):
-		host, port, err := splitHostPort(serverURL[len("http://"):])
+	}
+	for _, scheme := range []struct {
+		prefix, port string
+		tls          bool
+	}{{"http://", "80", false}, {"https://", "443", true}} {
+		rest, ok := strings.CutPrefix(serverURL, scheme.prefix)
+		if !ok {
+			continue
+		}
+		host, port, err := splitHostPort(rest, scheme.port)
 		if err != nil {
 			return Server{}, err
 		}
-		s := Server{Network: "tcp", Address: net.JoinHostPort(host, port), Host: host}
+		s := Server{Network: "tcp", Address: net.JoinHostPort(host, port), Host: host, TLS: scheme.tls}
 		if strings.Contains(host, ":") {
 			s.Host = "[" + host + "]"
 		}
-		if port != "80" {
+		if port != scheme.port {
 			s.Host += ":" + port
 		}
 		return s, nil
@@ -74,8 +92,9 @@ func ParseURL(serverURL string) (Server, error) {
 	return Server{}, &URLError{Err: ErrProtocol, Msg: "Unknown protocol for serverurl " + serverURL}
 }
 
-// splitHostPort finds the host and port of what follows http://.
-func splitHostPort(rest string) (host, port string, err error) {
+// splitHostPort finds the host and port of what follows http://, the
+// port being def when none is given.
+func splitHostPort(rest, def string) (host, port string, err error) {
 	netloc := rest
 	if i := strings.IndexAny(netloc, "/?#"); i >= 0 {
 		netloc = netloc[:i]
@@ -93,7 +112,7 @@ func splitHostPort(rest string) (host, port string, err error) {
 	}
 	host = strings.ToLower(host)
 	if port == "" {
-		return host, "80", nil
+		return host, def, nil
 	}
 	n, convErr := strconv.Atoi(port)
 	if convErr != nil || strings.TrimLeft(port, "0123456789") != "" {
@@ -169,7 +188,7 @@ func (e *StatusError) Reason() string {
 // talk to the server comes back as the net/http error, an answer other
 // than 200 OK as a *StatusError.
 func (c *Client) Post(ctx context.Context, method string, params ...any) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+c.server.Host+"/RPC2",
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.server.Scheme()+"://"+c.server.Host+"/RPC2",
 		bytes.NewReader(xmlrpc.EncodeCall(method, params...)))
 	if err != nil {
 		return nil, err

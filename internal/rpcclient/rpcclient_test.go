@@ -23,22 +23,26 @@ var urlCases = []struct {
 	want Server
 	err  error
 }{
-	{"unix:///tmp/s.sock", Server{"unix", "/tmp/s.sock", "localhost"}, nil},
-	{"unix://rel/s.sock", Server{"unix", "rel/s.sock", "localhost"}, nil},
-	{"http://localhost:9001", Server{"tcp", "localhost:9001", "localhost:9001"}, nil},
-	{"http://Example.COM", Server{"tcp", "example.com:80", "example.com"}, nil},
-	{"http://h:80/RPC2?x#y", Server{"tcp", "h:80", "h"}, nil},
-	{"http://user:pw@h:0081", Server{"tcp", "h:81", "h:81"}, nil},
-	{"http://[::1]:9001/", Server{"tcp", "[::1]:9001", "[::1]:9001"}, nil},
-	{"http://[::1]", Server{"tcp", "[::1]:80", "[::1]"}, nil},
-	{"http://:9001", Server{"tcp", ":9001", ":9001"}, nil},
-	{"http://", Server{"tcp", ":80", ""}, nil},
-	{"http://h:", Server{"tcp", "h:80", "h"}, nil},
+	{"unix:///tmp/s.sock", Server{"unix", "/tmp/s.sock", "localhost", false}, nil},
+	{"unix://rel/s.sock", Server{"unix", "rel/s.sock", "localhost", false}, nil},
+	{"http://localhost:9001", Server{"tcp", "localhost:9001", "localhost:9001", false}, nil},
+	{"http://Example.COM", Server{"tcp", "example.com:80", "example.com", false}, nil},
+	{"http://h:80/RPC2?x#y", Server{"tcp", "h:80", "h", false}, nil},
+	{"http://user:pw@h:0081", Server{"tcp", "h:81", "h:81", false}, nil},
+	{"http://[::1]:9001/", Server{"tcp", "[::1]:9001", "[::1]:9001", false}, nil},
+	{"http://[::1]", Server{"tcp", "[::1]:80", "[::1]", false}, nil},
+	{"http://:9001", Server{"tcp", ":9001", ":9001", false}, nil},
+	{"http://", Server{"tcp", ":80", "", false}, nil},
+	{"http://h:", Server{"tcp", "h:80", "h", false}, nil},
 	{"http://h:abc", Server{}, ErrPort},
 	{"http://h:-1", Server{}, ErrPort},
 	{"http://h:１２", Server{}, ErrPort},
 	{"http://h:65536", Server{}, ErrPortRange},
-	{"https://h:1", Server{}, ErrProtocol},
+	{"https://h:1", Server{Network: "tcp", Address: "h:1", Host: "h:1", TLS: true}, nil},
+	{"https://H", Server{Network: "tcp", Address: "h:443", Host: "h", TLS: true}, nil},
+	{"https://h:80/x", Server{Network: "tcp", Address: "h:80", Host: "h:80", TLS: true}, nil},
+	{"https://h:x", Server{}, ErrPort},
+	{"ftp://h:1", Server{}, ErrProtocol},
 	{"HTTP://h", Server{}, ErrProtocol},
 	{"h:9001", Server{}, ErrProtocol},
 }
@@ -222,14 +226,14 @@ func TestCall(t *testing.T) {
 
 // A failure to connect keeps its errno, which supervisorctl reports.
 func TestDialErrors(t *testing.T) {
-	c := New(Server{"unix", filepath.Join(t.TempDir(), "none.sock"), "localhost"}, Options{})
+	c := New(Server{Network: "unix", Address: filepath.Join(t.TempDir(), "none.sock"), Host: "localhost"}, Options{})
 	if _, err := c.Call(context.Background(), "echo", 1); !errors.Is(err, syscall.ENOENT) {
 		t.Errorf("missing socket: %v", err)
 	}
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
-	c = New(Server{"tcp", addr, addr}, Options{})
+	c = New(Server{Network: "tcp", Address: addr, Host: addr}, Options{})
 	if _, err := c.Call(context.Background(), "echo", 1); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("closed port: %v", err)
 	}
@@ -265,8 +269,14 @@ func FuzzParseURL(f *testing.F) {
 			if err != nil || n < 0 || n > 65535 || strconv.Itoa(n) != port {
 				t.Fatalf("ParseURL(%q) = %+v: port %q", u, s, port)
 			}
-			want := host
-			if n != 80 {
+			want, def := host, 80
+			if s.TLS {
+				def = 443
+			}
+			if s.TLS != strings.HasPrefix(u, "https://") {
+				t.Fatalf("ParseURL(%q) = %+v: TLS", u, s)
+			}
+			if n != def {
 				want += ":" + port
 			}
 			if s.Host != want {

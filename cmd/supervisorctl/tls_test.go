@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"supervisord/testkit"
+)
+
+// TestHTTPS: our supervisorctl talks to a daemon over TLS (an https://
+// serverurl, the CA from SSL_CERT_FILE), logs in as an account, and shows a
+// refusal of the account's role as the fault it is; tail -f streams over
+// TLS too.
+func TestHTTPS(t *testing.T) {
+	t.Parallel()
+	certs := t.TempDir()
+	ca := testkit.NewCA(t, certs, "test")
+	ca.Server(t, certs, "server")
+	port := testkit.FreePort(t)
+	d := testkit.StartDaemon(t, filepath.Join(bin, "supervisord"), testkit.Config("{dir}")+fmt.Sprintf(`
+[inet_http_server]
+port=127.0.0.1:%d
+certfile=%[2]s/server.pem
+keyfile=%[2]s/server-key.pem
+[user:viewer]
+password=look
+[user:alice]
+password=secret
+role=operate
+[program:sleeper]
+command=/bin/sleep 1000
+startsecs=0
+`, port, certs))
+	d.WaitLog(t, `success: sleeper entered RUNNING state`, 20*time.Second)
+	url := fmt.Sprintf("https://127.0.0.1:%d", port)
+	env := append(os.Environ(), "SSL_CERT_FILE="+ca.File)
+	ctl := func(args ...string) (string, int) {
+		cmd := exec.Command(oursCtl(), append([]string{"-s", url}, args...)...)
+		cmd.Dir, cmd.Env = certs, env
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return out.String(), ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), 0
+	}
+	if out, code := ctl("-u", "viewer", "-p", "look", "status"); code != 0 || !strings.Contains(out, "sleeper") || !strings.Contains(out, "RUNNING") {
+		t.Errorf("status over https: %d %q", code, out)
+	}
+	if out, code := ctl("-u", "viewer", "-p", "look", "stop", "sleeper"); code == 0 || !strings.Contains(out, "FORBIDDEN: role read may not call supervisor.stopProcess") {
+		t.Errorf("a reader stopping: %d %q", code, out)
+	}
+	if out, code := ctl("-u", "alice", "-p", "secret", "stop", "sleeper"); code != 0 || out != "sleeper: stopped\n" {
+		t.Errorf("an operator stopping: %d %q", code, out)
+	}
+	if out, code := ctl("-u", "alice", "-p", "nope", "status"); code == 0 || !strings.Contains(out, "401") {
+		t.Errorf("a wrong password: %d %q", code, out)
+	}
+	// Without the CA the server's certificate is refused.
+	cmd := exec.Command(oursCtl(), "-s", url, "-u", "viewer", "-p", "look", "status")
+	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+filepath.Join(certs, "server-key.pem"))
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Errorf("status without trusting the CA: %q", out)
+	}
+	// maintail -f streams the main log over TLS.
+	tail := exec.Command(oursCtl(), "-s", url, "-u", "viewer", "-p", "look", "maintail", "-f")
+	tail.Env = env
+	out := &testkit.SyncBuffer{}
+	tail.Stdout, tail.Stderr = out, out
+	tail.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := tail.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		syscall.Kill(-tail.Process.Pid, syscall.SIGKILL)
+		tail.Wait()
+	}()
+	if !testkit.Poll(10*time.Second, func() bool { return strings.Contains(out.String(), "supervisor.stopProcess 'sleeper' by alice (operate)") }) {
+		t.Errorf("maintail -f over https: %q", out.String())
+	}
+}
