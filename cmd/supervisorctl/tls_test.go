@@ -85,7 +85,9 @@ startsecs=0
 		syscall.Kill(-tail.Process.Pid, syscall.SIGKILL)
 		tail.Wait()
 	}()
-	if !testkit.Poll(10*time.Second, func() bool { return strings.Contains(out.String(), "supervisor.stopProcess 'sleeper' by alice (operate)") }) {
+	if !testkit.Poll(10*time.Second, func() bool {
+		return strings.Contains(out.String(), "supervisor.stopProcess 'sleeper' by alice (operate)")
+	}) {
 		t.Errorf("maintail -f over https: %q", out.String())
 	}
 }
