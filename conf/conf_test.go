@@ -361,12 +361,17 @@ func TestSampleParses(t *testing.T) {
 	// With every commented-out option switched on (bar the user names, which
 	// need not exist here) the sample must still be a valid config.
 	var lines []string
+	var section string
 	for _, line := range strings.Split(Sample(), "\n") {
 		if (strings.HasPrefix(line, ";[") && line != ";[include]") || (strings.HasPrefix(line, ";") && strings.Contains(line, "=") && !strings.HasPrefix(line, "; ")) {
 			line = line[1:]
 		}
-		for _, skip := range []string{"user=", "chown=", "socket_owner=", "username=", "password=", "environment=", "serverurl=http", "directory=", "childlogdir=", "files ="} {
-			if strings.HasPrefix(line, skip) {
+		if strings.HasPrefix(line, "[") {
+			section = line
+		}
+		for _, skip := range []string{"user=", "chown=", "socket_owner=", "username=", "password=", "environment=", "serverurl=http", "directory=", "childlogdir=", "files =",
+			"certfile=", "keyfile=", "client_ca="} {
+			if strings.HasPrefix(line, skip) && !(skip == "password=" && strings.HasPrefix(section, "[user:")) {
 				line = ";" + line
 			}
 		}
@@ -376,6 +381,9 @@ func TestSampleParses(t *testing.T) {
 	cfg, err = Parse([]byte(full), path, nil)
 	if err != nil {
 		t.Fatalf("uncommented sample does not parse: %v\n%s", err, full)
+	}
+	if len(cfg.Users) != 1 || len(cfg.UnixHTTPServer.PeerRoles) != 1 {
+		t.Errorf("uncommented sample gave users %v, peer roles %v", cfg.Users, cfg.UnixHTTPServer.PeerRoles)
 	}
 	if len(cfg.Groups) != 2 || len(cfg.Groups[1].Processes) != 3 || cfg.InetHTTPServer == nil {
 		t.Errorf("uncommented sample gave %d groups, inet %v", len(cfg.Groups), cfg.InetHTTPServer)

@@ -22,11 +22,19 @@ file=/tmp/supervisor.sock   ; socket supervisorctl talks to (required here)
 ;chown=nobody:nogroup       ; owner[:group] of the socket file
 ;username=user              ; require this user name (default: no auth)
 ;password=123               ; and this password; may be {SHA}<hex sha1>
+;peer_roles=0:admin         ; UID_OR_USER:ROLE, ...: role of a connecting process by its uid (default none)
 
 ;[inet_http_server]         ; the HTTP/XML-RPC server on TCP (off by default)
 ;port=127.0.0.1:9001        ; host:port, or *:port / :port for all interfaces
 ;username=user              ; require this user name (default: no auth)
 ;password=123               ; and this password; may be {SHA}<hex sha1>
+;certfile=/etc/ssl/sv.pem   ; with keyfile: serve HTTPS and HTTP/2 (default plain HTTP)
+;keyfile=/etc/ssl/sv-key.pem ; the certificate's private key (PEM)
+;client_ca=/etc/ssl/ca.pem  ; admit only clients with a certificate it signed (default any)
+
+;[user:alice]               ; an account of every server, beside their own username
+;password=secret            ; plain, {SHA}<hex sha1>, or a bcrypt hash ($2a$, $2b$, $2y$)
+;role=read                  ; read, operate or admin (default read)
 
 [supervisord]
 logfile=/tmp/supervisord.log ; main log; default supervisord.log in the cwd
