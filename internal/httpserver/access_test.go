@@ -283,3 +283,47 @@ func TestTLSFileErrors(t *testing.T) {
 		t.Errorf("start: %v", err)
 	}
 }
+
+// TestTLSAcrossHandoff: a TLS server's socket is handed over like any
+// other (upgrade), and the next program serves TLS on it again, with the
+// peer's connection made in between answered.
+func TestTLSAcrossHandoff(t *testing.T) {
+	f, ca, url := tlsServer(t, false)
+	sockets, err := f.srv.Detach()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		proto string
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() { // its connection waits in the backlog
+		c := tlsClient(ca)
+		defer c.CloseIdleConnections()
+		req, _ := http.NewRequest("GET", url, nil)
+		req.SetBasicAuth("u", "p")
+		resp, err := c.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		done <- result{proto: resp.Proto, err: err}
+	}()
+	// The same server as configured (port 0 names the socket it had).
+	cfg := &conf.Config{InetHTTPServers: []*conf.InetHTTPServer{{Host: "127.0.0.1",
+		Username: "u", Password: "p", CertFile: filepath.Join(filepath.Dir(ca.File), "server.pem"),
+		KeyFile: filepath.Join(filepath.Dir(ca.File), "server-key.pem")}}}
+	srv, err := StartInherited(cfg, whoami, slog.New(&captured{}), sockets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if r := <-done; r.err != nil || r.proto != "HTTP/2.0" {
+		t.Errorf("after the handoff: %v %q", r.err, r.proto)
+	}
+	if got := srv.Addrs()[0].String(); !strings.HasSuffix(url, "//"+got+"/") {
+		t.Errorf("served at %s, was %s", got, url)
+	}
+}
