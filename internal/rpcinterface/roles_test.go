@@ -271,3 +271,20 @@ except xmlrpc.client.Fault as f:
 		t.Errorf("python saw\n%s\nwant\n%s", out, want)
 	}
 }
+
+// TestNoAuditWithoutAuthentication: a server that asks nobody who they
+// are (no principal, or an anonymous one) writes no audit line, so an
+// existing config's main log stays the reference's.
+func TestNoAuditWithoutAuthentication(t *testing.T) {
+	logs := &testkit.SyncBuffer{}
+	a := newAPI(t, slog.New(slog.NewTextHandler(logs, nil)))
+	for _, ctx := range []context.Context{context.Background(),
+		auth.With(context.Background(), auth.Principal{Role: auth.Admin, Remote: "127.0.0.1:1"})} {
+		if _, err := a.h.Call(ctx, "supervisor.sendRemoteCommEvent", []any{"t", "d"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Contains(logs.String(), "sendRemoteCommEvent") {
+		t.Errorf("audit lines without authentication:\n%s", logs.String())
+	}
+}
