@@ -512,6 +512,17 @@ func (d *Daemon) SetConfig(ctx context.Context, cfg *conf.Config) error {
 	return err
 }
 
+// Reread records cfg, the config file read again, as the config last read
+// (SetConfig) and reports how it differs from what runs (Diff): what
+// `supervisorctl reread` shows, and what reloadConfig and the JSON API's
+// reread answer.
+func (d *Daemon) Reread(ctx context.Context, cfg *conf.Config) (added, changed, removed []string, err error) {
+	if err := d.SetConfig(ctx, cfg); err != nil {
+		return nil, nil, nil, err
+	}
+	return d.Diff(ctx, cfg)
+}
+
 // Diff is how cfg differs from what runs: the groups it adds, changes and
 // removes, as `supervisorctl reread` reports them.
 func (d *Daemon) Diff(ctx context.Context, cfg *conf.Config) (added, changed, removed []string, err error) {
