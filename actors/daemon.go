@@ -123,6 +123,9 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 	if rt.now == nil {
 		rt.now = time.Now
 	}
+	if rt.eventHistory <= 0 { // a config made in code rather than loaded
+		rt.eventHistory = conf.DefaultEventHistory
+	}
 	if h := opts.Handoff; h != nil {
 		rt.adopt = newAdoptions(h)
 	}

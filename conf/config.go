@@ -76,7 +76,7 @@ type Supervisord struct {
 	LogFormat LogFormat
 	// EventHistory is event_history= (an extension): how many of the
 	// latest events the daemon keeps for the JSON API's event stream to
-	// replay to a client that reconnects; default 10000, 0 keeps none.
+	// replay to a client that reconnects; default 10000, at least 1.
 	EventHistory int
 }
 

@@ -416,15 +416,16 @@ const DefaultEventHistory = 10000
 // gigabytes.
 const maxEventHistory = 1_000_000
 
-// parseEventHistory reads event_history=: a count from 0 (keep none) to
-// maxEventHistory.
+// parseEventHistory reads event_history=: a count from 1 to
+// maxEventHistory. The history is also how far a live client of the event
+// stream may fall behind before it misses events, so it cannot be empty.
 func parseEventHistory(s string) (int, error) {
 	n, err := parseInt(s)
 	switch {
 	case err != nil:
 		return 0, err
-	case n < 0:
-		return 0, fmt.Errorf("%d is below lower bound (0)", n)
+	case n < 1:
+		return 0, fmt.Errorf("%d is below lower bound (1)", n)
 	case n > maxEventHistory:
 		return 0, fmt.Errorf("%d is above upper bound (%d)", n, maxEventHistory)
 	}
