@@ -88,3 +88,21 @@ func Of(err error, name string) *Fault {
 	}
 	return New(xmlrpc.FaultFailed, err.Error())
 }
+
+// OfRead words a failed log read as readLog and readProcessStdoutLog do:
+// FAILED and BAD_ARGUMENTS bare, NO_FILE naming the file (if there is one
+// at all), anything else as Of does.
+func OfRead(err error, name string) *Fault {
+	var e *actors.Error
+	if errors.As(err, &e) {
+		switch e.Kind {
+		case actors.Failed:
+			return New(xmlrpc.FaultFailed)
+		case actors.NoFile:
+			return NoFile(e.Detail)
+		case actors.BadArguments:
+			return New(xmlrpc.FaultBadArguments)
+		}
+	}
+	return Of(err, name)
+}

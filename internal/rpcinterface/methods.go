@@ -2,7 +2,6 @@ package rpcinterface
 
 import (
 	"context"
-	"errors"
 	"os"
 	"sort"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/faults"
 	"supervisord/internal/fsutil"
 	"supervisord/internal/mainlog"
 	"supervisord/protocol/events"
@@ -229,18 +229,10 @@ func readWith(spec string, offset, length any, read func(off, n int64) ([]byte, 
 		return nil, err
 	}
 	data, err := read(off, n)
-	var e *actors.Error
-	switch {
-	case err == nil:
-		return string(data), nil
-	case errors.As(err, &e) && e.Kind == actors.Failed:
-		return nil, fault(xmlrpc.FaultFailed)
-	case errors.As(err, &e) && e.Kind == actors.NoFile:
-		return nil, noFile(e.Detail)
-	case errors.As(err, &e) && e.Kind == actors.BadArguments:
-		return nil, fault(xmlrpc.FaultBadArguments)
+	if err != nil {
+		return nil, faults.OfRead(err, spec)
 	}
-	return nil, asFault(err, spec)
+	return string(data), nil
 }
 
 func (h *Handler) clearLog(context.Context, []any) (any, error) {

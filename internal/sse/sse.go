@@ -62,6 +62,10 @@ func (s *Writer) Queue(event, id string, data []byte) {
 	s.buf.WriteString("\n\n")
 }
 
+// QueueID adds a line that moves the client's last event id on without an
+// event (a client that reconnects sends it as Last-Event-ID).
+func (s *Writer) QueueID(id string) { s.buf.WriteString("id: " + id + "\n\n") }
+
 // Send writes one event at once, its data encoded as JSON.
 func (s *Writer) Send(event, id string, data any) error {
 	b, err := json.Marshal(data)

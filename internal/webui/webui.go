@@ -44,8 +44,10 @@ type Tree interface {
 	Stop(ctx context.Context, group, name string, wait bool) error
 	StartGroup(ctx context.Context, name string, wait bool) ([]actors.Outcome, error)
 	StopGroup(ctx context.Context, name string, wait bool) ([]actors.Outcome, error)
+	RestartGroup(ctx context.Context, name string, wait bool) ([]actors.Outcome, error)
 	StartAll(ctx context.Context, wait bool) ([]actors.Outcome, error)
 	StopAll(ctx context.Context, wait bool) ([]actors.Outcome, error)
+	RestartAll(ctx context.Context, wait bool) ([]actors.Outcome, error)
 	ClearLogs(ctx context.Context, group, name string) error
 	LogPath(ctx context.Context, group, name string, stream actors.Stream) (string, error)
 	ReadLog(ctx context.Context, group, name string, stream actors.Stream, offset, length int64) ([]byte, error)
