@@ -104,6 +104,12 @@ func (r *records) has(s string) bool {
 	return false
 }
 
+func (r *records) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = nil
+}
+
 func (r *records) count(s string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -244,21 +250,21 @@ type sseEvent struct {
 // until the stream ends or cancel is called.
 func (f *fixture) stream(path string, hdr ...string) (ch <-chan sseEvent, status int, cancel func()) {
 	f.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, stop := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", f.url+path, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		cancel()
+		stop()
 		f.t.Fatal(err)
 	}
 	out := make(chan sseEvent, 1024)
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
 		close(out)
-		return out, resp.StatusCode, cancel
+		return out, resp.StatusCode, stop
 	}
 	done := make(chan struct{})
 	go func() {
@@ -299,7 +305,7 @@ func (f *fixture) stream(path string, hdr ...string) (ch <-chan sseEvent, status
 			}
 		}
 	}()
-	return out, http.StatusOK, func() { cancel(); <-done }
+	return out, http.StatusOK, func() { stop(); <-done }
 }
 
 // next is the next event of a stream that is not a comment.
