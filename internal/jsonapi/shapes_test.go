@@ -26,7 +26,9 @@ func TestShapes(t *testing.T) {
 	var d Daemon
 	d.State.Code, d.State.Name = 1, "RUNNING"
 	d.PID, d.Version, d.Identification = 99, "4.2.5", "supervisor"
-	rec := func(seq uint64, ev events.Event) []byte { return eventData(actors.Recorded{Seq: seq, At: at, Event: ev}) }
+	rec := func(seq uint64, ev events.Event) []byte {
+		return eventData(actors.Recorded{Seq: seq, At: at, Event: ev})
+	}
 	missed := uint64(65)
 	shapes := []struct {
 		name string
