@@ -246,9 +246,10 @@ type sseEvent struct {
 	idOnly          bool // only an id line
 }
 
-// stream opens a server-sent event stream and hands its events to ch
-// until the stream ends or cancel is called.
-func (f *fixture) stream(path string, hdr ...string) (ch <-chan sseEvent, status int, cancel func()) {
+// stream opens a server-sent event stream (failing the test unless it
+// opens) and hands its events to ch until the stream ends or cancel is
+// called.
+func (f *fixture) stream(path string, hdr ...string) (ch <-chan sseEvent, cancel func()) {
 	f.t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", f.url+path, nil)
@@ -260,12 +261,12 @@ func (f *fixture) stream(path string, hdr ...string) (ch <-chan sseEvent, status
 		stop()
 		f.t.Fatal(err)
 	}
-	out := make(chan sseEvent, 1024)
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
-		close(out)
-		return out, resp.StatusCode, stop
+		stop()
+		f.t.Fatalf("%s: status %d", path, resp.StatusCode)
 	}
+	out := make(chan sseEvent, 1024)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -305,7 +306,7 @@ func (f *fixture) stream(path string, hdr ...string) (ch <-chan sseEvent, status
 			}
 		}
 	}()
-	return out, http.StatusOK, func() { stop(); <-done }
+	return out, func() { stop(); <-done }
 }
 
 // next is the next event of a stream that is not a comment.

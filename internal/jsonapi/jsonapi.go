@@ -35,6 +35,7 @@ import (
 	"supervisord/actors"
 	"supervisord/conf"
 	"supervisord/internal/auth"
+	"supervisord/internal/sse"
 )
 
 // Prefix is where the API is served.
@@ -226,19 +227,9 @@ func auditArgs(q values, b body) []string {
 	return args
 }
 
-// streamDone is closed when a stream must end: the client went, the API
-// was closed or the tree is down.
+// streamDone is closed when a stream must end (sse.Until).
 func (h *Handler) streamDone(ctx context.Context) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		select {
-		case <-ctx.Done():
-		case <-h.closed:
-		case <-h.opts.Tree.Done():
-		}
-	}()
-	return done
+	return sse.Until(ctx, h.closed, h.opts.Tree.Done())
 }
 
 // Routes lists the routes served, as "METHOD /api/v1/path", sorted.

@@ -5,6 +5,7 @@ package sse
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -95,4 +96,19 @@ func (s *Writer) Flush() error {
 		return err
 	}
 	return s.rc.Flush()
+}
+
+// Until is closed once a stream must end: the client is gone (ctx), its
+// handler was closed, or the tree is down.
+func Until(ctx context.Context, closed, down <-chan struct{}) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-ctx.Done():
+		case <-closed:
+		case <-down:
+		}
+	}()
+	return done
 }

@@ -31,6 +31,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/sse"
 	"supervisord/protocol/events"
 )
 
@@ -162,19 +163,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// streamDone is closed when streams must end: the page was closed or the
-// tree is down.
+// streamDone is closed when a stream must end (sse.Until).
 func (h *Handler) streamDone(ctx context.Context) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		select {
-		case <-ctx.Done():
-		case <-h.closed:
-		case <-h.opts.Tree.Done():
-		}
-	}()
-	return done
+	return sse.Until(ctx, h.closed, h.opts.Tree.Done())
 }
 
 func ok(w http.ResponseWriter, _ *http.Request) {
