@@ -134,6 +134,12 @@ func (h *Handler) events(c *call) (any, error) {
 		if err != nil {
 			return nil, nil // the client or the tree is gone
 		}
+		if b.Epoch != now.Epoch { // the bus restarted, its history with it
+			now = b
+			out.Queue("gap", eventID(b.Epoch, b.First-1), mustJSON(gap{From: eventID(b.Epoch, b.First)}))
+			cursor = b.First - 1
+			continue
+		}
 		if cursor+1 < b.First { // it fell out of the history
 			missed := b.First - 1 - cursor
 			cursor = b.First - 1
