@@ -49,7 +49,8 @@ const historyBytes = 64 << 20
 // history is the bus's; its methods run on the bus's goroutine.
 type history struct {
 	epoch string
-	ring  []Recorded // the kept events, ring[head] the oldest, n of them
+	size  int        // event_history
+	ring  []Recorded // the kept events, ring[head] the oldest, n of them; grows up to size
 	head  int
 	n     int
 	bytes int // eventSize of the kept events
@@ -59,7 +60,7 @@ type history struct {
 }
 
 func newHistory(size int) *history {
-	return &history{epoch: fmt.Sprintf("%08x", rand.Uint32()), ring: make([]Recorded, size), limit: historyBytes}
+	return &history{epoch: fmt.Sprintf("%08x", rand.Uint32()), size: size, limit: historyBytes}
 }
 
 // add numbers ev and keeps it, dropping the oldest events past the
@@ -70,13 +71,18 @@ func (h *history) add(ev events.Event, at time.Time) {
 		close(h.more)
 		h.more = nil
 	}
-	if len(h.ring) == 0 {
+	if h.size == 0 {
 		return
 	}
-	if h.n == len(h.ring) {
+	if h.n == h.size {
 		h.drop()
 	}
-	h.ring[(h.head+h.n)%len(h.ring)] = Recorded{Seq: h.last, At: at, Event: ev}
+	r := Recorded{Seq: h.last, At: at, Event: ev}
+	if len(h.ring) < h.size { // not full yet: the kept events run to its end
+		h.ring = append(h.ring, r)
+	} else {
+		h.ring[(h.head+h.n)%len(h.ring)] = r
+	}
 	h.n++
 	h.bytes += eventSize(ev)
 	for h.bytes > h.limit && h.n > 1 {

@@ -127,7 +127,7 @@ func TestHistoryByteBudget(t *testing.T) {
 	for range 10 {
 		h.add(remote(strings.Repeat("x", 1000)), time.Time{})
 	}
-	if b := h.after(0, 100); b.First != 8 || len(b.Events) != 3 {
+	if b := h.after(0, 100); b.First != 8 || len(b.Events) != 3 || !equalSeqs(seqs(b.Events), []uint64{8, 9, 10}) {
 		t.Errorf("kept from %d, %d events; want 8 and 3", b.First, len(b.Events))
 	}
 	h.add(remote(strings.Repeat("y", 10*h.limit)), time.Time{}) // larger than the whole budget
@@ -137,8 +137,22 @@ func TestHistoryByteBudget(t *testing.T) {
 	for range 5 {
 		h.add(events.Tick{Period: 5}, time.Time{})
 	}
-	if b := h.after(0, 100); b.First != 12 || len(b.Events) != 5 {
-		t.Errorf("after the large one went: from %d, %d events", b.First, len(b.Events))
+	if b := h.after(0, 100); b.First != 12 || !equalSeqs(seqs(b.Events), []uint64{12, 13, 14, 15, 16}) {
+		t.Errorf("after the large one went: from %d, %v", b.First, seqs(b.Events))
+	}
+	// Grown to its size after dropping from the front, it goes round,
+	// the budget still holding (34 ticks).
+	for range 200 {
+		h.add(events.Tick{Period: 5}, time.Time{})
+	}
+	b := h.after(0, 1000)
+	if want := h.limit / eventSize(events.Tick{}); len(b.Events) != want || b.First != 217-uint64(want) || len(h.ring) != 100 {
+		t.Errorf("full: from %d, %d events (want %d), ring %d", b.First, len(b.Events), want, len(h.ring))
+	}
+	for i, r := range b.Events {
+		if r.Seq != b.First+uint64(i) {
+			t.Fatalf("event %d has seq %d", i, r.Seq)
+		}
 	}
 }
 
