@@ -57,6 +57,8 @@ type runtime struct {
 	childLogDir string
 	identifier  string
 	stripANSI   bool
+	// eventHistory is how many events the bus keeps for Daemon.Events.
+	eventHistory int
 	// syslogNet and syslogAddr are where *_syslog output goes, "" for the
 	// local syslog; tests give a socket of their own.
 	syslogNet, syslogAddr string
@@ -116,9 +118,13 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		childLogDir:       cfg.Supervisord.ChildLogDir,
 		identifier:        cfg.Supervisord.Identifier,
 		stripANSI:         cfg.Supervisord.StripANSI,
+		eventHistory:      cfg.Supervisord.EventHistory,
 	}
 	if rt.now == nil {
 		rt.now = time.Now
+	}
+	if rt.eventHistory <= 0 { // a config made in code rather than loaded
+		rt.eventHistory = conf.DefaultEventHistory
 	}
 	if h := opts.Handoff; h != nil {
 		rt.adopt = newAdoptions(h)

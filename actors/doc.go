@@ -29,8 +29,9 @@
 //
 // [Daemon] is the way in from outside the tree (service.go): Go methods
 // that take a context and return Go values and *[Error], whose Kind callers
-// branch on. The XML-RPC API (internal/rpcinterface) is an encoding of it,
-// the web page (internal/webui) and the config watcher call it directly.
+// branch on. The XML-RPC API (internal/rpcinterface) and the JSON API
+// (internal/jsonapi) are encodings of it, the web page (internal/webui) and
+// the config watcher call it directly.
 //
 // Following one call, supervisor.startProcess("web:w_0") over XML-RPC:
 //

@@ -14,15 +14,19 @@ import (
 var ticks = []time.Duration{5 * time.Second, time.Minute, time.Hour}
 
 // bus is the event bus: it numbers every event (the envelope's serial) and
-// hands it to each pool subscribed to its type, in publication order.
+// hands it to each pool subscribed to its type, in publication order. It
+// also keeps the latest events, numbered on a sequence of their own, for the
+// JSON API's event stream (history.go).
 //
 // Accepts: *publish (from anyone), *subscribe and *unsubscribe (from the
 // supervisor), *observe (answered with *Result) and *unobserve (from
-// Daemon.Subscribe), its own *tick, and an upgrade's *freezeBus, *takeBus,
+// Daemon.Subscribe), *readEvents (answered with *EventBatch, from
+// Daemon.Events), its own *tick, and an upgrade's *freezeBus, *takeBus,
 // *thawBus and *adoptBus. Emits *poolEvent to pools and
 // *observed to observers.
-// Parent: the supervisor. It has no children and keeps no events: pools
-// buffer what their listeners have not taken.
+// Parent: the supervisor. It has no children. Pools buffer what their
+// listeners have not taken; the history (event_history= events at most)
+// is lost when the bus restarts, and readers then see a new epoch.
 type bus struct {
 	serial int64
 	subs   map[string]subscription // by pool PID id
@@ -36,6 +40,8 @@ type bus struct {
 	// tree is handed over.
 	frozen bool
 	held   []events.Event
+	// history keeps the latest events for Daemon.Events.
+	history *history
 }
 
 type subscription struct {
@@ -43,8 +49,9 @@ type subscription struct {
 	types []events.Type
 }
 
-func newBus(now func() time.Time) actor.Actor {
-	return &bus{subs: map[string]subscription{}, observers: map[string]subscription{}, now: now}
+func newBus(now func() time.Time, historySize int) actor.Actor {
+	return &bus{subs: map[string]subscription{}, observers: map[string]subscription{}, now: now,
+		history: newHistory(historySize)}
 }
 
 func (b *bus) Receive(c actor.Context) {
@@ -69,6 +76,8 @@ func (b *bus) Receive(c actor.Context) {
 		c.Respond(&Result{})
 	case *unobserve:
 		delete(b.observers, m.pid.Id)
+	case *readEvents:
+		c.Respond(b.history.after(m.after, m.limit))
 	// An upgrade (handoff.go).
 	case *freezeBus:
 		b.frozen = true
@@ -109,6 +118,7 @@ func (b *bus) publish(c actor.Context, ev events.Event) {
 		b.held = append(b.held, ev)
 		return
 	}
+	b.history.add(ev, b.now())
 	var to []*actor.PID
 	for _, s := range b.subs {
 		if events.Subscribed(s.types, ev.EventType()) {

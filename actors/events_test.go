@@ -25,7 +25,7 @@ func TestBusSerialsAndTicks(t *testing.T) {
 	boundary := time.Unix(1_800_000_000, 0) // a multiple of 3600
 	now := func() time.Time { return boundary.Add(-20 * time.Millisecond) }
 	sub := actortest.NewProbe(t, sys)
-	bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(now) }))
+	bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(now, 0) }))
 	// With this clock every tick is 20 ms away, so the bus ticks until it stops.
 	t.Cleanup(func() { _ = sys.Root.StopFuture(bus).Wait() })
 	sys.Root.Send(bus, &publish{ev: events.ProcessState{State: "RUNNING"}}) // nobody listens yet

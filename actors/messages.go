@@ -297,6 +297,12 @@ type (
 		serial int64
 		ev     events.Event
 	}
+	// readEvents asks the bus for up to limit events of its history
+	// after sequence number after; it answers with *EventBatch.
+	readEvents struct {
+		after uint64
+		limit int
+	}
 	// poolEvent is an event the bus hands a subscribed pool.
 	poolEvent struct {
 		serial int64
@@ -446,6 +452,7 @@ func (*ping) isMessage()            {}
 func (*observe) isMessage()         {}
 func (*unobserve) isMessage()       {}
 func (*observed) isMessage()        {}
+func (*readEvents) isMessage()      {}
 func (*watchSettled) isMessage()    {}
 func (*watchApplied) isMessage()    {}
 func (*startWhenMet) isMessage()    {}

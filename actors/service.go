@@ -173,6 +173,16 @@ func (d *Daemon) SendStdin(ctx context.Context, group, name string, data []byte)
 	return err
 }
 
+// Restart stops a process if it runs, waiting until it has stopped, and
+// starts it again, as `supervisorctl restart` does; with wait it waits
+// until it is RUNNING (see Start).
+func (d *Daemon) Restart(ctx context.Context, group, name string, wait bool) error {
+	if err := d.Stop(ctx, group, name, true); err != nil && !errors.Is(err, ErrNotRunning) {
+		return err
+	}
+	return d.Start(ctx, group, name, wait)
+}
+
 // ClearLogs empties a process's stdout and stderr log files.
 func (d *Daemon) ClearLogs(ctx context.Context, group, name string) error {
 	_, err := d.askProcess(ctx, group, name, &clearLog{}, askTimeout)
@@ -229,14 +239,21 @@ func (d *Daemon) TailLog(ctx context.Context, group, name string, stream Stream,
 	if err != nil {
 		return nil, 0, false, err
 	}
-	if _, err := os.Stat(path); path == "" || err != nil {
-		return []byte{}, 0, false, nil
-	}
-	data, next, overflow, err = logfile.Tail(path, offset, length)
-	if err != nil {
-		return []byte{}, offset, false, nil
-	}
+	data, next, overflow = TailFile(path, offset, length)
 	return data, next, overflow, nil
+}
+
+// TailFile is TailLog once the file is known; the main log is tailed with
+// it too. A file that is not there (or cannot be read) has an empty tail.
+func TailFile(path string, offset, length int64) (data []byte, next int64, overflow bool) {
+	if _, err := os.Stat(path); path == "" || err != nil {
+		return []byte{}, 0, false
+	}
+	data, next, overflow, err := logfile.Tail(path, offset, length)
+	if err != nil {
+		return []byte{}, offset, false
+	}
+	return data, next, overflow
 }
 
 // Publish puts an event on the bus (sendRemoteCommEvent's
@@ -276,6 +293,22 @@ func (d *Daemon) stopInLevels(ctx context.Context, ps []*conf.Process, wait bool
 	return outcomes, nil
 }
 
+// RestartGroup stops every running process of a group, waiting until all
+// have stopped, then starts them all (StartGroup); the outcomes are the
+// starts'.
+func (d *Daemon) RestartGroup(ctx context.Context, name string, wait bool) ([]Outcome, error) {
+	if _, err := d.StopGroup(ctx, name, true); err != nil {
+		return nil, err
+	}
+	return d.StartGroup(ctx, name, wait)
+}
+
+// SendStdinGroup writes data to the stdin of every process of a group
+// that runs (see SendStdin).
+func (d *Daemon) SendStdinGroup(ctx context.Context, name string, data []byte) ([]Outcome, error) {
+	return d.onGroup(ctx, name, hasProcess, d.stdinWriter(data))
+}
+
 // SignalGroup signals every process of a group that can take a signal.
 func (d *Daemon) SignalGroup(ctx context.Context, name, sig string) ([]Outcome, error) {
 	return d.onGroup(ctx, name, signallable, d.signaller(sig))
@@ -294,6 +327,20 @@ func (d *Daemon) StopAll(ctx context.Context, wait bool) ([]Outcome, error) {
 		return nil, err
 	}
 	return d.stopInLevels(ctx, ps, wait)
+}
+
+// RestartAll is RestartGroup for every group: every running process is
+// stopped (StopAll), then every process started (StartAll).
+func (d *Daemon) RestartAll(ctx context.Context, wait bool) ([]Outcome, error) {
+	if _, err := d.StopAll(ctx, true); err != nil {
+		return nil, err
+	}
+	return d.StartAll(ctx, wait)
+}
+
+// SendStdinAll is SendStdinGroup for every group, by group priority.
+func (d *Daemon) SendStdinAll(ctx context.Context, data []byte) ([]Outcome, error) {
+	return d.onAll(ctx, hasProcess, d.stdinWriter(data))
 }
 
 // SignalAll is SignalGroup for every group, by group priority.
@@ -340,6 +387,7 @@ func anyState(State) bool { return true }
 func canStart(s State) bool    { return !s.IsRunning() }
 func canStop(s State) bool     { return s.IsRunning() }
 func signallable(s State) bool { return s == Running || s == Starting || s == Stopping }
+func hasProcess(s State) bool  { return s == Running || s == Starting }
 
 // step acts on one process and returns, when there is more to wait for, a
 // function that waits for it.
@@ -378,6 +426,12 @@ func (d *Daemon) stopper(wait bool) step {
 			_, err := d.askProcess(ctx, p.Group, p.Name, &awaitStopped{}, waitTimeout)
 			return err
 		}, nil
+	}
+}
+
+func (d *Daemon) stdinWriter(data []byte) step {
+	return func(ctx context.Context, p *conf.Process) (func() error, error) {
+		return nil, d.SendStdin(ctx, p.Group, p.Name, data)
 	}
 }
 
@@ -510,6 +564,17 @@ func (d *Daemon) Config(ctx context.Context) (*conf.Config, error) {
 func (d *Daemon) SetConfig(ctx context.Context, cfg *conf.Config) error {
 	_, err := d.ask(ctx, &setConfig{cfg: cfg}, askTimeout)
 	return err
+}
+
+// Reread records cfg, the config file read again, as the config last read
+// (SetConfig) and reports how it differs from what runs (Diff): what
+// `supervisorctl reread` shows, and what reloadConfig and the JSON API's
+// reread answer.
+func (d *Daemon) Reread(ctx context.Context, cfg *conf.Config) (added, changed, removed []string, err error) {
+	if err := d.SetConfig(ctx, cfg); err != nil {
+		return nil, nil, nil, err
+	}
+	return d.Diff(ctx, cfg)
 }
 
 // Diff is how cfg differs from what runs: the groups it adds, changes and

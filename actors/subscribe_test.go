@@ -20,7 +20,7 @@ func TestObserversTakeNoSerials(t *testing.T) {
 	sys := actortest.QuietSystem()
 	pool := actortest.NewProbe(t, sys)
 	watcher := actortest.NewProbe(t, sys)
-	bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }))
+	bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now, 0) }))
 	t.Cleanup(func() { _ = sys.Root.StopFuture(bus).Wait() })
 	sys.Root.Send(bus, &subscribe{pool: pool.PID, types: []events.Type{events.TypeProcessState}})
 	res, err := sys.Root.RequestFuture(bus, &observe{pid: watcher.PID, types: []events.Type{events.TypeProcessState, events.TypeProcessLog}},

@@ -832,7 +832,7 @@ func TestBusTicksOnTheClock(t *testing.T) {
 				serials = append(serials, m.serial)
 			}
 		}))
-		bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now) }))
+		bus := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newBus(time.Now, 0) }))
 		sys.Root.Send(bus, &subscribe{pool: sub, types: []events.Type{events.TypeTick5, events.TypeTick60}})
 		time.Sleep(2*time.Minute + 7*time.Second - time.Since(t0))
 		synctest.Wait()

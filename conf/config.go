@@ -77,6 +77,10 @@ type Supervisord struct {
 	// LogFormat is logformat= (an extension): text, the default, writes
 	// the reference's lines; json one JSON object a line.
 	LogFormat LogFormat
+	// EventHistory is event_history= (an extension): how many of the
+	// latest events the daemon keeps for the JSON API's event stream to
+	// replay to a client that reconnects; default 10000, at least 1.
+	EventHistory int
 }
 
 // LogLevel is one of the reference's level names, ordered like its numbers.

@@ -407,3 +407,27 @@ func inetAddress(s string) (string, int, error) {
 	}
 	return host, port, nil
 }
+
+// DefaultEventHistory is event_history='s default: how many events the
+// daemon keeps for the JSON API's event stream to replay.
+const DefaultEventHistory = 10000
+
+// maxEventHistory bounds event_history=, so a typo cannot reserve
+// gigabytes.
+const maxEventHistory = 1_000_000
+
+// parseEventHistory reads event_history=: a count from 1 to
+// maxEventHistory. The history is also how far a live client of the event
+// stream may fall behind before it misses events, so it cannot be empty.
+func parseEventHistory(s string) (int, error) {
+	n, err := parseInt(s)
+	switch {
+	case err != nil:
+		return 0, err
+	case n < 1:
+		return 0, fmt.Errorf("%d is below lower bound (1)", n)
+	case n > maxEventHistory:
+		return 0, fmt.Errorf("%d is above upper bound (%d)", n, maxEventHistory)
+	}
+	return n, nil
+}

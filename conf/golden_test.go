@@ -169,6 +169,9 @@ func dump(b *strings.Builder, c *Config) {
 	if s.LogFormat != LogText {
 		p("  logformat=%s", s.LogFormat)
 	}
+	if s.EventHistory != DefaultEventHistory {
+		p("  event_history=%d", s.EventHistory)
+	}
 	for _, u := range c.UnixHTTPServers {
 		p("[unix_http_server %q] file=%s chmod=%o chown=%d:%d auth=%q:%q", u.Name, u.File, u.Chmod, u.ChownUID, u.ChownGID, u.Username, u.Password)
 		for _, pr := range u.PeerRoles {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -352,6 +353,7 @@ func (l *loader) supervisord() error {
 		opt("autoreload", "true", &sv.AutoReload, parseBool),
 		opt("exit_when_all_done", "false", &sv.ExitWhenAllDone, parseBool),
 		opt("logformat", LogText.String(), &sv.LogFormat, parseMainLogFormat),
+		opt("event_history", strconv.Itoa(DefaultEventHistory), &sv.EventHistory, parseEventHistory),
 		opt("environment", "", &envStr, asIs),
 	})
 	if err != nil {

@@ -55,6 +55,7 @@ minprocs=200                 ; refuse to start with fewer process slots
 ;environment=KEY="value"     ; extra environment for every child (default none)
 ;strip_ansi=false            ; remove ANSI escapes from child logs
 ;autoreload=true             ; reread and apply this file when it changes
+;event_history=10000         ; events kept for the JSON API's /api/v1/events replay
 
 ; The rpcinterface section must stay for supervisorctl and the web UI to work.
 [rpcinterface:supervisor]

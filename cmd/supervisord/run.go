@@ -19,6 +19,7 @@ import (
 	"supervisord/internal/fsutil"
 	"supervisord/internal/handoff"
 	"supervisord/internal/httpserver"
+	"supervisord/internal/jsonapi"
 	"supervisord/internal/mainlog"
 	"supervisord/internal/notify"
 	"supervisord/internal/rpcinterface"
@@ -118,9 +119,10 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	// the daemon before it has spawned a child; a call that comes early
 	// waits for the tree, as it would wait for the reference's main loop.
 	var (
-		ready = make(chan struct{}) // closed once api and ui are set
-		api   *rpcinterface.Handler
-		ui    *webui.Handler // nil when the page could not be made
+		ready   = make(chan struct{}) // closed once api, jsonAPI and ui are set
+		api     *rpcinterface.Handler
+		jsonAPI *jsonapi.Handler
+		ui      *webui.Handler // nil when the page could not be made
 	)
 	started := func(r *http.Request) bool {
 		select {
@@ -141,6 +143,11 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	route("/RPC2", (*rpcinterface.Handler).ServeHTTP)
 	route("/logtail/", (*rpcinterface.Handler).LogTail)
 	route("/mainlogtail", (*rpcinterface.Handler).MainLogTail)
+	mux.HandleFunc(jsonapi.Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		if started(r) {
+			jsonAPI.ServeHTTP(w, r)
+		}
+	})
 	// Everything else is the web page (index.html, tail.html and its own
 	// resources).
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -226,6 +233,11 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		Reread:  reread,
 		Upgrade: up.ask, UpgradeStatus: up.Status,
 	})
+	// The JSON API shares the XML-RPC API's view of the daemon: its state,
+	// shutdown and restart.
+	jsonAPI = jsonapi.New(jsonapi.Options{Tree: d, Control: api, Config: cfg, PID: os.Getpid(), Log: log,
+		Reread: reread})
+	defer jsonAPI.Close() // before the servers close: its streams end
 	if page, err := webui.New(context.Background(), webui.Options{Tree: d, Log: log,
 		Identifier: s.Identifier}); err != nil {
 		if !ended {

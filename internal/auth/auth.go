@@ -83,11 +83,14 @@ func Allowed(ctx context.Context, r Role) bool { return From(ctx).Role >= r }
 // Audit writes the main-log line of a mutating call: who did what, to what,
 // from where. what is the call as its surface names it
 // ("supervisor.stopProcess", "POST /api/v1/processes/web:web_0/stop").
+// A request no server identified (no accounts, no peer_roles) leaves no
+// line: the main log of a config without authentication stays the
+// reference's.
 func Audit(log *slog.Logger, ctx context.Context, what string, args ...string) {
 	p := From(ctx)
 	who := p.User
 	if who == "" {
-		who = "(anonymous)"
+		return
 	}
 	msg := strings.Join(append([]string{what}, args...), " ") + fmt.Sprintf(" by %s (%s)", who, p.Role)
 	if p.Remote != "" {

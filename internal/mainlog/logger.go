@@ -16,6 +16,16 @@ import (
 // of a file, as the reference allows.
 const SyslogPath = "syslog"
 
+// FilePath is the file of a main log configured as logfile (the
+// [supervisord] option), "" when it goes to syslog or nowhere: the file the
+// APIs read, clear and follow.
+func FilePath(logfile string) string {
+	if logfile == SyslogPath {
+		return ""
+	}
+	return logfile
+}
+
 // Options says where the main log goes.
 type Options struct {
 	Path     string // log file; "" for none, SyslogPath for syslog

@@ -4,44 +4,26 @@
 // It is an encoding layer and nothing more: each method reads its XML-RPC
 // parameters, calls the tree's typed service API (actors.Daemon), and
 // encodes the Go result, or the *actors.Error's Kind as a fault code
-// (one table, in this file). It holds no process state of its own.
+// (one table, internal/faults, that the JSON API and the page share). It holds no process state of its own.
 package rpcinterface
 
 import (
 	"errors"
 	"fmt"
 
+	"supervisord/internal/faults"
 	"supervisord/protocol/xmlrpc"
-
-	"supervisord/actors"
 )
 
-// Fault is an API error: a code and the text the reference sends, the code's
-// name optionally followed by ": " and a detail.
-type Fault struct {
-	Code int
-	Text string
-}
-
-func (f *Fault) Error() string { return f.Text }
+// Fault is an API error (package faults words them for every surface).
+type Fault = faults.Fault
 
 // fault makes a Fault: the code's name, then ": " and the detail if one is
-// given, even an empty one, as the reference words them.
-func fault(code int, detail ...string) *Fault {
-	text := xmlrpc.FaultName(code)
-	if len(detail) > 0 {
-		text += ": " + detail[0]
-	}
-	return &Fault{Code: code, Text: text}
-}
+// given.
+func fault(code int, detail ...string) *Fault { return faults.New(code, detail...) }
 
 // noFile is NO_FILE naming path, or bare when there is no path at all.
-func noFile(path string) *Fault {
-	if path == "" {
-		return fault(xmlrpc.FaultNoFile)
-	}
-	return fault(xmlrpc.FaultNoFile, path)
-}
+func noFile(path string) *Fault { return faults.NoFile(path) }
 
 // internalError is a call the reference fails with an HTTP 500 rather than
 // a fault: arguments of a type its code cannot handle.
@@ -67,43 +49,14 @@ func pyStr(v any) string {
 	return fmt.Sprint(v)
 }
 
-// codes maps each kind of failure the tree reports to its fault code.
-var codes = map[actors.Kind]int{
-	actors.Failed:         xmlrpc.FaultFailed,
-	actors.BadName:        xmlrpc.FaultBadName,
-	actors.BadArguments:   xmlrpc.FaultBadArguments,
-	actors.AlreadyStarted: xmlrpc.FaultAlreadyStarted,
-	actors.NotRunning:     xmlrpc.FaultNotRunning,
-	actors.BadSignal:      xmlrpc.FaultBadSignal,
-	actors.NoFile:         xmlrpc.FaultNoFile,
-	actors.NotExecutable:  xmlrpc.FaultNotExecutable,
-	actors.SpawnError:     xmlrpc.FaultSpawnError,
-	actors.Abnormal:       xmlrpc.FaultAbnormalTermination,
-	actors.StillRunning:   xmlrpc.FaultStillRunning,
-	actors.AlreadyAdded:   xmlrpc.FaultAlreadyAdded,
-	actors.ShuttingDown:   xmlrpc.FaultShutdownState,
-}
-
-// asFault words an error from the tree about name. Errors that carry their
-// own detail (a spawn check's message) keep it; the rest name the subject.
+// asFault words an error from the tree about name (faults.Of); an argument
+// the reference's code could not handle is FAILED with its message.
 func asFault(err error, name string) *Fault {
-	var f *Fault
-	if errors.As(err, &f) {
-		return f
-	}
 	var ie *internalError
 	if errors.As(err, &ie) {
 		return fault(xmlrpc.FaultFailed, ie.msg)
 	}
-	var e *actors.Error
-	if errors.As(err, &e) {
-		// A bad signal is worded with the signal as given, even "".
-		if e.Detail != "" || e.Kind == actors.BadSignal {
-			return fault(codes[e.Kind], e.Detail)
-		}
-		return fault(codes[e.Kind], name)
-	}
-	return fault(xmlrpc.FaultFailed, err.Error())
+	return faults.Of(err, name)
 }
 
 // FaultOf is the fault code and text the API answers err with, about the

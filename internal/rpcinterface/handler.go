@@ -68,6 +68,27 @@ func New(opts Options) *Handler {
 // on most methods fail with SHUTDOWN_STATE, as in the reference.
 func (h *Handler) SetState(s int) { h.state.Store(int32(s)) }
 
+// State is the daemon's state as getState reports it: its code and name
+// (RUNNING, RESTARTING, SHUTDOWN).
+func (h *Handler) State() (code int, name string) {
+	code = int(h.state.Load())
+	return code, stateNames[code]
+}
+
+// Shutdown marks the daemon as shutting down and asks it to exit
+// (Options.Shutdown), as supervisor.shutdown does; it returns at once.
+// The JSON API's shutdown is this call too.
+func (h *Handler) Shutdown() {
+	h.SetState(StateShutdown)
+	h.opts.Shutdown()
+}
+
+// Restart is Shutdown for a restart (Options.Restart).
+func (h *Handler) Restart() {
+	h.SetState(StateRestarting)
+	h.opts.Restart()
+}
+
 // maxBody bounds a request; the largest real calls (a multicall, stdin data)
 // are far smaller.
 const maxBody = 4 << 20

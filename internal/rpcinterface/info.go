@@ -2,13 +2,13 @@ package rpcinterface
 
 import (
 	"context"
-	"errors"
 	"math"
 	"sort"
 	"time"
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/faults"
 	"supervisord/protocol/xmlrpc"
 )
 
@@ -142,17 +142,9 @@ func configStruct(g *conf.Group, p *conf.Process, inuse bool, in actors.ProcessI
 func (h *Handler) reloadConfig(ctx context.Context, _ []any) (any, error) {
 	cfg, err := h.opts.Reread()
 	if err != nil {
-		msg := err.Error()
-		var ce *conf.Error
-		if errors.As(err, &ce) {
-			msg = ce.Reference()
-		}
-		return nil, fault(xmlrpc.FaultCantReread, msg)
+		return nil, faults.CantReread(err)
 	}
-	if err := h.opts.Tree.SetConfig(ctx, cfg); err != nil {
-		return nil, asFault(err, "")
-	}
-	added, changed, removed, err := h.opts.Tree.Diff(ctx, cfg)
+	added, changed, removed, err := h.opts.Tree.Reread(ctx, cfg)
 	if err != nil {
 		return nil, asFault(err, "")
 	}

@@ -2,7 +2,6 @@ package rpcinterface
 
 import (
 	"context"
-	"errors"
 	"os"
 	"sort"
 	"strconv"
@@ -10,7 +9,9 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/faults"
 	"supervisord/internal/fsutil"
+	"supervisord/internal/mainlog"
 	"supervisord/protocol/events"
 	"supervisord/protocol/xmlrpc"
 )
@@ -202,19 +203,13 @@ func (h *Handler) getIdentification(context.Context, []any) (any, error) {
 }
 
 func (h *Handler) getState(context.Context, []any) (any, error) {
-	s := int(h.state.Load())
-	return xmlrpc.Struct{{Name: "statecode", Value: s}, {Name: "statename", Value: stateNames[s]}}, nil
+	code, name := h.State()
+	return xmlrpc.Struct{{Name: "statecode", Value: code}, {Name: "statename", Value: name}}, nil
 }
 
 func (h *Handler) getPID(context.Context, []any) (any, error) { return h.opts.PID, nil }
 
-func (h *Handler) mainLogPath() string {
-	p := h.opts.Config.Supervisord.Logfile
-	if p == "syslog" {
-		return ""
-	}
-	return p
-}
+func (h *Handler) mainLogPath() string { return mainlog.FilePath(h.opts.Config.Supervisord.Logfile) }
 
 func (h *Handler) readLog(_ context.Context, params []any) (any, error) {
 	return readWith("", params[0], params[1], func(off, n int64) ([]byte, error) {
@@ -234,18 +229,10 @@ func readWith(spec string, offset, length any, read func(off, n int64) ([]byte, 
 		return nil, err
 	}
 	data, err := read(off, n)
-	var e *actors.Error
-	switch {
-	case err == nil:
-		return string(data), nil
-	case errors.As(err, &e) && e.Kind == actors.Failed:
-		return nil, fault(xmlrpc.FaultFailed)
-	case errors.As(err, &e) && e.Kind == actors.NoFile:
-		return nil, noFile(e.Detail)
-	case errors.As(err, &e) && e.Kind == actors.BadArguments:
-		return nil, fault(xmlrpc.FaultBadArguments)
+	if err != nil {
+		return nil, faults.OfRead(err, spec)
 	}
-	return nil, asFault(err, spec)
+	return string(data), nil
 }
 
 func (h *Handler) clearLog(context.Context, []any) (any, error) {
@@ -266,14 +253,12 @@ func (h *Handler) clearLog(context.Context, []any) (any, error) {
 }
 
 func (h *Handler) shutdown(context.Context, []any) (any, error) {
-	h.SetState(StateShutdown)
-	h.opts.Shutdown()
+	h.Shutdown()
 	return true, nil
 }
 
 func (h *Handler) restart(context.Context, []any) (any, error) {
-	h.SetState(StateRestarting)
-	h.opts.Restart()
+	h.Restart()
 	return true, nil
 }
 

@@ -4,26 +4,14 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
 	"supervisord/conf"
+	"supervisord/internal/sse"
 	"supervisord/protocol/events"
-)
-
-// Timings of the streams.
-const (
-	// keepAlive is how often an idle stream sends a comment, so proxies
-	// keep it open and a vanished client is noticed.
-	keepAlive = 15 * time.Second
-	// writeTimeout drops a client that stops reading.
-	writeTimeout = 10 * time.Second
-	// retryMillis is how soon a browser reconnects a dropped stream.
-	retryMillis = 2000
 )
 
 // hub passes the tree's events on to the open status streams. One
@@ -125,56 +113,6 @@ func (hb *hub) take(s *stream) changes {
 	return c
 }
 
-// sse writes server-sent events, each with a write deadline.
-type sse struct {
-	w  http.ResponseWriter
-	rc *http.ResponseController
-}
-
-// startSSE begins a stream; call end when done with it.
-func startSSE(w http.ResponseWriter) *sse {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no") // no buffering in a reverse proxy
-	w.WriteHeader(http.StatusOK)
-	return &sse{w: w, rc: http.NewResponseController(w)}
-}
-
-// end lifts the write deadline: the server sets none of its own, so one
-// left behind would fail a later response on the same connection.
-func (s *sse) end() { s.rc.SetWriteDeadline(time.Time{}) }
-
-// send writes one event; data goes as JSON, which holds no newline.
-func (s *sse) send(event, id string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if event != "" {
-		buf.WriteString("event: " + event + "\n")
-	}
-	if id != "" {
-		buf.WriteString("id: " + id + "\n")
-	}
-	buf.WriteString("data: ")
-	buf.Write(b)
-	buf.WriteString("\n\n")
-	return s.write(buf.Bytes())
-}
-
-func (s *sse) write(b []byte) error {
-	s.rc.SetWriteDeadline(time.Now().Add(writeTimeout))
-	if _, err := s.w.Write(b); err != nil {
-		return err
-	}
-	return s.rc.Flush()
-}
-
-func (s *sse) retry(ms int) error     { return s.write([]byte("retry: " + strconv.Itoa(ms) + "\n\n")) }
-func (s *sse) comment(c string) error { return s.write([]byte(": " + c + "\n\n")) }
-
 // statusEvents streams the process table: a "snapshot" event with every
 // row at once, then a "process" event with a row each time a process
 // changes state, a new snapshot when processes come or go, and a
@@ -184,28 +122,25 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	s := h.hub.join() // before the snapshot, so no change falls between
 	defer h.hub.leave(s)
-	out := startSSE(w)
-	defer out.end()
-	if out.retry(retryMillis) != nil {
-		return
-	}
+	out := sse.Start(w)
+	defer out.End()
 	names, err := h.sendSnapshot(ctx, out, s.stopping)
 	if err != nil {
 		return
 	}
 	done := h.streamDone(ctx)
-	ping := time.NewTicker(keepAlive)
+	ping := time.NewTicker(sse.KeepAlive)
 	defer ping.Stop()
 	for {
 		select {
 		case <-done:
 			if ctx.Err() == nil { // the tree is down, or going
-				out.send("supervisor", "", map[string]any{"stopping": true, "down": true})
+				out.Send("supervisor", "", map[string]any{"stopping": true, "down": true})
 			}
 			return
 		case <-s.wake:
 		case <-ping.C:
-			if out.comment("ping") != nil {
+			if out.Comment("ping") != nil {
 				return
 			}
 		}
@@ -226,7 +161,7 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return
 			}
-			if out.send("process", "", map[string]any{"namespec": conf.Namespec(p[0], p[1]), "html": html}) != nil {
+			if out.Send("process", "", map[string]any{"namespec": conf.Namespec(p[0], p[1]), "html": html}) != nil {
 				return
 			}
 		}
@@ -235,7 +170,7 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		} else if c.daemon {
-			if out.send("supervisor", "", map[string]any{"stopping": c.stopping}) != nil {
+			if out.Send("supervisor", "", map[string]any{"stopping": c.stopping}) != nil {
 				return
 			}
 		}
@@ -255,13 +190,13 @@ func (h *Handler) processNames(ctx context.Context) []string {
 	return names
 }
 
-func (h *Handler) sendSnapshot(ctx context.Context, out *sse, stopping bool) ([]string, error) {
+func (h *Handler) sendSnapshot(ctx context.Context, out *sse.Writer, stopping bool) ([]string, error) {
 	names := h.processNames(ctx) // before the table: a change after it resyncs again
 	html, err := renderString("groups", h.table(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return names, out.send("snapshot", "", map[string]any{"html": html, "stopping": stopping})
+	return names, out.Send("snapshot", "", map[string]any{"html": html, "stopping": stopping})
 }
 
 func renderString(name string, data any) (string, error) {

@@ -325,10 +325,7 @@ func (h *Handler) act(ctx context.Context, form url.Values) (msg string, failed 
 		outs, err := h.opts.Tree.StartAll(ctx, true)
 		return withFailures("All started at "+ctime(), outs, err)
 	case "restartall":
-		outs, err := h.opts.Tree.StopAll(ctx, true)
-		if err == nil {
-			outs, err = h.opts.Tree.StartAll(ctx, true)
-		}
+		outs, err := h.opts.Tree.RestartAll(ctx, true)
 		return withFailures("All restarted at "+ctime(), outs, err)
 	case "startgroup", "stopgroup", "restartgroup":
 		return h.groupAction(ctx, strings.TrimSuffix(action, "group"), form.Get("group"))
@@ -399,14 +396,9 @@ func (h *Handler) groupAction(ctx context.Context, verb, name string) (string, b
 	if t, err := h.opts.Tree.Resolve(ctx, name+":*"); err != nil || t.Process != nil {
 		return "No such group named " + name, true, true
 	}
-	var outs []actors.Outcome
-	var err error
-	if verb == "stop" || verb == "restart" {
-		outs, err = h.opts.Tree.StopGroup(ctx, name, true)
-	}
-	if err == nil && (verb == "start" || verb == "restart") {
-		outs, err = h.opts.Tree.StartGroup(ctx, name, true)
-	}
+	act := map[string]func(context.Context, string, bool) ([]actors.Outcome, error){
+		"start": h.opts.Tree.StartGroup, "stop": h.opts.Tree.StopGroup, "restart": h.opts.Tree.RestartGroup}[verb]
+	outs, err := act(ctx, name, true)
 	done := map[string]string{"start": "started", "stop": "stopped", "restart": "restarted"}[verb]
 	return withFailures("Group "+name+" "+done, outs, err)
 }

@@ -34,6 +34,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/sse"
 	"supervisord/protocol/events"
 )
 
@@ -47,8 +48,10 @@ type Tree interface {
 	Stop(ctx context.Context, group, name string, wait bool) error
 	StartGroup(ctx context.Context, name string, wait bool) ([]actors.Outcome, error)
 	StopGroup(ctx context.Context, name string, wait bool) ([]actors.Outcome, error)
+	RestartGroup(ctx context.Context, name string, wait bool) ([]actors.Outcome, error)
 	StartAll(ctx context.Context, wait bool) ([]actors.Outcome, error)
 	StopAll(ctx context.Context, wait bool) ([]actors.Outcome, error)
+	RestartAll(ctx context.Context, wait bool) ([]actors.Outcome, error)
 	ClearLogs(ctx context.Context, group, name string) error
 	LogPath(ctx context.Context, group, name string, stream actors.Stream) (string, error)
 	ReadLog(ctx context.Context, group, name string, stream actors.Stream, offset, length int64) ([]byte, error)
@@ -163,19 +166,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// streamDone is closed when streams must end: the page was closed or the
-// tree is down.
+// streamDone is closed when a stream must end (sse.Until).
 func (h *Handler) streamDone(ctx context.Context) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		select {
-		case <-ctx.Done():
-		case <-h.closed:
-		case <-h.opts.Tree.Done():
-		}
-	}()
-	return done
+	return sse.Until(ctx, h.closed, h.opts.Tree.Done())
 }
 
 func ok(w http.ResponseWriter, _ *http.Request) {

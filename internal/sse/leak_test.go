@@ -1,0 +1,9 @@
+package sse
+
+import (
+	"testing"
+
+	"supervisord/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.VerifyTestMain(m) }
