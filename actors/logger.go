@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -39,6 +40,9 @@ type logger struct {
 	path        string
 	cfg         conf.LogConfig
 	rt          *runtime
+	// read counts the bytes of output this logger took in (its process's
+	// ProcessStats, stats.go): added to here alone.
+	read *atomic.Uint64
 
 	file     *logfile.File
 	syslog   *logfile.Syslog
@@ -73,9 +77,9 @@ type logger struct {
 // is matched in pieces.
 const maxWatchedLine = 64 << 10
 
-func newLogger(pc *conf.Process, stream, path string, cfg conf.LogConfig, rt *runtime) actor.Actor {
+func newLogger(pc *conf.Process, stream, path string, cfg conf.LogConfig, rt *runtime, read *atomic.Uint64) actor.Actor {
 	return &logger{proc: pc.Name, group: pc.Group, program: pc.Program, facility: pc.SyslogFacility,
-		stream: stream, path: path, cfg: cfg, rt: rt}
+		stream: stream, path: path, cfg: cfg, rt: rt, read: read}
 }
 
 func (l *logger) Receive(c actor.Context) {
@@ -89,6 +93,7 @@ func (l *logger) Receive(c actor.Context) {
 			c.Send(c.Parent(), &streamClosed{pid: m.pid})
 			return
 		}
+		l.read.Add(uint64(len(m.data)))
 		if l.watch != nil {
 			l.matchLines(c, m.data)
 		}

@@ -333,17 +333,19 @@ func (s *supervisor) status(c actor.Context) {
 	replyTo := c.Sender()
 	awaitAll(c, fs, func() {
 		var infos []ProcessInfo
+		var pools []PoolStats
 		for i, f := range fs {
 			res, err := f.Result() // done: awaitAll ran
 			if l, ok := res.(*statusList); ok && err == nil {
 				infos = append(infos, l.infos...)
+				pools = append(pools, l.pools...)
 				continue
 			}
 			for _, p := range groups[i].Processes {
 				infos = append(infos, ProcessInfo{Name: p.Name, Group: p.Group, State: Unknown, Now: s.rt.now()})
 			}
 		}
-		c.Send(replyTo, &statusList{infos: infos})
+		c.Send(replyTo, &statusList{infos: infos, pools: pools})
 	})
 }
 
