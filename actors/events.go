@@ -43,8 +43,14 @@ type subscription struct {
 	types []events.Type
 }
 
-func newBus(now func() time.Time) actor.Actor {
-	return &bus{subs: map[string]subscription{}, observers: map[string]subscription{}, now: now}
+// newBus makes the bus, with the observers the tree starts with
+// (Options.Observers).
+func newBus(now func() time.Time, observers ...subscription) actor.Actor {
+	b := &bus{subs: map[string]subscription{}, observers: map[string]subscription{}, now: now}
+	for _, o := range observers {
+		b.observers[o.pool.Id] = o
+	}
+	return b
 }
 
 func (b *bus) Receive(c actor.Context) {

@@ -107,7 +107,7 @@ func (s *supervisor) Receive(c actor.Context) {
 	case *actor.Started:
 		s.rt.supervisor = c.Self()
 		s.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
-		bus, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newBus(s.rt.now) }), busName)
+		bus, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newBus(s.rt.now, s.rt.observers...) }), busName)
 		if err != nil {
 			panic(err)
 		}
