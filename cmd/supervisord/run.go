@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -20,6 +21,7 @@ import (
 	"supervisord/internal/handoff"
 	"supervisord/internal/httpserver"
 	"supervisord/internal/mainlog"
+	"supervisord/internal/metrics"
 	"supervisord/internal/notify"
 	"supervisord/internal/rpcinterface"
 	"supervisord/internal/webui"
@@ -121,6 +123,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		ready = make(chan struct{}) // closed once api and ui are set
 		api   *rpcinterface.Handler
 		ui    *webui.Handler // nil when the page could not be made
+		mx    *metrics.Metrics
 	)
 	started := func(r *http.Request) bool {
 		select {
@@ -141,6 +144,14 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	route("/RPC2", (*rpcinterface.Handler).ServeHTTP)
 	route("/logtail/", (*rpcinterface.Handler).LogTail)
 	route("/mainlogtail", (*rpcinterface.Handler).MainLogTail)
+	// Prometheus metrics and the processes' recent history (read role).
+	for _, path := range []string{"/metrics", "/metrics/history"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			if started(r) {
+				mx.ServeHTTP(w, r)
+			}
+		})
+	}
 	// Everything else is the web page (index.html, tail.html and its own
 	// resources).
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -194,8 +205,11 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	}
 	reaper := child.NewReaper(log, child.ReapAll, adopted...)
 	defer reaper.Close()
+	// The history watches the tree from its first event on.
+	history := metrics.NewHistory(metrics.HistoryOptions{Log: log})
+	defer history.Close()
 	d, err := actors.Start(cfg, actors.Options{Log: log, ServerURL: serverURL(cfg), Spawner: actors.ReaperSpawner(reaper),
-		Handoff: ho})
+		Handoff: ho, Observers: []actors.Observer{history.Observer()}})
 	if err != nil {
 		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
 		return c.fail(err), false
@@ -209,6 +223,8 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 			log.Warn(err.Error())
 		}
 	}
+	history.Sample(d)
+	mx = metrics.New(d, metrics.Options{Log: log, History: history})
 	requests := make(chan syscall.Signal, 1)
 	ask := func(sig syscall.Signal) func() {
 		return func() {
@@ -225,6 +241,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		Shutdown: ask(syscall.SIGTERM), Restart: ask(syscall.SIGHUP),
 		Reread:  reread,
 		Upgrade: up.ask, UpgradeStatus: up.Status,
+		Observe: func(method, result string, took time.Duration) { mx.ObserveAPI("xmlrpc", method, result, took) },
 	})
 	if page, err := webui.New(context.Background(), webui.Options{Tree: d, Log: log,
 		Identifier: s.Identifier}); err != nil {
