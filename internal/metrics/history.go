@@ -174,8 +174,10 @@ func (h *History) Observer() actors.Observer {
 	return actors.Observer{Types: []events.Type{events.TypeProcessState}, Fn: h.observe}
 }
 
-// Sample has the history sample tree from now on (the first sample at
-// once). Only the first call counts.
+// Sample has the history sample tree from now on: it learns what
+// processes there are at once, and reads them the first time one
+// interval later (a tree just started has processes halfway through
+// their exec). Only the first call counts.
 func (h *History) Sample(tree Snapshotter) {
 	select {
 	case h.begin <- tree:
@@ -270,9 +272,9 @@ func (h *History) run() {
 			defer tick.Stop()
 			ticks = tick.C
 			begin = nil
-			h.sample()
+			h.sample(false) // the processes, not yet their use
 		case <-ticks:
-			h.sample()
+			h.sample(true)
 		case <-h.wake:
 			h.takeInbox()
 		case r := <-h.reqs:
@@ -302,9 +304,9 @@ func (h *History) proc(k procKey) *procHistory {
 	return p
 }
 
-// sample reads every running process once, and forgets the processes the
-// tree no longer has.
-func (h *History) sample() {
+// sample reads every running process once (with read), and forgets the
+// processes the tree no longer has.
+func (h *History) sample(read bool) {
 	// Events taken before the snapshot are of processes it shows unless
 	// they are gone; those that come meanwhile wait for the next turn.
 	h.takeInbox()
@@ -322,7 +324,7 @@ func (h *History) sample() {
 		k := procKey{in.Group, in.Name}
 		seen[k] = true
 		p := h.proc(k)
-		if in.PID <= 0 {
+		if in.PID <= 0 || !read {
 			continue
 		}
 		s, err := h.read(in.PID)

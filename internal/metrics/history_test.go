@@ -69,7 +69,6 @@ func TestHistorySamples(t *testing.T) {
 			return []actors.ProcessInfo{{Group: "g", Name: "p", State: actors.Running, PID: pid, Start: start},
 				{Group: "g", Name: "idle", State: actors.Stopped}}
 		}
-		tree.set(run(100), map[int]procstat.Sample{100: {CPU: 0, RSS: 1 << 20, StartTime: 7}})
 		h, err := StartHistory(tree, HistoryOptions{Read: tree.read})
 		if err != nil {
 			t.Fatal(err)
@@ -77,12 +76,15 @@ func TestHistorySamples(t *testing.T) {
 		defer h.Close()
 		synctest.Wait()
 
-		// Half a core over the first 10 s, then a quarter.
-		tree.set(run(100), map[int]procstat.Sample{100: {CPU: 5 * time.Second, RSS: 2 << 20, StartTime: 7}})
+		// A tenth of a core over the first 10 s (since its start), half a
+		// core over the next, then a quarter.
+		tree.set(run(100), map[int]procstat.Sample{100: {CPU: time.Second, RSS: 1 << 20, StartTime: 7}})
 		after(DefaultInterval)
-		tree.set(run(100), map[int]procstat.Sample{100: {CPU: 7500 * time.Millisecond, RSS: 3 << 20, StartTime: 7}})
+		tree.set(run(100), map[int]procstat.Sample{100: {CPU: 6 * time.Second, RSS: 2 << 20, StartTime: 7}})
 		after(DefaultInterval)
-		// The pid is reused by another run, started 20 s ago: its share
+		tree.set(run(100), map[int]procstat.Sample{100: {CPU: 8500 * time.Millisecond, RSS: 3 << 20, StartTime: 7}})
+		after(DefaultInterval)
+		// The pid is reused by another run, started 40 s ago: its share
 		// counts from its start.
 		tree.set(run(100), map[int]procstat.Sample{100: {CPU: 2 * time.Second, RSS: 4 << 20, StartTime: 9}})
 		after(DefaultInterval)
@@ -91,10 +93,10 @@ func TestHistorySamples(t *testing.T) {
 			t.Fatal("no series")
 		}
 		want := []Point{
-			{Time: start, PID: 100, CPUSeconds: 0, CPUPercent: 0, RSSBytes: 1 << 20},
-			{Time: start.Add(10 * time.Second), PID: 100, CPUSeconds: 5, CPUPercent: 50, RSSBytes: 2 << 20},
-			{Time: start.Add(20 * time.Second), PID: 100, CPUSeconds: 7.5, CPUPercent: 25, RSSBytes: 3 << 20},
-			{Time: start.Add(30 * time.Second), PID: 100, CPUSeconds: 2, CPUPercent: 100 * 2.0 / 30, RSSBytes: 4 << 20},
+			{Time: start.Add(10 * time.Second), PID: 100, CPUSeconds: 1, CPUPercent: 10, RSSBytes: 1 << 20},
+			{Time: start.Add(20 * time.Second), PID: 100, CPUSeconds: 6, CPUPercent: 50, RSSBytes: 2 << 20},
+			{Time: start.Add(30 * time.Second), PID: 100, CPUSeconds: 8.5, CPUPercent: 25, RSSBytes: 3 << 20},
+			{Time: start.Add(40 * time.Second), PID: 100, CPUSeconds: 2, CPUPercent: 100 * 2.0 / 40, RSSBytes: 4 << 20},
 		}
 		if len(s.Samples) != len(want) {
 			t.Fatalf("samples %+v, want %+v", s.Samples, want)

@@ -243,8 +243,31 @@ func (r *Reader) readFile(pid int, leaf string) ([]byte, error) {
 	}
 }
 
+// countFDs counts the entries of /proc/PID/fd. Since Linux 6.2 the
+// directory's size is that count, which costs one stat; older kernels
+// say 0, and the directory is listed.
 func (r *Reader) countFDs(pid int) (int, error) {
-	fd, err := open(r.procPath(pid, "/fd"), syscall.O_RDONLY|syscall.O_DIRECTORY)
+	path := r.procPath(pid, "/fd")
+	var st syscall.Stat_t
+	for {
+		err := syscall.Stat(path, &st)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		break
+	}
+	if st.Size > 0 {
+		return int(st.Size), nil
+	}
+	return r.countEntries(path)
+}
+
+// countEntries lists a directory, counting its entries but "." and "..".
+func (r *Reader) countEntries(path string) (int, error) {
+	fd, err := open(path, syscall.O_RDONLY|syscall.O_DIRECTORY)
 	if err != nil {
 		return 0, err
 	}

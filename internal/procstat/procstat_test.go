@@ -165,6 +165,10 @@ func TestRead(t *testing.T) {
 	if s.RSS <= 0 || s.RSS > 1<<30 || s.CPU < 0 || s.StartTime == 0 {
 		t.Fatalf("implausible sample %+v", s)
 	}
+	// Listed, as on a kernel older than 6.2, the count is the same.
+	if n, err := r.countEntries(fmt.Sprintf("/proc/%d/fd", cmd.Process.Pid)); n != want || err != nil {
+		t.Errorf("listed %d descriptors (%v), want %d", n, err, want)
+	}
 	self, err := r.Read(os.Getpid())
 	if err != nil || self.StartTime > s.StartTime || self.FDs < 3 {
 		t.Fatalf("own sample %+v, %v (the child's %+v)", self, err, s)
