@@ -17,7 +17,9 @@ func BenchmarkScrape(b *testing.B) {
 	for _, proc := range []struct {
 		name string
 		read ReadFunc
-	}{{"proc", nil}, {"noproc", func(int) (procstat.Sample, error) { return procstat.Sample{CPU: time.Second, RSS: 1 << 20, FDs: 5}, nil }}} {
+	}{{"proc", nil}, {"noproc", func(int) (procstat.Sample, error) {
+		return procstat.Sample{CPU: time.Second, RSS: 1 << 20, FDs: 5}, nil
+	}}} {
 		b.Run(proc.name, func(b *testing.B) {
 			var snap actors.Snapshot
 			for i := range 1000 {

@@ -3,13 +3,16 @@ package metrics
 import (
 	"context"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/procstat"
 )
 
 // states are every process state, each a series of
@@ -18,10 +21,10 @@ import (
 // is about (state="FATAL") and each series lives as long as its process,
 // where a state label with one series would end and start series at
 // every transition.
-var states = []actors.State{actors.Stopped, actors.Starting, actors.Running, actors.Backoff,
+var states = [...]actors.State{actors.Stopped, actors.Starting, actors.Running, actors.Backoff,
 	actors.Stopping, actors.Exited, actors.Fatal, actors.Unknown}
 
-var procLabels = []string{"group", "name"}
+var procLabelNames = []string{"group", "name"}
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc(name, help, labels, nil)
@@ -32,18 +35,18 @@ var (
 	stateDesc = desc("supervisord_process_state",
 		"Whether the process is in the state (1) or not (0), one series per state.", "group", "name", "state")
 	startDesc = desc("supervisord_process_start_time_seconds",
-		"When the process was last started, in seconds since the epoch; absent before its first start.", procLabels...)
+		"When the process was last started, in seconds since the epoch; absent before its first start.", procLabelNames...)
 	restartsDesc = desc("supervisord_process_restarts_total",
-		"Starts the daemon made on its own after the process ended or failed to start (autorestart, backoff retries, health restarts).", procLabels...)
+		"Starts the daemon made on its own after the process ended or failed to start (autorestart, backoff retries, health restarts).", procLabelNames...)
 	exitsDesc = desc("supervisord_process_exits_total",
 		"Runs of the process that ended, by exit status (code, empty when killed) and killing signal (signal, empty when it exited).",
 		"group", "name", "code", "signal")
 	cpuDesc = desc("supervisord_process_cpu_seconds_total",
-		"User and system CPU time of the running process (its own, not its children's), from /proc; starts again with each run.", procLabels...)
+		"User and system CPU time of the running process (its own, not its children's), from /proc; starts again with each run.", procLabelNames...)
 	rssDesc = desc("supervisord_process_resident_memory_bytes",
-		"Resident memory of the running process, from /proc.", procLabels...)
+		"Resident memory of the running process, from /proc.", procLabelNames...)
 	fdsDesc = desc("supervisord_process_open_fds",
-		"Open file descriptors of the running process, from /proc.", procLabels...)
+		"Open file descriptors of the running process, from /proc.", procLabelNames...)
 	logDesc = desc("supervisord_process_log_bytes_total",
 		"Bytes of output the daemon captured from the process, by stream, as written (before log formats).",
 		"group", "name", "stream")
@@ -59,17 +62,68 @@ var (
 
 // treeCollector collects the tree's metrics: one Snapshot, then /proc for
 // each running process.
+//
+// A thousand processes make some 15,000 series. Their label pairs are
+// made once per process and kept from scrape to scrape (labels), and
+// each scrape's metrics are made in one slice: that halves what a scrape
+// allocates.
 type treeCollector struct {
 	tree    Snapshotter
 	read    ReadFunc
 	timeout time.Duration
+
+	mu     sync.Mutex // held while a scrape looks its labels up
+	labels map[procKey]*procLabels
+	scrape uint64 // counts scrapes, for forgetting processes that are gone
+}
+
+// procLabels are one process's label pairs, sorted by name as the
+// registry wants them.
+type procLabels struct {
+	proc    []*dto.LabelPair              // group, name
+	states  [len(states)][]*dto.LabelPair // group, name, state
+	streams [2][]*dto.LabelPair           // group, name, stream (stdout, stderr)
+	seen    uint64                        // the last scrape that had the process
+}
+
+func newProcLabels(group, name string) *procLabels {
+	pair := func(k, v string) *dto.LabelPair { return &dto.LabelPair{Name: &k, Value: &v} }
+	l := &procLabels{proc: []*dto.LabelPair{pair("group", group), pair("name", name)}}
+	for i, s := range states {
+		l.states[i] = []*dto.LabelPair{l.proc[0], l.proc[1], pair("state", s.String())}
+	}
+	for i, stream := range []string{"stdout", "stderr"} {
+		l.streams[i] = []*dto.LabelPair{l.proc[0], l.proc[1], pair("stream", stream)}
+	}
+	return l
+}
+
+// series is one sample of a process: a Metric whose label pairs are
+// shared (nobody writes them) and whose value is its own.
+type series struct {
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair
+	value  float64
+	gauge  bool // else a counter
+}
+
+func (s *series) Desc() *prometheus.Desc { return s.desc }
+
+func (s *series) Write(m *dto.Metric) error {
+	m.Label = s.labels
+	if s.gauge {
+		m.Gauge = &dto.Gauge{Value: &s.value}
+	} else {
+		m.Counter = &dto.Counter{Value: &s.value}
+	}
+	return nil
 }
 
 func newTreeCollector(tree Snapshotter, read ReadFunc, timeout time.Duration) *treeCollector {
 	if read == nil {
 		read = readProc
 	}
-	return &treeCollector{tree: tree, read: read, timeout: timeout}
+	return &treeCollector{tree: tree, read: read, timeout: timeout, labels: map[procKey]*procLabels{}}
 }
 
 func (c *treeCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -87,8 +141,24 @@ func (c *treeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(stateDesc, err)
 		return
 	}
+	samples := make([]procSample, len(snap.Processes))
+	for i, in := range snap.Processes {
+		if in.PID > 0 {
+			// A process that exited since the snapshot has nothing left
+			// to read (its pid is reaped): it goes without these until
+			// its next run.
+			s, err := c.read(in.PID)
+			samples[i] = procSample{s, err == nil}
+		}
+	}
+	for _, m := range c.series(snap.Processes, samples) {
+		ch <- m
+	}
 	for _, in := range snap.Processes {
-		c.collectProcess(ch, in)
+		for _, e := range in.Stats.Exits {
+			code, sig := exitLabels(e.Code, e.Signal)
+			ch <- prometheus.MustNewConstMetric(exitsDesc, prometheus.CounterValue, float64(e.Count), in.Group, in.Name, code, sig)
+		}
 	}
 	for _, p := range snap.Pools {
 		ch <- prometheus.MustNewConstMetric(queuedDesc, prometheus.GaugeValue, float64(p.Queued), p.Pool)
@@ -98,40 +168,62 @@ func (c *treeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func (c *treeCollector) collectProcess(ch chan<- prometheus.Metric, in actors.ProcessInfo) {
-	g, n := in.Group, in.Name
-	for _, s := range states {
-		v := 0.0
-		if s == in.State {
-			v = 1
+type procSample struct {
+	procstat.Sample
+	ok bool
+}
+
+// series are the processes' series but their exits (which few have).
+func (c *treeCollector) series(procs []actors.ProcessInfo, samples []procSample) []*series {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scrape++
+	all := make([]series, 0, len(procs)*(len(states)+7))
+	add := func(d *prometheus.Desc, labels []*dto.LabelPair, v float64, gauge bool) {
+		all = append(all, series{desc: d, labels: labels, value: v, gauge: gauge})
+	}
+	for i, in := range procs {
+		k := procKey{in.Group, in.Name}
+		l := c.labels[k]
+		if l == nil {
+			l = newProcLabels(in.Group, in.Name)
+			c.labels[k] = l
 		}
-		ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, v, g, n, s.String())
+		l.seen = c.scrape
+		for j, s := range states {
+			add(stateDesc, l.states[j], boolValue(s == in.State), true)
+		}
+		if !in.Start.IsZero() {
+			add(startDesc, l.proc, seconds(in.Start), true)
+		}
+		add(restartsDesc, l.proc, float64(in.Stats.Restarts), false)
+		add(logDesc, l.streams[0], float64(in.Stats.StdoutBytes), false)
+		add(logDesc, l.streams[1], float64(in.Stats.StderrBytes), false)
+		if s := samples[i]; s.ok {
+			add(cpuDesc, l.proc, s.CPU.Seconds(), false)
+			add(rssDesc, l.proc, float64(s.RSS), true)
+			if s.FDs >= 0 {
+				add(fdsDesc, l.proc, float64(s.FDs), true)
+			}
+		}
 	}
-	if !in.Start.IsZero() {
-		ch <- prometheus.MustNewConstMetric(startDesc, prometheus.GaugeValue, seconds(in.Start), g, n)
+	for k, l := range c.labels {
+		if l.seen != c.scrape {
+			delete(c.labels, k)
+		}
 	}
-	st := in.Stats
-	ch <- prometheus.MustNewConstMetric(restartsDesc, prometheus.CounterValue, float64(st.Restarts), g, n)
-	for _, e := range st.Exits {
-		code, sig := exitLabels(e.Code, e.Signal)
-		ch <- prometheus.MustNewConstMetric(exitsDesc, prometheus.CounterValue, float64(e.Count), g, n, code, sig)
+	out := make([]*series, len(all))
+	for i := range all {
+		out[i] = &all[i]
 	}
-	ch <- prometheus.MustNewConstMetric(logDesc, prometheus.CounterValue, float64(st.StdoutBytes), g, n, "stdout")
-	ch <- prometheus.MustNewConstMetric(logDesc, prometheus.CounterValue, float64(st.StderrBytes), g, n, "stderr")
-	if in.PID <= 0 {
-		return
+	return out
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
 	}
-	// A process that exited since the snapshot has nothing left to read
-	// (its pid is reaped): it goes without these until its next run.
-	s, err := c.read(in.PID)
-	if err != nil {
-		return
-	}
-	ch <- prometheus.MustNewConstMetric(cpuDesc, prometheus.CounterValue, s.CPU.Seconds(), g, n)
-	ch <- prometheus.MustNewConstMetric(rssDesc, prometheus.GaugeValue, float64(s.RSS), g, n)
-	if s.FDs >= 0 {
-		ch <- prometheus.MustNewConstMetric(fdsDesc, prometheus.GaugeValue, float64(s.FDs), g, n)
-	}
+	return 0
 }
 
 // exitLabels are an exit's code and signal labels: "1" and "" for an

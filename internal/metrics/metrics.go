@@ -59,6 +59,7 @@ type Options struct {
 // Metrics is the /metrics endpoint of one tree, and the API's counters.
 type Metrics struct {
 	reg       *prometheus.Registry
+	collector *treeCollector
 	handler   http.Handler
 	history   *History
 	requests  *prometheus.CounterVec
@@ -81,8 +82,9 @@ func New(tree Snapshotter, opts Options) *Metrics {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
+	m.collector = newTreeCollector(tree, opts.Read, timeout)
 	m.reg.MustRegister(
-		newTreeCollector(tree, opts.Read, timeout),
+		m.collector,
 		m.requests, m.latencies,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 	"supervisord/actors"
 	"supervisord/conf"
 	"supervisord/internal/auth"
+	"supervisord/internal/procstat"
 	"supervisord/protocol/events"
 	"supervisord/testkit"
 )
@@ -472,4 +476,37 @@ func (f fakeTree) Subscribe(_ context.Context, _ []events.Type, fn func(int64, e
 		f.subs <- fn
 	}
 	return func() {}, nil
+}
+
+// TestConcurrentScrapes: scrapes at once share the label pairs the
+// collector keeps, which nobody may write (-race tells), and a process
+// that is gone is forgotten.
+func TestConcurrentScrapes(t *testing.T) {
+	tree := &historyTree{}
+	tree.set([]actors.ProcessInfo{{Group: "g", Name: "a", State: actors.Running, PID: 1}, {Group: "g", Name: "b"}},
+		map[int]procstat.Sample{1: {CPU: time.Second, RSS: 4096, FDs: 3}})
+	m := New(tree, Options{Read: tree.read})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 5 {
+				w := httptest.NewRecorder()
+				m.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+				if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `supervisord_process_open_fds{group="g",name="a"} 3`) {
+					t.Errorf("%d\n%s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	tree.set([]actors.ProcessInfo{{Group: "g", Name: "b"}}, nil)
+	if _, err := m.Registry().Gather(); err != nil {
+		t.Fatal(err)
+	}
+	c := m.collector
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.labels) != 1 || c.labels[procKey{"g", "b"}] == nil {
+		t.Errorf("labels kept for %v", slices.Collect(maps.Keys(c.labels)))
+	}
 }
