@@ -521,6 +521,20 @@ func exists(p string) bool {
 
 // ---- RPC -----------------------------------------------------------------
 
+// launchRunning starts a daemon with n sleepers that log nothing and
+// waits until all of them are RUNNING.
+func (b *bench) launchRunning(s side, n int) (*daemon, error) {
+	d, err := b.launch(s, n*3+200, sleepers("s", n, 0, "NONE"))
+	if err != nil {
+		return nil, err
+	}
+	if _, _, _, err := d.waitRunning(n, spawnTimeout(n)); err != nil {
+		d.kill()
+		return nil, err
+	}
+	return d, nil
+}
+
 var rpcScenario = &scenario{
 	name:  "rpc",
 	title: "RPC, 1000 processes",
@@ -531,15 +545,11 @@ var rpcScenario = &scenario{
 		{"gs8", "getState calls/s, 8 clients", "calls/s", false},
 	},
 	run: func(b *bench, s side) (sample, error) {
-		const n = 1000
-		d, err := b.launch(s, n*3+200, sleepers("s", n, 0, "NONE"))
+		d, err := b.launchRunning(s, 1000)
 		if err != nil {
 			return nil, err
 		}
 		defer d.kill()
-		if _, _, _, err := d.waitRunning(n, spawnTimeout(n)); err != nil {
-			return nil, err
-		}
 		d.profile(b.opts.pprofDir, "rpc", b.opts.pprofSecs)
 		lat, err := timeCalls(5, 200, 10*time.Second, time.Minute, func(ctx context.Context) error {
 			return d.callRaw(ctx, "supervisor.getAllProcessInfo")
@@ -576,15 +586,11 @@ var metricsScenario = &scenario{
 		{"scrape_kib", "/metrics response size", "KiB", true},
 	},
 	run: func(b *bench, s side) (sample, error) {
-		const n = 1000
-		d, err := b.launch(s, n*3+200, sleepers("s", n, 0, "NONE"))
+		d, err := b.launchRunning(s, 1000)
 		if err != nil {
 			return nil, err
 		}
 		defer d.kill()
-		if _, _, _, err := d.waitRunning(n, spawnTimeout(n)); err != nil {
-			return nil, err
-		}
 		var size int
 		measure := func(f func(ctx context.Context) error) (lat []float64, cpuMs float64, err error) {
 			before := d.cpu()
