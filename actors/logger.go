@@ -24,7 +24,8 @@ import (
 // PROCESS_LOG events, capture mode and ready=log see the output as read.
 //
 // Accepts: *logChunk (from the pipe reader; always released, even on a
-// panic, so the reader never stalls), *reopenLogs, *clearLog and
+// panic, so the reader never stalls; its bytes are added to the count its
+// process reports, stats.go), *reopenLogs, *clearLog and
 // *rotateLogs (answered with *Result), *watchLog (ready=log:REGEX: it tells
 // its parent with *logMatched when a line matches), *flushLog (answered
 // once all before it is written, an unfinished line included), and its own

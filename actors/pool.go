@@ -9,7 +9,8 @@ import (
 // pool is the actor of an [eventlistener:x] group: a group whose processes
 // are listeners, plus the buffer of events they have not yet taken.
 //
-// Accepts what a group does, and *poolEvent (from the bus), *listenerReady,
+// Accepts what a group does (its *groupStatus answer carries the pool's
+// counters, stats.go), and *poolEvent (from the bus), *listenerReady,
 // *listenerResult and *listenerGone (from its listeners' protocol actors),
 // *listenerRunning and *listenerAdopted (from its listener processes), and
 // an upgrade's *freezePool, *snapPool and *thawPool (handoff.go).

@@ -31,8 +31,9 @@ import (
 // *depsMet and *depsWaiting from the supervisor, and its own *exited,
 // *timerFired, *probeDone, *notified and *logMatched (lifecycle.go).
 // Emits *stateChanged to the supervisor on every transition (and
-// *healthChanged, *awaitDeps, *cancelDeps), PROCESS_STATE and
-// PROCESS_HEALTH events to the bus, *watchLog to its loggers, and, for an
+// *healthChanged, *awaitDeps, *cancelDeps), PROCESS_STATE (saying how a
+// run ended on the transition that ends it) and PROCESS_HEALTH events to
+// the bus, *watchLog to its loggers, and, for an
 // eventlistener, *listenerRunning to its pool.
 // Children: a logger per captured stream, named "stdout" and "stderr".
 // Failure policy: set by the group; on Stopping and Restarting the OS
