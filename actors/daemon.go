@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"supervisord/internal/logfile"
 	"supervisord/internal/output"
 	"supervisord/internal/probe"
+	"supervisord/protocol/events"
 )
 
 // Options are what the daemon's main hands the supervision tree.
@@ -42,6 +44,17 @@ type Options struct {
 	// (handoff.go), and the bus numbers events on from its serial. The
 	// Spawner must be a ReaperSpawner whose reaper holds their pids.
 	Handoff *handoff.State
+	// Observers see the tree's events from the first one on, as
+	// Subscribe would let them from the moment it returns: for what must
+	// not miss the first starts (the metrics' timeline).
+	Observers []Observer
+}
+
+// Observer is a watcher of the event bus the tree starts with: Fn is
+// called as Subscribe calls its fn, for the events of Types.
+type Observer struct {
+	Types []events.Type
+	Fn    func(serial int64, ev events.Event)
 }
 
 // runtime is what every actor of one tree shares. It is read-only after the
@@ -77,6 +90,8 @@ type runtime struct {
 	listenNotify func(name string) (notifySocket, error)
 	// adopt is what a handed-over tree left to take over (Options.Handoff).
 	adopt *adoptions
+	// observers are the bus's observers from the start (Options.Observers).
+	observers []subscription
 }
 
 func (rt *runtime) autoLogName(proc, stream string) (string, error) {
@@ -161,6 +176,11 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return lib }),
 		actor.WithDeadLetterRequestLogging(false),
 	)
+	for _, o := range opts.Observers {
+		pid := sys.Root.Spawn(observerProps(o.Fn))
+		rt.observers = append(rt.observers, subscription{pool: pid, types: slices.Clone(o.Types)})
+		owned = append(owned, func() { sys.Root.Stop(pid) })
+	}
 	d := &Daemon{rt: rt, sys: sys, done: make(chan struct{})}
 	treeDone := make(chan struct{})
 	props := actor.PropsFromProducer(func() actor.Actor { return newSupervisor(cfg, rt, treeDone, &d.exit) },

@@ -49,9 +49,16 @@ type subscription struct {
 	types []events.Type
 }
 
-func newBus(now func() time.Time, historySize int) actor.Actor {
-	return &bus{subs: map[string]subscription{}, observers: map[string]subscription{}, now: now,
+// newBus makes the bus, keeping historySize events for readers
+// (Daemon.Events), with the observers the tree starts with
+// (Options.Observers).
+func newBus(now func() time.Time, historySize int, observers ...subscription) actor.Actor {
+	b := &bus{subs: map[string]subscription{}, observers: map[string]subscription{}, now: now,
 		history: newHistory(historySize)}
+	for _, o := range observers {
+		b.observers[o.pool.Id] = o
+	}
+	return b
 }
 
 func (b *bus) Receive(c actor.Context) {

@@ -57,7 +57,7 @@ func (g *group) Receive(c actor.Context) {
 		}
 		c.RequestWithCustomSender(pid, m.msg, c.Sender())
 	case *groupStatus:
-		g.status(c)
+		g.status(c, nil)
 	case *reshapeGroup:
 		g.reshape(c, m.cfg)
 	case *ping:
@@ -145,8 +145,9 @@ func (g *group) stop(c actor.Context, only map[string]bool) {
 }
 
 // status asks every process for its info at once and answers with all of
-// them in process order; one that does not answer is UNKNOWN.
-func (g *group) status(c actor.Context) {
+// them in process order; one that does not answer is UNKNOWN. A pool
+// passes its counters, which go with the answer.
+func (g *group) status(c actor.Context, pool *PoolStats) {
 	procs := g.cfg.Processes
 	fs := make([]*actor.Future, len(procs))
 	for i, pc := range procs {
@@ -168,6 +169,10 @@ func (g *group) status(c actor.Context) {
 				}
 			}
 		}
-		c.Send(replyTo, &statusList{infos: infos})
+		list := &statusList{infos: infos}
+		if pool != nil {
+			list.pools = []PoolStats{*pool}
+		}
+		c.Send(replyTo, list)
 	})
 }

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"syscall"
 	"time"
 )
 
@@ -21,6 +22,38 @@ type ProcessInfo struct {
 	WaitingFor string // what a stopped process waits for before it starts ("db to be healthy")
 	Health     string // RUNNING with health checks: "healthy", "unhealthy: why", "not yet healthy" (no check has passed yet)
 	Status     string // the program's last sd_notify STATUS=
+
+	// Stats are the process's counters, for metrics; the XML-RPC API
+	// does not show them.
+	Stats ProcessStats
+}
+
+// ProcessStats count what happened to a process since its actor started
+// (with the tree, or when its group was added). The process actor keeps
+// them, but for the log bytes, which each stream's logger counts as it
+// takes the output in; none is ever reset while the actor lives.
+type ProcessStats struct {
+	// Restarts counts the starts the daemon made on its own after the
+	// process ended or failed to start: autorestart, a BACKOFF retry,
+	// health_action=restart. Starts asked for (and autostart) are not
+	// restarts.
+	Restarts uint64
+	// Exits counts the runs that ended, by how: one entry per exit
+	// status or killing signal seen, by code then signal.
+	Exits []ExitCount
+	// StdoutBytes and StderrBytes count the output its loggers read, as
+	// the program wrote it (before any log format or ANSI stripping). A
+	// stream nobody keeps (logfile=NONE, no syslog, no events, no
+	// capture) has no logger and counts nothing; with redirect_stderr
+	// stderr is counted as stdout.
+	StdoutBytes, StderrBytes uint64
+}
+
+// ExitCount is how many runs of a process ended one way.
+type ExitCount struct {
+	Code   int            // the exit status; -1 when killed by a signal
+	Signal syscall.Signal // the signal that killed it; 0 when it exited
+	Count  uint64
 }
 
 // Description is the reference's one-line summary of a process state:

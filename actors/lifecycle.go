@@ -442,6 +442,7 @@ func (p *process) respawn(c actor.Context) {
 		}
 		p.restarts = append(p.restarts, now)
 	}
+	p.stats.restarts++
 	p.spawn(c)
 }
 

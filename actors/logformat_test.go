@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -356,7 +357,7 @@ func newLoggerRig(t *testing.T, pc *conf.Process, path string, rt *runtime) *log
 	spawned := make(chan *actor.PID, 1)
 	sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
 		if _, ok := c.Message().(*actor.Started); ok {
-			spawned <- c.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLogger(pc, "stdout", path, pc.Stdout, rt) }))
+			spawned <- c.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLogger(pc, "stdout", path, pc.Stdout, rt, new(atomic.Uint64)) }))
 		}
 	}))
 	return &loggerRig{sys: sys, pid: <-spawned}

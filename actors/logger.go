@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -23,7 +24,8 @@ import (
 // PROCESS_LOG events, capture mode and ready=log see the output as read.
 //
 // Accepts: *logChunk (from the pipe reader; always released, even on a
-// panic, so the reader never stalls), *reopenLogs, *clearLog and
+// panic, so the reader never stalls; its bytes are added to the count its
+// process reports, stats.go), *reopenLogs, *clearLog and
 // *rotateLogs (answered with *Result), *watchLog (ready=log:REGEX: it tells
 // its parent with *logMatched when a line matches), *flushLog (answered
 // once all before it is written, an unfinished line included), and its own
@@ -39,6 +41,9 @@ type logger struct {
 	path        string
 	cfg         conf.LogConfig
 	rt          *runtime
+	// read counts the bytes of output this logger took in (its process's
+	// ProcessStats, stats.go): added to here alone.
+	read *atomic.Uint64
 
 	file     *logfile.File
 	syslog   *logfile.Syslog
@@ -73,9 +78,9 @@ type logger struct {
 // is matched in pieces.
 const maxWatchedLine = 64 << 10
 
-func newLogger(pc *conf.Process, stream, path string, cfg conf.LogConfig, rt *runtime) actor.Actor {
+func newLogger(pc *conf.Process, stream, path string, cfg conf.LogConfig, rt *runtime, read *atomic.Uint64) actor.Actor {
 	return &logger{proc: pc.Name, group: pc.Group, program: pc.Program, facility: pc.SyslogFacility,
-		stream: stream, path: path, cfg: cfg, rt: rt}
+		stream: stream, path: path, cfg: cfg, rt: rt, read: read}
 }
 
 func (l *logger) Receive(c actor.Context) {
@@ -89,6 +94,7 @@ func (l *logger) Receive(c actor.Context) {
 			c.Send(c.Parent(), &streamClosed{pid: m.pid})
 			return
 		}
+		l.read.Add(uint64(len(m.data)))
 		if l.watch != nil {
 			l.matchLines(c, m.data)
 		}

@@ -187,7 +187,7 @@ type (
 	groupStarted struct{}
 	// groupStatus asks a group for its processes' info, answered with
 	// *statusList in process order; a process that does not answer is
-	// UNKNOWN.
+	// UNKNOWN. A pool adds its counters.
 	groupStatus struct{}
 	// reshapeGroup asks a group actor to become cfg (reshape.go), answered
 	// with *Result once the old processes are gone and the new ones exist
@@ -239,7 +239,10 @@ type (
 	// getStatus is answered with *statusList: every process's info, in
 	// start order.
 	getStatus  struct{}
-	statusList struct{ infos []ProcessInfo }
+	statusList struct {
+		infos []ProcessInfo
+		pools []PoolStats // an eventlistener pool's own (one), then the tree's
+	}
 	// diffConfig is answered with *configDiff: how cfg differs from what
 	// runs, as `supervisorctl reread` reports it.
 	diffConfig struct{ cfg *conf.Config }
@@ -343,6 +346,7 @@ type (
 type queuedEvent struct {
 	serial, poolSerial int64
 	ev                 events.Event
+	tries              int // how often it was sent to a listener
 }
 
 // Config watcher messages.

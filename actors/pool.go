@@ -9,7 +9,8 @@ import (
 // pool is the actor of an [eventlistener:x] group: a group whose processes
 // are listeners, plus the buffer of events they have not yet taken.
 //
-// Accepts what a group does, and *poolEvent (from the bus), *listenerReady,
+// Accepts what a group does (its *groupStatus answer carries the pool's
+// counters, stats.go), and *poolEvent (from the bus), *listenerReady,
 // *listenerResult and *listenerGone (from its listeners' protocol actors),
 // *listenerRunning and *listenerAdopted (from its listener processes), and
 // an upgrade's *freezePool, *snapPool and *thawPool (handoff.go).
@@ -32,6 +33,7 @@ type pool struct {
 	// name, until each has its protocol actor again.
 	frozen  bool
 	adopted map[string]*queuedEvent
+	stats   poolStats // stats.go
 }
 
 // delivery is an event a listener was sent.
@@ -68,6 +70,9 @@ func (p *pool) Receive(c actor.Context) {
 			p.ready[m.name] = m.proto
 		}
 		p.dispatch(c)
+	case *groupStatus:
+		p.status(c, &PoolStats{Pool: p.cfg.Name, Queued: len(p.buffer), Delivered: p.stats.delivered,
+			Redelivered: p.stats.redelivered, Dropped: p.stats.dropped})
 	case *poolEvent:
 		p.accept(&queuedEvent{serial: m.serial, poolSerial: p.poolSerial, ev: m.ev}, false)
 		p.poolSerial++
@@ -121,6 +126,7 @@ func (p *pool) accept(ev *queuedEvent, head bool) {
 	if len(p.buffer) >= p.cfg.BufferSize && len(p.buffer) > 0 {
 		dropped := p.buffer[0]
 		p.buffer = p.buffer[1:]
+		p.stats.dropped++
 		p.rt.log.Error(fmt.Sprintf("pool %s event buffer overflowed, discarding event %d", p.cfg.Name, dropped.serial))
 	}
 	if head {
@@ -142,6 +148,7 @@ func (p *pool) dispatch(c actor.Context) {
 		p.buffer = p.buffer[1:]
 		delete(p.ready, name)
 		p.sent[proto.Id] = delivery{name, ev}
+		p.stats.sent(ev)
 		c.Send(proto, &deliver{ev: ev})
 		p.rt.log.Debug(fmt.Sprintf("event %d sent to listener %s", ev.serial, name))
 	}

@@ -31,8 +31,9 @@ import (
 // *depsMet and *depsWaiting from the supervisor, and its own *exited,
 // *timerFired, *probeDone, *notified and *logMatched (lifecycle.go).
 // Emits *stateChanged to the supervisor on every transition (and
-// *healthChanged, *awaitDeps, *cancelDeps), PROCESS_STATE and
-// PROCESS_HEALTH events to the bus, *watchLog to its loggers, and, for an
+// *healthChanged, *awaitDeps, *cancelDeps), PROCESS_STATE (saying how a
+// run ended on the transition that ends it) and PROCESS_HEALTH events to
+// the bus, *watchLog to its loggers, and, for an
 // eventlistener, *listenerRunning to its pool.
 // Children: a logger per captured stream, named "stdout" and "stderr".
 // Failure policy: set by the group; on Stopping and Restarting the OS
@@ -119,6 +120,11 @@ type process struct {
 	// (handoff.go).
 	ho      *handover
 	adopted *handoff.Process
+
+	// stats are the counters ProcessInfo.Stats reports (stats.go); ended
+	// is the exit just reaped, for the state event that follows it.
+	stats processStats
+	ended *events.Exit
 }
 
 // newProcess makes the actor of one process; pool is its eventlistener
@@ -249,7 +255,8 @@ func (p *process) startLoggers(c actor.Context) {
 			p.cfg.Lifecycle.Ready.Kind != conf.ProbeLog {
 			return nil, ""
 		}
-		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg, name, path, lc, p.rt) })
+		read := p.stats.logCount(name)
+		props := actor.PropsFromProducer(func() actor.Actor { return newLogger(p.cfg, name, path, lc, p.rt, read) })
 		pid, err := c.SpawnNamed(props, name)
 		if err != nil {
 			p.rt.log.Error(fmt.Sprintf("cannot start %s logger for '%s': %v", name, p.cfg.Name, err))
@@ -315,8 +322,14 @@ func (p *process) to(c actor.Context, next State, recv actor.ReceiveFunc, expect
 	if p.pool != nil && (from == Running || next == Running) {
 		c.Send(p.pool, &listenerRunning{name: p.cfg.Name, running: next == Running})
 	}
-	c.Send(p.rt.bus, &publish{ev: events.ProcessState{State: next.String(), Process: p.cfg.Name, Group: p.cfg.Group,
-		From: from.String(), PID: p.pid, Tries: p.backoff, Expected: expected}})
+	ev := events.ProcessState{State: next.String(), Process: p.cfg.Name, Group: p.cfg.Group,
+		From: from.String(), PID: p.pid, Tries: p.backoff, Expected: expected}
+	if next == Exited || next == Stopped || next == Backoff {
+		// The transition that ends a run says how it ended (a start that
+		// lasted past startsecs as it exited is RUNNING first: not then).
+		ev.Exit, p.ended = p.ended, nil
+	}
+	c.Send(p.rt.bus, &publish{ev: ev})
 	switch next {
 	case Backoff, Exited, Stopped, Fatal, Unknown:
 		p.pid = 0 // events after this one have no process to name
@@ -594,6 +607,7 @@ func (p *process) spawn(c actor.Context) error {
 	p.killing = false
 	p.spawnErr = ""
 	p.exitCode = 0 // a new run has no exit status yet
+	p.ended = nil
 	p.start = p.rt.now()
 	p.to(c, Starting, p.starting, true)
 	stdin, err := p.takeSocket()
@@ -780,6 +794,7 @@ func (p *process) reaped(c actor.Context, st child.ExitStatus) {
 	p.stop = p.rt.now()
 	p.exitCode = st.ExitCode()
 	p.lastExit = &st
+	p.ended = p.stats.exited(st, p.isExpected(st))
 	p.closeStdin()
 	p.proc = nil
 }
@@ -969,5 +984,6 @@ func (p *process) info() *ProcessInfo {
 	if p.proc != nil {
 		in.PID = p.proc.Pid
 	}
+	in.Stats = p.stats.snapshot()
 	return in
 }

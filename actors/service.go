@@ -67,11 +67,26 @@ func (d *Daemon) Resolve(ctx context.Context, spec string) (Target, error) {
 // Status is every process's state, in start order. A process whose actor
 // does not answer in time is reported UNKNOWN.
 func (d *Daemon) Status(ctx context.Context) ([]ProcessInfo, error) {
+	s, err := d.Snapshot(ctx)
+	return s.Processes, err
+}
+
+// Snapshot is what metrics read of the tree in one request: every
+// process's state and counters (Status), and every eventlistener pool's
+// counters, in start order.
+type Snapshot struct {
+	Processes []ProcessInfo
+	Pools     []PoolStats
+}
+
+// Snapshot is Status with the pools' counters: it costs what Status does.
+func (d *Daemon) Snapshot(ctx context.Context) (Snapshot, error) {
 	v, err := d.ask(ctx, &getStatus{}, 2*askTimeout)
 	if err != nil {
-		return nil, err
+		return Snapshot{}, err
 	}
-	return v.(*statusList).infos, nil
+	l := v.(*statusList)
+	return Snapshot{Processes: l.infos, Pools: l.pools}, nil
 }
 
 // Info is one process's state.

@@ -34,11 +34,7 @@ func (b *bus) notify(c actor.Context, serial int64, ev events.Event) {
 // error. After cancel returns fn is not called again.
 func (d *Daemon) Subscribe(ctx context.Context, types []events.Type, fn func(serial int64, ev events.Event)) (cancel func(), err error) {
 	types = append([]events.Type(nil), types...)
-	pid := d.sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if m, ok := c.Message().(*observed); ok {
-			fn(m.serial, m.ev)
-		}
-	}))
+	pid := d.sys.Root.Spawn(observerProps(fn))
 	stop := func() { _ = d.sys.Root.StopFuture(pid).Wait() }
 	if _, err := d.ask(ctx, &toBus{msg: &observe{pid: pid, types: types}}, askTimeout); err != nil {
 		stop()
@@ -51,4 +47,14 @@ func (d *Daemon) Subscribe(ctx context.Context, types []events.Type, fn func(ser
 			stop()
 		})
 	}, nil
+}
+
+// observerProps make the actor that calls fn for each event an observer
+// is handed.
+func observerProps(fn func(serial int64, ev events.Event)) *actor.Props {
+	return actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*observed); ok {
+			fn(m.serial, m.ev)
+		}
+	})
 }

@@ -107,7 +107,9 @@ func (s *supervisor) Receive(c actor.Context) {
 	case *actor.Started:
 		s.rt.supervisor = c.Self()
 		s.timers = scheduler.NewTimerScheduler(c.ActorSystem().Root)
-		bus, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newBus(s.rt.now, s.rt.eventHistory) }), busName)
+		bus, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+			return newBus(s.rt.now, s.rt.eventHistory, s.rt.observers...)
+		}), busName)
 		if err != nil {
 			panic(err)
 		}
@@ -333,17 +335,19 @@ func (s *supervisor) status(c actor.Context) {
 	replyTo := c.Sender()
 	awaitAll(c, fs, func() {
 		var infos []ProcessInfo
+		var pools []PoolStats
 		for i, f := range fs {
 			res, err := f.Result() // done: awaitAll ran
 			if l, ok := res.(*statusList); ok && err == nil {
 				infos = append(infos, l.infos...)
+				pools = append(pools, l.pools...)
 				continue
 			}
 			for _, p := range groups[i].Processes {
 				infos = append(infos, ProcessInfo{Name: p.Name, Group: p.Group, State: Unknown, Now: s.rt.now()})
 			}
 		}
-		c.Send(replyTo, &statusList{infos: infos})
+		c.Send(replyTo, &statusList{infos: infos, pools: pools})
 	})
 }
 

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -522,6 +521,20 @@ func exists(p string) bool {
 
 // ---- RPC -----------------------------------------------------------------
 
+// launchRunning starts a daemon with n sleepers that log nothing and
+// waits until all of them are RUNNING.
+func (b *bench) launchRunning(s side, n int) (*daemon, error) {
+	d, err := b.launch(s, n*3+200, sleepers("s", n, 0, "NONE"))
+	if err != nil {
+		return nil, err
+	}
+	if _, _, _, err := d.waitRunning(n, spawnTimeout(n)); err != nil {
+		d.kill()
+		return nil, err
+	}
+	return d, nil
+}
+
 var rpcScenario = &scenario{
 	name:  "rpc",
 	title: "RPC, 1000 processes",
@@ -532,15 +545,11 @@ var rpcScenario = &scenario{
 		{"gs8", "getState calls/s, 8 clients", "calls/s", false},
 	},
 	run: func(b *bench, s side) (sample, error) {
-		const n = 1000
-		d, err := b.launch(s, n*3+200, sleepers("s", n, 0, "NONE"))
+		d, err := b.launchRunning(s, 1000)
 		if err != nil {
 			return nil, err
 		}
 		defer d.kill()
-		if _, _, _, err := d.waitRunning(n, spawnTimeout(n)); err != nil {
-			return nil, err
-		}
 		d.profile(b.opts.pprofDir, "rpc", b.opts.pprofSecs)
 		lat, err := timeCalls(5, 200, 10*time.Second, time.Minute, func(ctx context.Context) error {
 			return d.callRaw(ctx, "supervisor.getAllProcessInfo")
@@ -548,9 +557,7 @@ var rpcScenario = &scenario{
 		if err != nil {
 			return nil, err
 		}
-		sort.Float64s(lat)
-		p99 := lat[min(len(lat)-1, int(math.Ceil(0.99*float64(len(lat))))-1)]
-		smp := sample{"gapi_med": newStat(lat).Median, "gapi_p99": p99}
+		smp := sample{"gapi_med": newStat(lat).Median, "gapi_p99": p99(lat)}
 		for _, clients := range []int{1, 8} {
 			rate, err := getStateRate(d, clients, 3*time.Second)
 			if err != nil {
@@ -560,6 +567,58 @@ var rpcScenario = &scenario{
 		}
 		return smp, nil
 	},
+}
+
+// metricsScenario measures a Prometheus scrape of /metrics beside the
+// getAllProcessInfo it should cost no more than (one status request, plus
+// /proc reads for each running process): latency and the daemon's CPU per
+// call, measured over the same number of calls each.
+var metricsScenario = &scenario{
+	name:     "metrics",
+	title:    "/metrics scrape beside getAllProcessInfo, 1000 processes",
+	oursOnly: true,
+	metrics: []metric{
+		{"gapi_med", "getAllProcessInfo median", "ms", true},
+		{"gapi_cpu", "getAllProcessInfo daemon CPU per call", "ms", true},
+		{"scrape_med", "/metrics median", "ms", true},
+		{"scrape_p99", "/metrics p99", "ms", true},
+		{"scrape_cpu", "/metrics daemon CPU per scrape", "ms", true},
+		{"scrape_kib", "/metrics response size", "KiB", true},
+	},
+	run: func(b *bench, s side) (sample, error) {
+		d, err := b.launchRunning(s, 1000)
+		if err != nil {
+			return nil, err
+		}
+		defer d.kill()
+		var size int
+		measure := func(f func(ctx context.Context) error) (lat []float64, cpuMs float64, err error) {
+			before := d.cpu()
+			lat, err = timeCalls(100, 100, 0, time.Minute, f)
+			return lat, float64((d.cpu() - before).Microseconds()) / 1000 / float64(max(len(lat), 1)), err
+		}
+		gapi, gapiCPU, err := measure(func(ctx context.Context) error { return d.callRaw(ctx, "supervisor.getAllProcessInfo") })
+		if err != nil {
+			return nil, err
+		}
+		scrape, scrapeCPU, err := measure(func(ctx context.Context) error {
+			body, err := d.page(ctx, "/metrics")
+			size = len(body)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return sample{"gapi_med": newStat(gapi).Median, "gapi_cpu": gapiCPU,
+			"scrape_med": newStat(scrape).Median, "scrape_p99": p99(scrape),
+			"scrape_cpu": scrapeCPU, "scrape_kib": float64(size) / 1024}, nil
+	},
+}
+
+// p99 is the 99th percentile of lat.
+func p99(lat []float64) float64 {
+	lat = slices.Sorted(slices.Values(lat))
+	return lat[min(len(lat)-1, int(math.Ceil(0.99*float64(len(lat))))-1)]
 }
 
 // timeCalls times f, in milliseconds, as often as fits in budget but at
@@ -955,6 +1014,7 @@ var scenarios = slices.Concat(
 		logScenario(logVariant{name: "log-lines-json", title: "log capture, 80-byte lines, stdout_log_format=json", write: lineLen, format: "json"}),
 		logScenario(logVariant{name: "log-rotate-gzip", title: "log capture, 1 MiB writes, rotation at 10 MB × 3, gzip backups", write: 1 << 20, maxBytes: 10 << 20, backups: 3, gzip: true}),
 		rpcScenario,
+		metricsScenario,
 		scaleScenario(scaleSizes[0]), scaleScenario(scaleSizes[1]),
 		restartScenario,
 		stopScenario,

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -21,6 +22,7 @@ import (
 	"supervisord/internal/httpserver"
 	"supervisord/internal/jsonapi"
 	"supervisord/internal/mainlog"
+	"supervisord/internal/metrics"
 	"supervisord/internal/notify"
 	"supervisord/internal/rpcinterface"
 	"supervisord/internal/webui"
@@ -119,10 +121,11 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	// the daemon before it has spawned a child; a call that comes early
 	// waits for the tree, as it would wait for the reference's main loop.
 	var (
-		ready   = make(chan struct{}) // closed once api, jsonAPI and ui are set
+		ready   = make(chan struct{}) // closed once api, jsonAPI, mx and ui are set
 		api     *rpcinterface.Handler
 		jsonAPI *jsonapi.Handler
 		ui      *webui.Handler // nil when the page could not be made
+		mx      *metrics.Metrics
 	)
 	started := func(r *http.Request) bool {
 		select {
@@ -148,6 +151,14 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 			jsonAPI.ServeHTTP(w, r)
 		}
 	})
+	// Prometheus metrics and the processes' recent history (read role).
+	for _, path := range []string{"/metrics", "/metrics/history"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			if started(r) {
+				mx.ServeHTTP(w, r)
+			}
+		})
+	}
 	// Everything else is the web page (index.html, tail.html and its own
 	// resources).
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -201,8 +212,11 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	}
 	reaper := child.NewReaper(log, child.ReapAll, adopted...)
 	defer reaper.Close()
+	// The history watches the tree from its first event on.
+	history := metrics.NewHistory(metrics.HistoryOptions{Log: log})
+	defer history.Close()
 	d, err := actors.Start(cfg, actors.Options{Log: log, ServerURL: serverURL(cfg), Spawner: actors.ReaperSpawner(reaper),
-		Handoff: ho})
+		Handoff: ho, Observers: []actors.Observer{history.Observer()}})
 	if err != nil {
 		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
 		return c.fail(err), false
@@ -216,6 +230,8 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 			log.Warn(err.Error())
 		}
 	}
+	history.Sample(d)
+	mx = metrics.New(d, metrics.Options{Log: log, History: history})
 	requests := make(chan syscall.Signal, 1)
 	ask := func(sig syscall.Signal) func() {
 		return func() {
@@ -232,6 +248,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		Shutdown: ask(syscall.SIGTERM), Restart: ask(syscall.SIGHUP),
 		Reread:  reread,
 		Upgrade: up.ask, UpgradeStatus: up.Status,
+		Observe: func(method, result string, took time.Duration) { mx.ObserveAPI("xmlrpc", method, result, took) },
 	})
 	// The JSON API shares the XML-RPC API's view of the daemon: its state,
 	// shutdown and restart.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"supervisord/actors"
 	"supervisord/conf"
@@ -46,6 +47,11 @@ type Options struct {
 	// (upgrade.go). Nil when the daemon cannot upgrade.
 	Upgrade       func(path string) (attempt int, err error)
 	UpgradeStatus func() UpgradeStatus
+	// Observe, when set, is told of every request once it is answered:
+	// the method ("unknown" for a name the API does not have), the
+	// result ("ok", the fault code's name, or "error" for an HTTP 500),
+	// and how long reading, running and answering it took.
+	Observe func(method, result string, took time.Duration)
 }
 
 // Handler serves XML-RPC calls at /RPC2.
@@ -94,6 +100,7 @@ func (h *Handler) Restart() {
 const maxBody = 4 << 20
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	if r.Method != http.MethodPost {
 		http.Error(w, "XML-RPC takes POST", http.StatusMethodNotAllowed)
 		return
@@ -111,6 +118,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.opts.Log.Log(r.Context(), mainlog.LevelTrace, "XML-RPC method called: "+name+"()")
 	v, err := h.Call(r.Context(), name, params)
+	defer h.observe(name, err, start)
 	var out []byte
 	var ie *internalError
 	if errors.As(err, &ie) {
@@ -148,4 +156,23 @@ func (h *Handler) Call(ctx context.Context, name string, params []any) (any, err
 	}
 	h.audit(ctx, name, params)
 	return m.fn(ctx, params)
+}
+
+// observe tells Options.Observe of an answered request.
+func (h *Handler) observe(name string, err error, start time.Time) {
+	if h.opts.Observe == nil {
+		return
+	}
+	if _, ok := h.methods[name]; !ok {
+		name = "unknown" // any name can be sent: the label set stays bounded
+	}
+	result := "ok"
+	var ie *internalError
+	switch {
+	case errors.As(err, &ie):
+		result = "error"
+	case err != nil:
+		result = xmlrpc.FaultName(asFault(err, "").Code)
+	}
+	h.opts.Observe(name, result, time.Since(start))
 }

@@ -3,6 +3,7 @@ package events
 import (
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 )
 
@@ -44,6 +45,21 @@ type ProcessState struct {
 	PID      int
 	Tries    int  // STARTING and BACKOFF: the backoff count
 	Expected bool // EXITED: whether the exit code was an expected one
+
+	// Exit is how the run this transition ends ended, when one did
+	// (EXITED, STOPPED after a stop, BACKOFF after a start that exited);
+	// nil on other transitions. It is the daemon's own record for its
+	// observers (the metrics' timeline): not part of the payload, so no
+	// listener ever sees it, and ParsePayload never sets it.
+	Exit *Exit
+}
+
+// Exit is how a process ended: the status it exited with, or the signal
+// that killed it.
+type Exit struct {
+	Code     int            // the exit status; -1 when killed by a signal
+	Signal   syscall.Signal // the signal that killed it; 0 when it exited
+	Expected bool           // Code is one of the program's exitcodes
 }
 
 var stateTypes = map[string]Type{

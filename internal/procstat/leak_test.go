@@ -1,0 +1,9 @@
+package procstat
+
+import (
+	"testing"
+
+	"supervisord/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.VerifyTestMain(m) }
