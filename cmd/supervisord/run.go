@@ -253,10 +253,11 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	// The JSON API shares the XML-RPC API's view of the daemon: its state,
 	// shutdown and restart.
 	jsonAPI = jsonapi.New(jsonapi.Options{Tree: d, Control: api, Config: cfg, PID: os.Getpid(), Log: log,
-		Reread: reread})
+		Reread:  reread,
+		Observe: func(route, result string, took time.Duration) { mx.ObserveAPI("json", route, result, took) }})
 	defer jsonAPI.Close() // before the servers close: its streams end
 	if page, err := webui.New(context.Background(), webui.Options{Tree: d, Log: log,
-		Identifier: s.Identifier}); err != nil {
+		Identifier: s.Identifier, History: func(group, name string) (any, bool) { return history.Series(group, name) }}); err != nil {
 		if !ended {
 			log.Warn("no web interface: " + err.Error())
 		}

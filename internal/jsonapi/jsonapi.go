@@ -31,6 +31,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"supervisord/actors"
 	"supervisord/conf"
@@ -59,6 +60,10 @@ type Options struct {
 	Log     *slog.Logger // the main log, for audit lines
 	// Reread loads the config file again (reread and update).
 	Reread func() (*conf.Config, error)
+	// Observe, when set, is told of every request once answered: the
+	// route ("POST /processes/{name}/start"), its result ("ok" or the
+	// error's code) and how long it took (the metrics' API series).
+	Observe func(route, result string, took time.Duration)
 }
 
 // Handler serves the API under Prefix.
@@ -142,8 +147,18 @@ type call struct {
 // guard and the audit line, then the route's own handler.
 func (h *Handler) handle(rt route) http.HandlerFunc {
 	mutating := rt.method == http.MethodPost
+	name := rt.method + " " + rt.path
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		result := "ok"
+		if h.opts.Observe != nil {
+			start := time.Now()
+			defer func() { h.opts.Observe(name, result, time.Since(start)) }()
+		}
+		writeError := func(w http.ResponseWriter, e *Error) {
+			result = e.Code
+			writeError(w, e)
+		}
 		what := r.Method + " " + r.URL.Path
 		if !auth.Allowed(ctx, rt.role) {
 			p := auth.From(ctx)

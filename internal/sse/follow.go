@@ -97,7 +97,7 @@ func (fl *follower) poll() (sent bool, err error) {
 			return sent, nil
 		}
 		n += fl.held
-		whole := wholeRunes(fl.buf[:n])
+		whole := WholeRunes(fl.buf[:n])
 		if whole > 0 {
 			id := strconv.FormatInt(fl.log.Offset()-int64(n-whole), 10)
 			if err := fl.out.Send("", id, map[string]string{"t": string(fl.buf[:whole])}); err != nil {
@@ -113,9 +113,9 @@ func (fl *follower) reset(reason string, skipped int64) error {
 	return fl.out.Send("reset", strconv.FormatInt(fl.log.Offset(), 10), map[string]any{"reason": reason, "skipped": skipped})
 }
 
-// wholeRunes is how much of b ends on a character boundary: it leaves out
+// WholeRunes is how much of b ends on a character boundary: it leaves out
 // an incomplete UTF-8 sequence at the end (invalid bytes are not held).
-func wholeRunes(b []byte) int {
+func WholeRunes(b []byte) int {
 	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
 		if utf8.RuneStart(b[i]) {
 			if utf8.FullRune(b[i:]) {

@@ -10,8 +10,8 @@ func TestWholeRunes(t *testing.T) {
 		{"", 0}, {"abc", 3}, {"ü", 2}, {"a\xc3", 1}, {"a\xe2\x82", 1}, {"a\xe2\x82\xac", 4},
 		{"\xf0\x9f\x98", 0}, {"a\xff", 2}, {"a\x80", 2},
 	} {
-		if got := wholeRunes([]byte(tc.in)); got != tc.want {
-			t.Errorf("wholeRunes(%q) = %d, want %d", tc.in, got, tc.want)
+		if got := WholeRunes([]byte(tc.in)); got != tc.want {
+			t.Errorf("WholeRunes(%q) = %d, want %d", tc.in, got, tc.want)
 		}
 	}
 }

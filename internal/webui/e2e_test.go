@@ -250,45 +250,62 @@ func withAuth(u, p string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-func TestBrowser(t *testing.T) {
+// tab is a headless Chromium tab and the test's ways of driving it.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// newTab starts the browser (or skips the test without one); it is closed
+// when the test ends.
+func newTab(t *testing.T) *tab {
+	t.Helper()
 	chrome := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 720))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil { // the browser, with no deadline of its own
+		t.Fatal(err)
+	}
+	return &tab{t, ctx}
+}
+
+func (b *tab) step(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	sctx, scancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer scancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *tab) eval(expr string) any {
+	b.t.Helper()
+	sctx, scancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer scancel()
+	v, err := chromedp.Run(sctx, chromedp.Evaluate[any](expr))
+	if err != nil {
+		b.t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+func poll(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(20*time.Millisecond),
+		chromedp.WithPollingTimeout(15*time.Second))
+}
+
+func TestBrowser(t *testing.T) {
+	b := newTab(t)
+	ctx, step, eval := b.ctx, b.step, b.eval
 	port := freePort(t)
 	testkit.StartDaemon(t, daemonBin(t), testkit.Config("{dir}")+inetSection(port)+browserPrograms)
 	srv := server{t, fmt.Sprintf("http://127.0.0.1:%d", port)}
 	srv.waitStates(map[string]string{"sleeper": "RUNNING", "cat": "RUNNING", "broken": "FATAL",
 		"web:worker_0": "RUNNING", "web:worker_1": "RUNNING"})
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 720))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil { // the browser, with no deadline of its own
-		t.Fatal(err)
-	}
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
-		defer scancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(expr string) any {
-		t.Helper()
-		sctx, scancel := context.WithTimeout(ctx, 10*time.Second)
-		defer scancel()
-		v, err := chromedp.Run(sctx, chromedp.Evaluate[any](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return v
-	}
-	poll := func(expr string) chromedp.Action[chromedp.Void] {
-		return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(20*time.Millisecond),
-			chromedp.WithPollingTimeout(15*time.Second))
-	}
 
 	// The page lists the configured processes and goes live.
 	step("open the status page", withAuth(user, password), chromedp.Navigate(srv.base+"/"),

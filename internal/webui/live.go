@@ -10,21 +10,24 @@ import (
 	"time"
 
 	"supervisord/conf"
+	"supervisord/internal/auth"
 	"supervisord/internal/sse"
 	"supervisord/protocol/events"
 )
 
-// hub passes the tree's events on to the open status streams. One
-// subscription feeds it (an observer: eventlisteners' serials do not
-// change), and it never blocks the bus: each stream only collects what
-// changed (which processes, whether the list of processes did) and is
-// woken to go and look.
+// hub passes the tree's events on to the open streams. One subscription
+// to every event type feeds it (an observer: eventlisteners' serials do not
+// change), and it never blocks the bus: each status stream only collects
+// what changed (which processes, whether the list of processes did), the
+// events page's streams read the ring of recent events (see eventlog.go),
+// and both are woken to go and look.
 type hub struct {
 	cancel func()
 
 	mu       sync.Mutex
 	streams  map[*stream]struct{}
 	stopping bool // SUPERVISOR_STATE_CHANGE_STOPPING seen
+	recent        // every type, for the events page
 }
 
 // stream is one open status stream's share of the hub; its fields other
@@ -38,9 +41,8 @@ type stream struct {
 }
 
 func newHub(ctx context.Context, tree Tree) (*hub, error) {
-	hb := &hub{streams: map[*stream]struct{}{}}
-	cancel, err := tree.Subscribe(ctx, []events.Type{events.TypeProcessState, events.TypeProcessGroup,
-		events.TypeSupervisorStateChange}, hb.event)
+	hb := &hub{streams: map[*stream]struct{}{}, recent: recent{feeds: map[*feed]struct{}{}, now: time.Now}}
+	cancel, err := tree.Subscribe(ctx, allTypes(), hb.event)
 	if err != nil {
 		return nil, err
 	}
@@ -50,15 +52,32 @@ func newHub(ctx context.Context, tree Tree) (*hub, error) {
 
 func (hb *hub) close() { hb.cancel() }
 
-// event runs on the observer actor: it only marks and wakes.
-func (hb *hub) event(_ int64, ev events.Event) {
+// allTypes are the roots of the event type trees: EVENT, under which are
+// all the reference's types, and each extension family's.
+func allTypes() []events.Type {
+	var roots []events.Type
+	for _, t := range append(events.Types(), events.ExtensionTypes()...) {
+		if _, ok := t.Parent(); !ok {
+			roots = append(roots, t)
+		}
+	}
+	return roots
+}
+
+// event runs on the observer actor: it only records, marks and wakes.
+func (hb *hub) event(serial int64, ev events.Event) {
+	rec := recordOf(serial, ev, hb.now())
 	hb.mu.Lock()
 	defer hb.mu.Unlock()
+	hb.add(rec)
 	switch ev.(type) {
 	case events.SupervisorStopping:
 		hb.stopping = true
 	case events.SupervisorRunning:
 		hb.stopping = false
+	case events.ProcessState, events.ProcessGroupAdded, events.ProcessGroupRemoved:
+	default:
+		return // nothing the status streams show
 	}
 	for s := range hb.streams {
 		switch e := ev.(type) {
@@ -117,14 +136,17 @@ func (hb *hub) take(s *stream) changes {
 // row at once, then a "process" event with a row each time a process
 // changes state, a new snapshot when processes come or go, and a
 // "supervisor" event when the daemon starts shutting down ({"stopping"})
-// and, last, when its tree is down ({"down"}).
+// and, last, when its tree is down ({"down"}). With processname= (a
+// namespec as the table writes it) the table holds that process alone:
+// the process page's.
 func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	one := r.URL.Query().Get("processname")
 	s := h.hub.join() // before the snapshot, so no change falls between
 	defer h.hub.leave(s)
 	out := sse.Start(w)
 	defer out.End()
-	names, err := h.sendSnapshot(ctx, out, s.stopping)
+	names, err := h.sendSnapshot(ctx, out, s.stopping, one)
 	if err != nil {
 		return
 	}
@@ -147,17 +169,20 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 		c := h.hub.take(s)
 		// A config update may change a group's processes without
 		// announcing a group: compare the list itself.
-		resync := c.resync || !slices.Equal(names, h.processNames(ctx))
+		resync := c.resync || !slices.Equal(names, h.processNames(ctx, one))
 		for _, p := range c.procs {
 			if resync {
 				break
+			}
+			if one != "" && conf.Namespec(p[0], p[1]) != one {
+				continue
 			}
 			in, err := h.opts.Tree.Info(ctx, p[0], p[1])
 			if err != nil { // gone meanwhile
 				resync = true
 				break
 			}
-			html, err := renderString("row", rowOf(in))
+			html, err := renderString("row", rowOf(in, auth.From(ctx).Role))
 			if err != nil {
 				return
 			}
@@ -166,7 +191,7 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if resync {
-			if names, err = h.sendSnapshot(ctx, out, c.stopping); err != nil {
+			if names, err = h.sendSnapshot(ctx, out, c.stopping, one); err != nil {
 				return
 			}
 		} else if c.daemon {
@@ -177,22 +202,25 @@ func (h *Handler) statusEvents(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// processNames lists the namespecs of the running config, sorted.
-func (h *Handler) processNames(ctx context.Context) []string {
+// processNames lists the namespecs of the running config, sorted; those
+// equal to one alone unless one is "".
+func (h *Handler) processNames(ctx context.Context, one string) []string {
 	var names []string
 	groups, _ := h.opts.Tree.Groups(ctx) // none: the tree is going down
 	for _, g := range groups {
 		for _, p := range g.Processes {
-			names = append(names, conf.Namespec(g.Name, p.Name))
+			if spec := conf.Namespec(g.Name, p.Name); one == "" || spec == one {
+				names = append(names, spec)
+			}
 		}
 	}
 	slices.Sort(names)
 	return names
 }
 
-func (h *Handler) sendSnapshot(ctx context.Context, out *sse.Writer, stopping bool) ([]string, error) {
-	names := h.processNames(ctx) // before the table: a change after it resyncs again
-	html, err := renderString("groups", h.table(ctx))
+func (h *Handler) sendSnapshot(ctx context.Context, out *sse.Writer, stopping bool, one string) ([]string, error) {
+	names := h.processNames(ctx, one) // before the table: a change after it resyncs again
+	html, err := renderString("groups", only(h.table(ctx), one))
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package webui
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,9 +23,9 @@ type row struct {
 	StateName             string // "RUNNING"
 	Description           string // the reference's, e.g. "pid 12, uptime 0:00:03"
 	PID                   int
-	Start, Now            int64 // epoch seconds; Start is 0 before the first start
-	Actions               []string
-	Hidden                bool // filtered out
+	Start, Now            int64    // epoch seconds; Start is 0 before the first start
+	Actions               []string // the buttons the viewer may use
+	Hidden                bool     // filtered out
 }
 
 // Status is the state as the reference's page shows it, in lower case.
@@ -42,19 +41,26 @@ func (row) Label(action string) string { return actionLabels[action] }
 
 // actionsFor are the buttons a process in state s gets: the reference's,
 // plus stop for a process still starting or backing off (stopProcess
-// accepts both).
-func actionsFor(s actors.State) []string {
+// accepts both); a viewer below Operate gets none, one below Admin no
+// clearlog.
+func actionsFor(s actors.State, role auth.Role) []string {
+	var acts []string
 	switch s {
 	case actors.Running:
-		return []string{"restart", "stop", "clearlog"}
+		acts = []string{"restart", "stop"}
 	case actors.Starting, actors.Backoff:
-		return []string{"stop", "clearlog"}
+		acts = []string{"stop"}
 	case actors.Stopped, actors.Exited, actors.Fatal:
-		return []string{"start", "clearlog"}
+		acts = []string{"start"}
 	case actors.Stopping, actors.Unknown:
-		return []string{"clearlog"}
 	}
-	return []string{"clearlog"}
+	switch {
+	case role >= auth.Admin:
+		return append(acts, "clearlog")
+	case role >= auth.Operate:
+		return acts
+	}
+	return nil
 }
 
 func epoch(t time.Time) int64 {
@@ -64,24 +70,27 @@ func epoch(t time.Time) int64 {
 	return t.Unix()
 }
 
-func rowOf(in actors.ProcessInfo) row {
+// rowOf is a process's row as a viewer of this role sees it.
+func rowOf(in actors.ProcessInfo, role auth.Role) row {
 	return row{Namespec: conf.Namespec(in.Group, in.Name), Group: in.Group, Name: in.Name,
 		StateName: in.State.String(), Description: in.Description(), PID: in.PID,
-		Start: epoch(in.Start), Now: epoch(in.Now), Actions: actionsFor(in.State)}
+		Start: epoch(in.Start), Now: epoch(in.Now), Actions: actionsFor(in.State, role)}
 }
 
 // group is a process group in the table. Header is false for a program
 // alone in its group of the same name: its own buttons are the group's.
 type group struct {
-	Name   string
-	Header bool
-	Rows   []row
-	Hidden bool // every row filtered out
+	Name    string
+	Header  bool
+	Rows    []row
+	Hidden  bool // every row filtered out
+	Operate bool // the viewer may start and stop the group
 }
 
 // table is every process, ordered by group then name as the reference
-// orders them.
+// orders them, as the request's principal sees them.
 func (h *Handler) table(ctx context.Context) []group {
+	role := auth.From(ctx).Role
 	infos, _ := h.opts.Tree.Status(ctx) // none: the tree is going down
 	sort.SliceStable(infos, func(i, j int) bool {
 		if infos[i].Group != infos[j].Group {
@@ -92,10 +101,10 @@ func (h *Handler) table(ctx context.Context) []group {
 	var out []group
 	for _, in := range infos {
 		if len(out) == 0 || out[len(out)-1].Name != in.Group {
-			out = append(out, group{Name: in.Group})
+			out = append(out, group{Name: in.Group, Operate: role >= auth.Operate})
 		}
 		g := &out[len(out)-1]
-		g.Rows = append(g.Rows, rowOf(in))
+		g.Rows = append(g.Rows, rowOf(in, role))
 		g.Header = len(g.Rows) > 1 || in.Name != in.Group
 	}
 	return out
@@ -119,6 +128,23 @@ func filtered(groups []group, q string) []group {
 	return groups
 }
 
+// only keeps the row of one process (namespec), without its group's
+// header: the process page's table. "" keeps them all.
+func only(groups []group, namespec string) []group {
+	if namespec == "" {
+		return groups
+	}
+	for _, g := range groups {
+		for _, r := range g.Rows {
+			if r.Namespec == namespec {
+				g.Header, g.Rows = false, []row{r}
+				return []group{g}
+			}
+		}
+	}
+	return nil
+}
+
 // page is what status.html renders.
 type page struct {
 	Identifier, Version string
@@ -126,6 +152,7 @@ type page struct {
 	MessageIsError      bool
 	Filter              string
 	Groups              []group
+	Operate             bool // the viewer may start and stop processes
 	// Confirm holds an action refused because it came from another
 	// site, offered again as a form the user can submit from here.
 	Confirm url.Values
@@ -256,16 +283,8 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, p page) {
 	p.Identifier, p.Version = h.opts.Identifier, rpcinterface.Version
 	p.Groups = filtered(h.table(r.Context()), p.Filter)
-	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, "status.html", p); err != nil {
-		h.opts.Log.Error("web interface error: " + err.Error())
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-		return
-	}
-	noCache(w)
-	w.Header().Set("Content-Type", "text/html;charset=utf-8")
-	w.WriteHeader(code)
-	w.Write(b.Bytes())
+	p.Operate = auth.Allowed(r.Context(), auth.Operate)
+	h.writePage(w, code, "status.html", p)
 }
 
 func wantsJSON(r *http.Request) bool {
@@ -273,7 +292,10 @@ func wantsJSON(r *http.Request) bool {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	b, _ := json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		code, b = http.StatusInternalServerError, []byte(`{"code":"INTERNAL","message":"cannot encode the answer"}`)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)

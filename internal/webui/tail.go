@@ -1,9 +1,9 @@
 package webui
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"supervisord/actors"
@@ -21,6 +21,7 @@ const (
 
 // tailPage is what tail.html renders.
 type tailPage struct {
+	Page        string // the page showing the log: tail.html or process.html
 	Title       string
 	Processname string
 	Channel     string // stdout or stderr
@@ -31,6 +32,19 @@ type tailPage struct {
 	Placeholder bool  // Text is a message, not the log's
 }
 
+// logParams reads processname=, channel= and limit=, as the tail view and
+// the process page take them.
+func logParams(form url.Values) tailPage {
+	p := tailPage{Processname: form.Get("processname"), Channel: "stdout", Limit: defaultLimit}
+	if form.Get("channel") == "stderr" {
+		p.Channel = "stderr"
+	}
+	if n, err := strconv.Atoi(form.Get("limit")); err == nil && n > 0 {
+		p.Limit = min(max(n, defaultLimit), maxLimit)
+	}
+	return p
+}
+
 // tail serves tail.html?processname=x[&limit=n][&channel=stderr]: the end
 // of the log, as the reference shows it, which the page's script then
 // follows as it grows.
@@ -39,13 +53,8 @@ func (h *Handler) tail(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	p := tailPage{Processname: r.Form.Get("processname"), Channel: "stdout", Limit: defaultLimit}
-	if r.Form.Get("channel") == "stderr" {
-		p.Channel = "stderr"
-	}
-	if n, err := strconv.Atoi(r.Form.Get("limit")); err == nil && n > 0 {
-		p.Limit = min(max(n, defaultLimit), maxLimit)
-	}
+	p := logParams(r.Form)
+	p.Page = "tail.html"
 	switch {
 	case p.Processname == "":
 		p.Title = "Supervisor tail of process None"
@@ -57,15 +66,7 @@ func (h *Handler) tail(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Text, p.Offset, p.Follow, p.Placeholder = h.readTail(r, p.Processname, p.Channel, p.Limit)
 	}
-	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, "tail.html", p); err != nil {
-		h.opts.Log.Error("web interface error: " + err.Error())
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-		return
-	}
-	noCache(w)
-	w.Header().Set("Content-Type", "text/html;charset=utf-8")
-	w.Write(b.Bytes())
+	h.writePage(w, http.StatusOK, "tail.html", p)
 }
 
 // readTail is the last limit bytes of the log, the log's size, and whether

@@ -1,8 +1,11 @@
 // Package webui is the daemon's web page: the reference's status page and
-// tail view at the reference's URLs, made live. The process table follows
-// the event bus over server-sent events, the tail view follows the log as
-// it grows, and the page works without JavaScript (plain forms) and on a
-// phone. Everything it serves is embedded in the binary.
+// tail view at the reference's URLs, made live, and two pages of its own: a
+// process page (its CPU and memory over the last hour, its starts and exits
+// on a timeline, its log with search) and an events page (the event bus,
+// live). The process table follows the event bus over server-sent events,
+// the tail view follows the log as it grows, and the page works without
+// JavaScript (plain forms) and on a phone. Everything it serves is embedded
+// in the binary; it makes no request to any other site.
 //
 // Reads and actions go to the tree's service API (actors.Daemon), the one
 // the XML-RPC API encodes too; failures are worded with the API's fault
@@ -11,13 +14,16 @@
 // Authentication is the server's (package httpserver), which puts the
 // caller's auth.Principal in each request: an action the caller's role may
 // not take (the role of the XML-RPC method that does the same) is refused
-// with 403, and each one taken is written to the main log (auth.Audit).
+// with 403, and each one taken is written to the main log (auth.Audit); a
+// principal below Operate sees no action buttons, one below Admin no
+// "Clear log".
 // This package also guards against cross-site requests: actions are refused when the browser says
 // they come from another origin (Sec-Fetch-Site, Origin), which leaves
 // scripts using the reference's GET URLs (curl, wget) working.
 package webui
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -65,6 +71,12 @@ type Options struct {
 	Tree       Tree
 	Log        *slog.Logger // the main log
 	Identifier string       // [supervisord] identifier, shown in the header
+	// History is a process's recent resource use and its starts and exits
+	// (the metrics' per-process history), served as /history.json for the
+	// process page's charts; false when it has none. Its value marshals to
+	// the JSON the page's script draws (see history in process.go). Nil:
+	// no history is kept, and the process page shows its log alone.
+	History func(group, name string) (any, bool)
 }
 
 //go:embed assets
@@ -107,8 +119,9 @@ func hashAssets() map[string]string {
 // caches across upgrades.
 func assetURL(name string) string { return "ui/" + name + "?v=" + etags[name] }
 
-// Handler serves the page at /, /index.html, /tail.html, /ok.html and its
-// own resources under /ui/. Anything else is not found.
+// Handler serves the page at /, /index.html, /tail.html, /ok.html,
+// /process.html, /history.json, /events.html and its own resources under
+// /ui/. Anything else is not found.
 type Handler struct {
 	opts Options
 	mux  *http.ServeMux
@@ -141,8 +154,12 @@ func New(ctx context.Context, opts Options) (*Handler, error) {
 	h.mux.HandleFunc("POST /tail.html", h.tail)
 	h.mux.HandleFunc("GET /ok.html", ok)
 	h.mux.HandleFunc("POST /ok.html", ok)
+	h.mux.HandleFunc("GET /process.html", h.process)
+	h.mux.HandleFunc("GET /history.json", h.history)
+	h.mux.HandleFunc("GET /events.html", h.eventsPage)
 	h.mux.HandleFunc("GET /ui/events", h.statusEvents)
 	h.mux.HandleFunc("GET /ui/tail", h.tailEvents)
+	h.mux.HandleFunc("GET /ui/bus", h.busEvents)
 	h.mux.HandleFunc("GET /ui/{file}", serveAsset)
 	return h, nil
 }
@@ -200,6 +217,20 @@ func noCache(w http.ResponseWriter) {
 	h.Set("Pragma", "no-cache")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Expires", "Thu, 01 Jan 1970 00:00:00 GMT")
+}
+
+// writePage writes a generated page: template name with data.
+func (h *Handler) writePage(w http.ResponseWriter, code int, name string, data any) {
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
+		h.opts.Log.Error("web interface error: " + err.Error())
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	noCache(w)
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(b.Bytes())
 }
 
 // crossSite reports why a request that changes something must be refused:

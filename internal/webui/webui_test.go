@@ -18,6 +18,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/auth"
 	"supervisord/internal/rpcinterface"
 	"supervisord/testkit"
 )
@@ -64,6 +65,14 @@ type fixture struct {
 
 func start(t *testing.T) *fixture {
 	t.Helper()
+	return startWith(t, nil)
+}
+
+// startWith is start with a History for the process page. The server puts
+// the principal a request's X-Test-Role header names (read, operate,
+// admin) in its context, as the daemon's server does for an account.
+func startWith(t *testing.T, history func(group, name string) (any, bool)) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "supervisord.conf")
 	if err := os.WriteFile(path, []byte(testConf), 0o644); err != nil {
@@ -81,11 +90,21 @@ func start(t *testing.T) *fixture {
 	}
 	api := rpcinterface.New(rpcinterface.Options{Tree: d, Config: cfg, PID: os.Getpid(), Log: log,
 		Shutdown: func() {}, Restart: func() {}, Reread: func() (*conf.Config, error) { return conf.Load(path) }})
-	page, err := New(context.Background(), Options{Tree: d, Log: log, Identifier: "test"})
+	page, err := New(context.Background(), Options{Tree: d, Log: log, Identifier: "test", History: history})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(page)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if name := r.Header.Get("X-Test-Role"); name != "" {
+			role, err := auth.ParseRole(name)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			r = r.WithContext(auth.With(r.Context(), auth.Principal{User: name + "-user", Role: role}))
+		}
+		page.ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() {
 		page.Close()
 		srv.Close()
@@ -380,7 +399,7 @@ func TestMisc(t *testing.T) {
 	if resp, body := f.do("GET", "/ok.html", nil); resp.StatusCode != 200 || body != "OK" {
 		t.Errorf("ok.html: %d %q", resp.StatusCode, body)
 	}
-	for _, p := range []string{"/nope", "/ui/nope.js", "/stylesheets/supervisor.css", "/ui/status.html"} {
+	for _, p := range []string{"/nope", "/ui/nope.js", "/stylesheets/supervisor.css", "/ui/status.html", "/ui/layout.html"} {
 		if resp, _ := f.do("GET", p, nil); resp.StatusCode != 404 {
 			t.Errorf("%s: %d", p, resp.StatusCode)
 		}
@@ -391,11 +410,11 @@ func TestMisc(t *testing.T) {
 	if resp, _ := f.do("DELETE", "/", nil); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("DELETE /: %d", resp.StatusCode)
 	}
-	resp, body := f.do("GET", "/ui/status.js", nil)
+	resp, body := f.do("GET", "/ui/stream.js", nil)
 	if resp.StatusCode != 200 || !strings.Contains(body, "EventSource") || resp.Header.Get("ETag") == "" {
-		t.Fatalf("status.js: %d %v", resp.StatusCode, resp.Header)
+		t.Fatalf("stream.js: %d %v", resp.StatusCode, resp.Header)
 	}
-	if resp, _ := f.do("GET", "/ui/status.js", nil, "If-None-Match", resp.Header.Get("ETag")); resp.StatusCode != http.StatusNotModified {
+	if resp, _ := f.do("GET", "/ui/stream.js", nil, "If-None-Match", resp.Header.Get("ETag")); resp.StatusCode != http.StatusNotModified {
 		t.Errorf("revalidation: %d", resp.StatusCode)
 	}
 }
@@ -404,10 +423,13 @@ func TestMisc(t *testing.T) {
 type event struct{ name, id, data string }
 
 // events reads a stream's events into a channel until the body ends.
-func (f *fixture) events(path string) (<-chan event, func()) {
+func (f *fixture) events(path string, header ...string) (<-chan event, func()) {
 	f.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", f.url+path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		f.t.Fatal(err)

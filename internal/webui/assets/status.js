@@ -1,7 +1,8 @@
 // The status page made live: actions without a reload, the table kept up
 // to date from the daemon's event stream (ui/events), a name filter and
 // ticking uptimes. Without this script the page still works with plain
-// forms and links.
+// forms and links. The process page uses it for its one row (its table's
+// data-stream names the stream of that row).
 'use strict';
 (() => {
   const table = document.getElementById('procs');
@@ -76,7 +77,7 @@
   }
 
   function applyFilter() {
-    const q = filter.value.trim().toLowerCase();
+    const q = filter ? filter.value.trim().toLowerCase() : '';
     for (const tbody of table.tBodies) {
       let shown = 0;
       for (const tr of tbody.querySelectorAll('tr.proc')) {
@@ -89,6 +90,7 @@
   }
 
   function updateSummary() {
+    if (!summary) return; // the process page's table has no summary
     const counts = {};
     for (const tr of table.querySelectorAll('tr.proc')) {
       const s = tr.dataset.state.toLowerCase();
@@ -135,44 +137,36 @@
     live.textContent = on ? (stopping ? 'shutting down' : 'live') : 'reconnecting…';
   }
 
-  let delay = 1000;
   function connect() {
-    const es = new EventSource('ui/events');
-    es.addEventListener('open', () => { delay = 1000; setLive(true); });
-    es.addEventListener('snapshot', (e) => {
-      const d = JSON.parse(e.data);
-      stopping = d.stopping;
-      replaceGroups(d.html);
-      setLive(true);
-    });
-    es.addEventListener('process', (e) => {
-      const d = JSON.parse(e.data);
-      replaceRow(d.namespec, d.html);
-    });
-    es.addEventListener('supervisor', (e) => {
-      const d = JSON.parse(e.data);
-      stopping = d.stopping;
-      setLive(!d.down);
-    });
-    es.addEventListener('error', () => {
-      setLive(false);
-      // A refused or failed response ends an EventSource for good (a
-      // dropped one it retries itself): start a new one, backing off.
-      if (es.readyState === EventSource.CLOSED) {
-        setTimeout(connect, delay);
-        delay = Math.min(delay * 2, 15000);
-      }
-    });
+    window.liveStream(() => table.dataset.stream || 'ui/events', {
+      snapshot: (e) => {
+        const d = JSON.parse(e.data);
+        stopping = d.stopping;
+        replaceGroups(d.html);
+        setLive(true);
+      },
+      process: (e) => {
+        const d = JSON.parse(e.data);
+        replaceRow(d.namespec, d.html);
+      },
+      supervisor: (e) => {
+        const d = JSON.parse(e.data);
+        stopping = d.stopping;
+        setLive(!d.down);
+      },
+    }, setLive);
   }
 
-  filter.addEventListener('input', () => {
-    applyFilter();
-    const url = new URL(window.location.href);
-    url.search = '';
-    if (filter.value) url.searchParams.set('filter', filter.value);
-    history.replaceState(null, '', url);
-  });
-  filter.form.addEventListener('submit', (e) => e.preventDefault());
+  if (filter) {
+    filter.addEventListener('input', () => {
+      applyFilter();
+      const url = new URL(window.location.href);
+      url.search = '';
+      if (filter.value) url.searchParams.set('filter', filter.value);
+      history.replaceState(null, '', url);
+    });
+    filter.form.addEventListener('submit', (e) => e.preventDefault());
+  }
 
   for (const tr of table.querySelectorAll('tr.proc')) stamp(tr);
   refreshed();

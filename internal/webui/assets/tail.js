@@ -1,9 +1,11 @@
 // The tail view follows the log (ui/tail, server-sent events) from where
-// the page's text ends.
+// the page's text ends; the process page's log too. Each change of the
+// text fires a "logtext" event at the <pre> (the process page's search
+// listens).
 'use strict';
 (() => {
   const pre = document.getElementById('tail');
-  const live = document.getElementById('live');
+  const live = document.getElementById('tail-live') || document.getElementById('live');
   const follow = document.getElementById('follow');
   const wrap = document.getElementById('wrap');
   const maxChars = 2000000; // keep the page light: older text goes
@@ -26,6 +28,7 @@
     if (pre.textContent.length > maxChars) {
       pre.textContent = pre.textContent.slice(-maxChars / 2);
     }
+    pre.dispatchEvent(new Event('logtext'));
     if (stick) pre.scrollTop = pre.scrollHeight;
   }
 
