@@ -83,8 +83,13 @@ startsecs=0
 			lines <- sc.Text()
 		}
 	}()
+	// Actions go over inet, as the account "user": a caller the server
+	// identified, so each leaves an audit line (the unix socket has no
+	// authentication here, and its callers none).
 	post := func(path string) (int, map[string]any) {
-		resp, err := unix.Post("http://localhost"+path, "application/json", nil)
+		req, _ := http.NewRequest("POST", inet+path, nil)
+		req.SetBasicAuth("user", "123")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +124,8 @@ startsecs=0
 	if st == nil || st.ExitCode() != 0 {
 		t.Fatalf("the daemon did not exit 0 after the shutdown: %v", st)
 	}
-	for _, want := range []string{"POST /api/v1/processes/sleeper/stop wait=true by", "POST /api/v1/daemon/shutdown by"} {
+	for _, want := range []string{"POST /api/v1/processes/sleeper/stop wait=true by user (admin) from 127.0.0.1:",
+		"POST /api/v1/daemon/shutdown by user (admin) from 127.0.0.1:"} {
 		if !strings.Contains(d.Log(), want) {
 			t.Errorf("main log lacks %q:\n%s", want, d.Log())
 		}

