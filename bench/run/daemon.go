@@ -262,6 +262,30 @@ func (d *daemon) page(ctx context.Context, path string) ([]byte, error) {
 	return body, nil
 }
 
+// scrape gets /metrics as Prometheus does (the text format, gzipped) and
+// returns the body as it came, compressed.
+func (d *daemon) scrape(ctx context.Context) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://localhost/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := d.web.Do(req)
+	if err != nil {
+		return nil, timedOut(ctx, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, timedOut(ctx, err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
+		return nil, fmt.Errorf("GET /metrics: %s, Content-Encoding %q", resp.Status, resp.Header.Get("Content-Encoding"))
+	}
+	return body, nil
+}
+
 // runCtl runs the daemon's supervisorctl with args against it and returns
 // what it printed. Exit status 3 (status: some process is not running) is
 // an answer, not a failure.

@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"supervisord/actors"
+	"supervisord/internal/procstat"
 	"supervisord/protocol/events"
 )
 
@@ -98,6 +100,17 @@ type History struct {
 
 	tree  Snapshotter // the owner's alone, as are:
 	procs map[procKey]*procHistory
+
+	// latest is what the last sample read of each running process, made
+	// anew by the owner at each sample and never written after: a scrape
+	// of /metrics takes it from there rather than read /proc again.
+	latest atomic.Pointer[map[procKey]reading]
+}
+
+// reading is what a sample read of one run of a process.
+type reading struct {
+	pid int
+	procstat.Sample
 }
 
 // Snapshotter is the part of the tree a History samples.
@@ -320,6 +333,10 @@ func (h *History) sample(read bool) {
 		return
 	}
 	seen := make(map[procKey]bool, len(snap.Processes))
+	latest := make(map[procKey]reading, len(snap.Processes))
+	if read {
+		defer h.latest.Store(&latest)
+	}
 	for _, in := range snap.Processes {
 		k := procKey{in.Group, in.Name}
 		seen[k] = true
@@ -331,6 +348,7 @@ func (h *History) sample(read bool) {
 		if err != nil {
 			continue // it ended since the snapshot
 		}
+		latest[k] = reading{in.PID, s}
 		now := time.Now()
 		pt := point{at: now.UnixNano(), pid: int32(in.PID), cpu: s.CPU.Seconds(), rss: s.RSS}
 		used, over := s.CPU, now.Sub(in.Start)
@@ -348,6 +366,15 @@ func (h *History) sample(read bool) {
 			delete(h.procs, k)
 		}
 	}
+}
+
+// Latest is what the last sample read of each running process (nil
+// before the first).
+func (h *History) Latest() map[procKey]reading {
+	if m := h.latest.Load(); m != nil {
+		return *m
+	}
+	return nil
 }
 
 // series is a copy of a process's history, within Keep of now.

@@ -11,6 +11,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"supervisord/actors"
 	"supervisord/internal/procstat"
 	"supervisord/protocol/events"
@@ -271,4 +273,54 @@ func equalPtr[T comparable](a, b *T) bool {
 		return a == b
 	}
 	return *a == *b
+}
+
+// TestScrapeTakesHistory: with a History, a scrape reports what the last
+// sample read of the same run, and nothing for a run it has not read
+// (started or restarted since); it reads /proc itself never.
+func TestScrapeTakesHistory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tree := &historyTree{}
+		running := func(pid int) []actors.ProcessInfo {
+			return []actors.ProcessInfo{{Group: "g", Name: "p", State: actors.Running, PID: pid, Start: time.Now()}}
+		}
+		tree.set(running(7), map[int]procstat.Sample{7: {CPU: 2 * time.Second, RSS: 8192, FDs: 4}})
+		h, err := StartHistory(tree, HistoryOptions{Read: tree.read})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		m := New(tree, Options{History: h, Read: func(int) (procstat.Sample, error) {
+			t.Error("the scrape read /proc")
+			return procstat.Sample{}, errors.New("not here")
+		}})
+		rss := func() (float64, bool) {
+			fams, err := m.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			byName := map[string]*dto.MetricFamily{}
+			for _, f := range fams {
+				byName[f.GetName()] = f
+			}
+			return value(byName, "supervisord_process_resident_memory_bytes", "name=p")
+		}
+		synctest.Wait()
+		if v, ok := rss(); ok {
+			t.Errorf("before the first sample: RSS %v", v)
+		}
+		after(DefaultInterval)
+		if v, ok := rss(); !ok || v != 8192 {
+			t.Errorf("after a sample: RSS %v (%v), want 8192", v, ok)
+		}
+		// It restarts as pid 9: its last reading is of another run.
+		tree.set(running(9), map[int]procstat.Sample{9: {CPU: time.Second, RSS: 4096, FDs: 3}})
+		if v, ok := rss(); ok {
+			t.Errorf("a run not sampled yet: RSS %v", v)
+		}
+		after(DefaultInterval)
+		if v, ok := rss(); !ok || v != 4096 {
+			t.Errorf("after its first sample: RSS %v (%v), want 4096", v, ok)
+		}
+	})
 }

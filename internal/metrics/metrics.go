@@ -7,7 +7,9 @@
 // running process (CPU, memory, descriptors), the API's requests and
 // latencies, and the daemon's own Go and process metrics. A scrape asks
 // the tree once (actors.Daemon.Snapshot, which costs what a
-// getAllProcessInfo does) and reads /proc for each running process.
+// getAllProcessInfo does); what /proc tells comes from the History's last
+// sample, at most one interval old, or, without a History, from reading
+// /proc for each running process.
 //
 // A History samples every running process's CPU and resident memory every
 // 10 seconds, keeps the last hour of them and a timeline of each
@@ -18,8 +20,10 @@
 package metrics
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
-	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -28,7 +32,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 
 	"supervisord/internal/auth"
 	"supervisord/internal/procstat"
@@ -50,7 +55,9 @@ type Options struct {
 	Log *slog.Logger // where a failed scrape is logged; nil: nowhere
 	// Read samples a process; nil reads /proc.
 	Read ReadFunc
-	// History, when set, is served at /metrics/history.
+	// History, when set, is served at /metrics/history, and its last
+	// sample is what a scrape reports of each process's CPU, memory and
+	// descriptors (Read is then not used).
 	History *History
 	// Timeout bounds the tree's answer to a scrape; 0 is 10 s.
 	Timeout time.Duration
@@ -58,9 +65,9 @@ type Options struct {
 
 // Metrics is the /metrics endpoint of one tree, and the API's counters.
 type Metrics struct {
-	reg       *prometheus.Registry
-	collector *treeCollector
-	handler   http.Handler
+	reg       *prometheus.Registry // the API's and the daemon's own metrics
+	tree      *treeScraper
+	log       *slog.Logger
 	history   *History
 	requests  *prometheus.CounterVec
 	latencies *prometheus.HistogramVec
@@ -82,20 +89,16 @@ func New(tree Snapshotter, opts Options) *Metrics {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	m.collector = newTreeCollector(tree, opts.Read, timeout)
+	m.tree = newTreeScraper(tree, opts.Read, opts.History, timeout)
+	m.log = opts.Log
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
 	m.reg.MustRegister(
-		m.collector,
 		m.requests, m.latencies,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	var errLog promhttp.Logger
-	if opts.Log != nil {
-		errLog = slogPrinter{opts.Log}
-	}
-	// A scrape the tree did not answer fails (HTTP 500) rather than
-	// report a partial set: Prometheus marks the target down.
-	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: errLog, ErrorHandling: promhttp.HTTPErrorOnError})
 	return m
 }
 
@@ -109,9 +112,14 @@ func (m *Metrics) ObserveAPI(surface, method, result string, took time.Duration)
 	m.latencies.WithLabelValues(surface, method).Observe(took.Seconds())
 }
 
-// Registry is where the metrics are registered, for a test or an
-// embedder to gather them.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+// Gather gathers every metric /metrics serves, as a
+// prometheus.Gatherer does, checked as a Registry checks them.
+func (m *Metrics) Gather() ([]*dto.MetricFamily, error) {
+	return prometheus.Gatherers{m.reg, prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		fams, err := m.tree.Scrape(context.Background())
+		return toDTO(fams), err
+	})}.Gather()
+}
 
 // ServeHTTP serves /metrics, and /metrics/history when there is a
 // History, to callers with the read role (403 otherwise).
@@ -124,18 +132,85 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/metrics/history" && m.history != nil:
 		m.history.ServeHTTP(w, r)
 	case r.URL.Path == "/metrics":
-		m.handler.ServeHTTP(w, r)
+		m.serveMetrics(w, r)
 	default:
 		http.NotFound(w, r)
 	}
 }
 
-// slogPrinter is promhttp's error log on the main log.
-type slogPrinter struct{ log *slog.Logger }
-
-func (p slogPrinter) Println(v ...any) {
-	p.log.Warn("metrics: " + strings.TrimSpace(fmt.Sprintln(v...)))
+// serveMetrics serves a scrape in the format the scraper asks for (the
+// text format unless it asks for protobuf), gzipped when it takes gzip.
+// The API's and the daemon's own metrics come from the registry, the
+// tree's from the treeScraper, written straight out in the text format.
+// A scrape the tree did not answer fails (HTTP 500) rather than report
+// a partial set: Prometheus marks the target down.
+func (m *Metrics) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	tree, err := m.tree.Scrape(r.Context())
+	if err != nil {
+		m.log.Warn("metrics: the tree did not answer a scrape", "err", err)
+		http.Error(w, "metrics: the tree did not answer: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	own, err := m.reg.Gather()
+	if err != nil {
+		m.log.Warn("metrics: gathering the daemon's own metrics", "err", err)
+		http.Error(w, "metrics: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	format := expfmt.Negotiate(r.Header)
+	h := w.Header()
+	h.Set("Content-Type", string(format))
+	h.Add("Vary", "Accept-Encoding")
+	var out io.Writer = w
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		h.Set("Content-Encoding", "gzip")
+		z := gzips.Get().(*gzip.Writer)
+		z.Reset(w)
+		defer func() {
+			z.Close()
+			gzips.Put(z)
+		}()
+		out = z
+	}
+	// The registry's families (go_*, process_*, supervisord_api_*) sort
+	// before the tree's (supervisord_pool_*, supervisord_process_*).
+	if format.FormatType() == expfmt.TypeTextPlain {
+		bw := bufio.NewWriterSize(out, 32<<10)
+		for _, f := range own {
+			if _, err := expfmt.MetricFamilyToText(bw, f); err != nil {
+				return // the scraper went away
+			}
+		}
+		writeText(bw, tree)
+		return
+	}
+	enc := expfmt.NewEncoder(out, format)
+	for _, f := range append(own, toDTO(tree)...) {
+		if err := enc.Encode(f); err != nil {
+			return
+		}
+	}
 }
+
+// acceptsGzip tells whether an Accept-Encoding header takes gzip.
+func acceptsGzip(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		if strings.TrimSpace(coding) != "gzip" {
+			continue
+		}
+		q := strings.ReplaceAll(params, " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
+}
+
+// gzips are gzip writers at the fastest level: a scrape is some 70 bytes
+// a series and compresses tenfold even so.
+var gzips = sync.Pool{New: func() any {
+	z, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return z
+}}
 
 // readers are /proc readers, one per scrape or sampler at a time.
 var readers = sync.Pool{New: func() any { return new(procstat.Reader) }}

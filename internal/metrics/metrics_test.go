@@ -1,21 +1,26 @@
 package metrics
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
@@ -125,7 +130,7 @@ func startTree(t *testing.T) (*actors.Daemon, *httptest.Server) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	h := NewHistory(HistoryOptions{Log: log})
+	h := NewHistory(HistoryOptions{Log: log, Interval: 100 * time.Millisecond})
 	d, err := actors.Start(cfg, actors.Options{Log: log, Observers: []actors.Observer{h.Observer()}})
 	if err != nil {
 		h.Close()
@@ -363,7 +368,7 @@ func TestLint(t *testing.T) {
 		Pools: []actors.PoolStats{{Pool: "l"}},
 	}}, Options{})
 	m.ObserveAPI("xmlrpc", "supervisor.getState", "ok", time.Millisecond)
-	fams, err := m.Registry().Gather()
+	fams, err := m.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +438,7 @@ func TestObserveAPI(t *testing.T) {
 	m.ObserveAPI("xmlrpc", "supervisor.startProcess", "BAD_NAME", 2*time.Millisecond)
 	m.ObserveAPI("xmlrpc", "supervisor.startProcess", "BAD_NAME", 3*time.Millisecond)
 	m.ObserveAPI("json", "GET /api/v1/processes", "ok", time.Second)
-	fams, err := m.Registry().Gather()
+	fams, err := m.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,13 +505,150 @@ func TestConcurrentScrapes(t *testing.T) {
 	}
 	wg.Wait()
 	tree.set([]actors.ProcessInfo{{Group: "g", Name: "b"}}, nil)
-	if _, err := m.Registry().Gather(); err != nil {
+	if _, err := m.Gather(); err != nil {
 		t.Fatal(err)
 	}
-	c := m.collector
+	c := m.tree
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.labels) != 1 || c.labels[procKey{"g", "b"}] == nil {
 		t.Errorf("labels kept for %v", slices.Collect(maps.Keys(c.labels)))
 	}
+}
+
+// TestFormats: the text format (gzipped when asked) and the protobuf
+// format say the same, label values that need escaping included, and
+// both parse with Prometheus's own parsers.
+func TestFormats(t *testing.T) {
+	odd := "a \"quoted\"\\ name\nover two lines"
+	m := New(fakeTree{snap: actors.Snapshot{
+		Processes: []actors.ProcessInfo{
+			{Group: odd, Name: "p", State: actors.Running, PID: 3, Start: time.Unix(1700000000, 0),
+				Stats: actors.ProcessStats{Restarts: 2, StdoutBytes: 1 << 40, Exits: []actors.ExitCount{{Code: 1, Count: 2}, {Code: -1, Signal: 9, Count: 1}}}},
+			{Group: "g", Name: "idle", State: actors.Stopped},
+		},
+		Pools: []actors.PoolStats{{Pool: odd, Queued: 3, Delivered: 10, Redelivered: 1, Dropped: 4}},
+	}}, Options{Read: func(int) (procstat.Sample, error) {
+		return procstat.Sample{CPU: 1500 * time.Millisecond, RSS: 3 << 20, FDs: 7}, nil
+	}})
+	m.ObserveAPI("xmlrpc", "supervisor.getState", "ok", time.Millisecond)
+	get := func(accept, encoding string) *http.Response {
+		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		r.Header.Set("Accept", accept)
+		r.Header.Set("Accept-Encoding", encoding)
+		w := httptest.NewRecorder()
+		m.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("Accept %q: %d\n%s", accept, w.Code, w.Body)
+		}
+		return w.Result()
+	}
+	canon := func(fams map[string]*dto.MetricFamily) string {
+		var lines []string
+		for name, f := range fams {
+			if !strings.HasPrefix(name, "supervisord_p") { // the tree's
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				var ls []string
+				for _, l := range m.GetLabel() {
+					ls = append(ls, l.GetName()+"="+strconv.Quote(l.GetValue()))
+				}
+				slices.Sort(ls)
+				v := m.GetGauge().GetValue() + m.GetCounter().GetValue()
+				lines = append(lines, fmt.Sprintf("%s %s %s {%s} %v", name, f.GetType(), strconv.Quote(f.GetHelp()), strings.Join(ls, ","), v))
+			}
+		}
+		slices.Sort(lines)
+		return strings.Join(lines, "\n")
+	}
+
+	resp := get("text/plain;version=0.0.4;q=0.5,*/*;q=0.1", "gzip")
+	if resp.Header.Get("Content-Encoding") != "gzip" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("text: %v", resp.Header)
+	}
+	z, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	text, err := parser.TextToMetricFamilies(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp = get("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", "gzip;q=0")
+	if resp.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("protobuf gzipped though refused: %v", resp.Header)
+	}
+	dec := expfmt.NewDecoder(resp.Body, expfmt.NewFormat(expfmt.TypeProtoDelim))
+	proto := map[string]*dto.MetricFamily{}
+	for {
+		var f dto.MetricFamily
+		if err := dec.Decode(&f); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		proto[f.GetName()] = &f
+	}
+	if text["supervisord_api_requests_total"] == nil || proto["supervisord_api_requests_total"] == nil {
+		t.Error("the registry's metrics are missing")
+	}
+	got, want := canon(text), canon(proto)
+	if got != want {
+		t.Errorf("text says:\n%s\nprotobuf says:\n%s", got, want)
+	}
+	group := "group=" + strconv.Quote(odd)
+	for _, tc := range []struct{ family, has string }{
+		{"supervisord_process_state GAUGE", "{" + group + `,name="p",state="RUNNING"} 1`},
+		{"supervisord_process_state GAUGE", "{" + group + `,name="p",state="STOPPED"} 0`},
+		{"supervisord_process_start_time_seconds GAUGE", "{" + group + `,name="p"} 1.7e+09`},
+		{"supervisord_process_log_bytes_total COUNTER", `stream="stdout"} 1.099511627776e+12`},
+		{"supervisord_process_exits_total COUNTER", `{code="",` + group + `,name="p",signal="SIGKILL"} 1`},
+		{"supervisord_process_exits_total COUNTER", `{code="1",` + group + `,name="p",signal=""} 2`},
+		{"supervisord_process_cpu_seconds_total COUNTER", "{" + group + `,name="p"} 1.5`},
+		{"supervisord_process_open_fds GAUGE", "{" + group + `,name="p"} 7`},
+		{"supervisord_pool_events_dropped_total COUNTER", "{pool=" + strconv.Quote(odd) + "} 4"},
+		{"supervisord_pool_queued_events GAUGE", "{pool=" + strconv.Quote(odd) + "} 3"},
+	} {
+		found := false
+		for _, l := range strings.Split(got, "\n") {
+			found = found || strings.HasPrefix(l, tc.family+" ") && strings.HasSuffix(l, tc.has)
+		}
+		if !found {
+			t.Errorf("no %s line ending %s in:\n%s", tc.family, tc.has, got)
+		}
+	}
+	if strings.Contains(got, `name="idle"} 1.5`) {
+		t.Error("a stopped process has a CPU time")
+	}
+}
+
+// FuzzWriteText: whatever a process's group and name, the text a scrape
+// writes parses with Prometheus's parser back to the same labels and
+// value.
+func FuzzWriteText(f *testing.F) {
+	f.Add("web", "web_0", 1.5)
+	f.Add("a \"b\"\\", "c\nd", 1e300)
+	f.Add("", "é", -0.25)
+	f.Fuzz(func(t *testing.T, group, name string, v float64) {
+		if !utf8.ValidString(group) || !utf8.ValidString(name) || math.IsNaN(v) {
+			t.Skip() // label values are UTF-8; NaN equals nothing
+		}
+		l := newProcLabels(group, name)
+		var b strings.Builder
+		w := bufio.NewWriter(&b)
+		if err := writeText(w, []family{{meta: stateMeta, samples: []sample{{&l.states[2], v}}}}); err != nil {
+			t.Fatal(err)
+		}
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := parser.TextToMetricFamilies(strings.NewReader(b.String()))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, b.String())
+		}
+		got, ok := value(fams, stateMeta.name, "group="+group, "name="+name, "state=RUNNING")
+		if !ok || got != v {
+			t.Fatalf("read back %v (%v), wrote %v\n%s", got, ok, v, b.String())
+		}
+	})
 }
