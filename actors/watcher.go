@@ -191,8 +191,11 @@ func apply(d *Daemon, opts WatchOptions, running *conf.Config, status ReloadStat
 	}
 	if !reflect.DeepEqual(cfg.Supervisord, running.Supervisord) ||
 		!reflect.DeepEqual(cfg.UnixHTTPServers, running.UnixHTTPServers) ||
-		!reflect.DeepEqual(cfg.InetHTTPServers, running.InetHTTPServers) {
-		log.Warn("autoreload: [supervisord] or server settings changed; they apply on restart (SIGHUP)")
+		!reflect.DeepEqual(cfg.InetHTTPServers, running.InetHTTPServers) ||
+		!reflect.DeepEqual(cfg.Users, running.Users) {
+		// The servers (their ports, TLS files and accounts) are made at
+		// startup and are not remade by an update.
+		log.Warn("autoreload: [supervisord], server or [user:] settings changed; they apply on restart (SIGHUP)")
 	}
 	added, changed, removed, err := d.Update(ctx, cfg)
 	for _, g := range removed {

@@ -138,7 +138,7 @@ func (c *CLI) output(s string) { io.WriteString(c.out, s+"\n") }
 
 // client returns an XML-RPC client for the current server URL.
 func (c *CLI) client() (*Client, error) {
-	return newClient(c.opts.ServerURL, c.opts.Username, c.opts.Password)
+	return newClient(c.opts.ServerURL, c.opts.Username, c.opts.Password, c.opts.TLS)
 }
 
 // call is one XML-RPC call to the supervisor namespace.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -21,11 +22,12 @@ import (
 type Client struct {
 	rpc                *rpcclient.Client
 	username, password optional
+	tls                *tls.Config // an https:// server's settings; nil: Go's defaults
 }
 
 // newClient returns a client for serverURL, or the error the reference
 // raises for a URL it cannot talk to.
-func newClient(serverURL string, username, password optional) (*Client, error) {
+func newClient(serverURL string, username, password optional, tlsConfig *tls.Config) (*Client, error) {
 	s, err := rpcclient.ParseURL(serverURL)
 	if err != nil {
 		where := whereTransport
@@ -39,8 +41,8 @@ func newClient(serverURL string, username, password optional) (*Client, error) {
 	}
 	return &Client{
 		rpc: rpcclient.New(s, rpcclient.Options{Auth: username.set && password.set,
-			Username: username.val, Password: password.val, UserAgent: userAgent}),
-		username: username, password: password,
+			Username: username.val, Password: password.val, UserAgent: userAgent, TLS: tlsConfig}),
+		username: username, password: password, tls: tlsConfig,
 	}, nil
 }
 
@@ -107,6 +109,7 @@ func (c *Client) stream(ctx context.Context, path string) (*http.Response, error
 		DialContext:        c.rpc.Server().Dial,
 		DisableKeepAlives:  true,
 		DisableCompression: true,
+		TLSClientConfig:    c.tls,
 		// The stream never ends by itself, so nothing may time it out.
 		ResponseHeaderTimeout: 0,
 		IdleConnTimeout:       time.Second,

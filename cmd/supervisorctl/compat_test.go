@@ -748,7 +748,7 @@ func session(title string, s sess) step {
 // needs to happen meanwhile.
 func rpc(method string, params ...any) func(e *env) {
 	return func(e *env) {
-		c, err := newClient("unix://"+filepath.Join(e.dir, "supervisor.sock"), optional{}, optional{})
+		c, err := newClient("unix://"+filepath.Join(e.dir, "supervisor.sock"), optional{}, optional{}, nil)
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"supervisord/conf"
+	"supervisord/internal/tlsfiles"
 )
 
 // defaultServerURL is where supervisorctl looks for the daemon when
@@ -36,7 +38,10 @@ type Options struct {
 	Username    optional
 	Password    optional
 	HistoryFile string // "" for no history file
-	Args        []string
+	// TLS are the settings of an https:// server, from the section's
+	// cafile=, certfile= and keyfile=; nil when it has none of them.
+	TLS  *tls.Config
+	Args []string
 }
 
 // helpRequested is -h: print the usage and exit 0.
@@ -107,6 +112,15 @@ func parseOptions(args []string, env []string) (*Options, error) {
 	if section != nil {
 		o.Prompt, o.ServerURL, o.HistoryFile = section.prompt, section.serverURL, section.historyFile
 		o.Username, o.Password = section.username, section.password
+		if section.tls != (tlsfiles.ClientFiles{}) {
+			if o.TLS, err = tlsfiles.Client(section.tls); err != nil {
+				var fe *tlsfiles.FileError
+				if errors.As(err, &fe) {
+					return nil, usageErrorf("%s= of [supervisorctl] in %s: %s", fe.Option, configFile.val, err)
+				}
+				return nil, err
+			}
+		}
 	}
 	if serverURL.set {
 		o.ServerURL = serverURL.val
@@ -127,6 +141,7 @@ func parseOptions(args []string, env []string) (*Options, error) {
 type ctlSection struct {
 	serverURL, prompt, historyFile string
 	username, password             optional
+	tls                            tlsfiles.ClientFiles
 }
 
 // readCtlSection reads the [supervisorctl] section of the config at path;
@@ -200,6 +215,18 @@ func readCtlSection(path string, env []string) (*ctlSection, error) {
 	}
 	if history.val != "" {
 		s.historyFile = normalizePath(history.val, home)
+	}
+	for _, f := range []struct {
+		option string
+		path   *string
+	}{{"cafile", &s.tls.CAFile}, {"certfile", &s.tls.CertFile}, {"keyfile", &s.tls.KeyFile}} {
+		v, err := get(f.option, "", false, withHere)
+		if err != nil {
+			return nil, err
+		}
+		if v.val != "" {
+			*f.path = normalizePath(v.val, home)
+		}
 	}
 	return s, nil
 }

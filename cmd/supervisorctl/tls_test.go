@@ -91,3 +91,63 @@ startsecs=0
 		t.Errorf("maintail -f over https: %q", out.String())
 	}
 }
+
+// TestMutualTLS: with [supervisorctl] cafile=, certfile= and keyfile=,
+// our supervisorctl checks the server against that CA (not the system's)
+// and shows a client certificate to a daemon that asks for one
+// (client_ca=); without one, or with one from another CA, it is refused.
+// A file it cannot read is an error naming the option and the file.
+func TestMutualTLS(t *testing.T) {
+	t.Parallel()
+	certs := t.TempDir()
+	ca := testkit.NewCA(t, certs, "test")
+	ca.Server(t, certs, "server")
+	ca.Client(t, certs, "client")
+	foreign := testkit.NewCA(t, certs, "foreign")
+	foreign.Client(t, certs, "stranger")
+	port := testkit.FreePort(t)
+	d := testkit.StartDaemon(t, filepath.Join(bin, "supervisord"), testkit.Config("{dir}")+fmt.Sprintf(`
+[inet_http_server]
+port=127.0.0.1:%d
+certfile=%[2]s/server.pem
+keyfile=%[2]s/server-key.pem
+client_ca=%[2]s/test-ca.pem
+[program:sleeper]
+command=/bin/sleep 1000
+startsecs=0
+`, port, certs))
+	d.WaitLog(t, `success: sleeper entered RUNNING state`, 20*time.Second)
+	ctl := func(section string, args ...string) (string, int) {
+		path := filepath.Join(t.TempDir(), "ctl.conf")
+		text := fmt.Sprintf("[supervisorctl]\nserverurl=https://127.0.0.1:%d\n%s", port, section)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(oursCtl(), append([]string{"-c", path}, args...)...)
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE=/nonexistent") // the system's CAs trust nothing here
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return string(out), ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), 0
+	}
+	for _, tc := range []struct {
+		name, section string
+		ok            bool
+		contains      string
+	}{
+		{"CA and certificate", "cafile=" + certs + "/test-ca.pem\ncertfile=" + certs + "/client.pem\nkeyfile=" + certs + "/client-key.pem\n", true, "RUNNING"},
+		{"no certificate", "cafile=" + certs + "/test-ca.pem\n", false, "certificate required"},
+		{"a foreign certificate", "cafile=" + certs + "/test-ca.pem\ncertfile=" + certs + "/stranger.pem\nkeyfile=" + certs + "/stranger-key.pem\n", false, "certificate required"},
+		{"not trusting the server", "certfile=" + certs + "/client.pem\nkeyfile=" + certs + "/client-key.pem\n", false, "unknown authority"},
+		{"a missing file", "cafile=" + certs + "/nope.pem\n", false, "cafile= of [supervisorctl] in "},
+		{"a key without its certificate", "keyfile=" + certs + "/client-key.pem\n", false, "certfile= of [supervisorctl]"},
+	} {
+		out, code := ctl(tc.section, "status", "sleeper")
+		if tc.ok != (code == 0) || !strings.Contains(out, tc.contains) {
+			t.Errorf("%s: exit %d, %q", tc.name, code, out)
+		}
+	}
+}

@@ -39,6 +39,10 @@ func TestAutoReload(t *testing.T) {
 		t.Errorf("keep spawned %d times, want once", n)
 	}
 
+	// A new account is served only after a restart, and the log says so.
+	testkit.WriteOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1001")+"\n[user:viewer]\npassword=look\n")
+	d.WaitLog(t, `autoreload: \[supervisord\], server or \[user:\] settings changed; they apply on restart \(SIGHUP\)`, 10*time.Second)
+
 	// A bad edit is refused with its place named; nothing is touched.
 	testkit.WriteOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+"\n[program:broken]\ncommand=/bin/true\nstartsecs=soon\n")
 	d.WaitLog(t, `autoreload: the changed config is not applied: .*supervisord.conf:\d+: \[program:broken\] startsecs`, 10*time.Second)

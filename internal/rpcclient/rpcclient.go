@@ -14,6 +14,7 @@ package rpcclient
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -31,7 +32,7 @@ type Server struct {
 	Network string // "unix" or "tcp"
 	Address string // the socket's path, or host:port
 	Host    string // what the Host header says: "localhost" for a socket, else host, and ":port" unless the scheme's
-	TLS     bool   // https://: the connection is TLS, the server's certificate checked against the system's CAs
+	TLS     bool   // https://: the connection is TLS (Options.TLS says how the server's certificate is checked)
 }
 
 // Scheme is the URL scheme requests to the server go out with.
@@ -137,6 +138,9 @@ type Options struct {
 	Auth               bool
 	Username, Password string
 	UserAgent          string // Go's default when empty
+	// TLS are the TLS settings of an https:// server (its CAs, a client
+	// certificate); nil: the system's CAs and no certificate.
+	TLS *tls.Config
 	// IdleConns is how many connections are kept open for later calls.
 	// With 0 each call opens its own, as the reference's supervisorctl
 	// does, so a daemon that restarted in between is simply reached again.
@@ -162,6 +166,7 @@ func New(s Server, o Options) *Client {
 		DisableKeepAlives:   o.IdleConns == 0,
 		MaxIdleConnsPerHost: o.IdleConns,
 		DisableCompression:  true,
+		TLSClientConfig:     o.TLS,
 	}}
 	return c
 }

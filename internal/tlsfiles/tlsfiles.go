@@ -38,39 +38,94 @@ func (e *FileError) Unwrap() error { return e.Err }
 // least, and with a client CA, only clients whose certificate it signed.
 // Protocols (HTTP/2) are left for the HTTP server to offer.
 func Server(f Files) (*tls.Config, error) {
-	certPEM, err := read("certfile", f.CertFile)
+	pair, err := keyPair("certfile", f.CertFile, "keyfile", f.KeyFile)
 	if err != nil {
 		return nil, err
-	}
-	if err := parseCertificates(certPEM); err != nil {
-		return nil, &FileError{Option: "certfile", Path: f.CertFile, Msg: err.Error(), Err: err}
-	}
-	keyPEM, err := read("keyfile", f.KeyFile)
-	if err != nil {
-		return nil, err
-	}
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		// The certificates parsed: what is wrong is the key, or that it
-		// is not the certificate's.
-		return nil, &FileError{Option: "keyfile", Path: f.KeyFile, Msg: strings.TrimPrefix(err.Error(), "tls: "), Err: err}
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}
 	if f.ClientCA == "" {
 		return cfg, nil
 	}
-	caPEM, err := read("client_ca", f.ClientCA)
+	if cfg.ClientCAs, err = certPool("client_ca", f.ClientCA); err != nil {
+		return nil, err
+	}
+	cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	return cfg, nil
+}
+
+// ClientFiles are a client's PEM files ([supervisorctl] cafile=,
+// certfile=, keyfile=), each optional: CAFile replaces the system's CAs
+// for checking the server's certificate; CertFile and KeyFile, which go
+// together, are the certificate a server with client_ca asks for.
+type ClientFiles struct {
+	CAFile, CertFile, KeyFile string
+}
+
+// Client reads the files into the settings of a TLS client: TLS 1.2 at
+// least, the server checked against CAFile (or the system's CAs), and
+// the certificate shown when the server asks for one.
+func Client(f ClientFiles) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	var err error
+	if f.CAFile != "" {
+		if cfg.RootCAs, err = certPool("cafile", f.CAFile); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case f.CertFile != "" && f.KeyFile != "":
+		pair, err := keyPair("certfile", f.CertFile, "keyfile", f.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	case f.CertFile != "":
+		return nil, &FileError{Option: "keyfile", Path: f.CertFile, Msg: "the certificate's key is not given (keyfile=)", Err: ErrNoKey}
+	case f.KeyFile != "":
+		return nil, &FileError{Option: "certfile", Path: f.KeyFile, Msg: "the key's certificate is not given (certfile=)", Err: ErrNoKey}
+	}
+	return cfg, nil
+}
+
+// ErrNoKey is a certificate given without its key, or a key without its
+// certificate.
+var ErrNoKey = errors.New("a certificate and its key go together")
+
+// keyPair reads a certificate and its key, the options that name them
+// given for errors.
+func keyPair(certOption, certPath, keyOption, keyPath string) (tls.Certificate, error) {
+	certPEM, err := read(certOption, certPath)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	if err := parseCertificates(certPEM); err != nil {
+		return tls.Certificate{}, &FileError{Option: certOption, Path: certPath, Msg: err.Error(), Err: err}
+	}
+	keyPEM, err := read(keyOption, keyPath)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		// The certificates parsed: what is wrong is the key, or that it
+		// is not the certificate's.
+		return tls.Certificate{}, &FileError{Option: keyOption, Path: keyPath, Msg: strings.TrimPrefix(err.Error(), "tls: "), Err: err}
+	}
+	return pair, nil
+}
+
+// certPool reads the CA certificates of a file.
+func certPool(option, path string) (*x509.CertPool, error) {
+	caPEM, err := read(option, path)
 	if err != nil {
 		return nil, err
 	}
 	if err := parseCertificates(caPEM); err != nil {
-		return nil, &FileError{Option: "client_ca", Path: f.ClientCA, Msg: err.Error(), Err: err}
+		return nil, &FileError{Option: option, Path: path, Msg: err.Error(), Err: err}
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
-	cfg.ClientCAs = pool
-	cfg.ClientAuth = tls.RequireAndVerifyClientCert
-	return cfg, nil
+	return pool, nil
 }
 
 func read(option, path string) ([]byte, error) {

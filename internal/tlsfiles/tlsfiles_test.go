@@ -68,3 +68,48 @@ func TestServer(t *testing.T) {
 		})
 	}
 }
+
+func TestClient(t *testing.T) {
+	dir := t.TempDir()
+	ca := testkit.NewCA(t, dir, "test")
+	cl := ca.Client(t, dir, "client")
+	other := ca.Client(t, dir, "other")
+	missing := filepath.Join(dir, "missing.pem")
+	for _, tc := range []struct {
+		name     string
+		files    ClientFiles
+		option   string // "" for success
+		contains string
+	}{
+		{"nothing", ClientFiles{}, "", ""},
+		{"CA", ClientFiles{CAFile: ca.File}, "", ""},
+		{"CA and pair", ClientFiles{ca.File, cl.CertFile, cl.KeyFile}, "", ""},
+		{"pair", ClientFiles{"", cl.CertFile, cl.KeyFile}, "", ""},
+		{"no CA file", ClientFiles{CAFile: missing}, "cafile", "missing.pem: cannot read"},
+		{"CA is a key", ClientFiles{CAFile: cl.KeyFile}, "cafile", "client-key.pem: no certificate in it"},
+		{"cert without key", ClientFiles{CertFile: cl.CertFile}, "keyfile", "client.pem: the certificate's key is not given"},
+		{"key without cert", ClientFiles{KeyFile: cl.KeyFile}, "certfile", "client-key.pem: the key's certificate is not given"},
+		{"key of another", ClientFiles{"", cl.CertFile, other.KeyFile}, "keyfile", "other-key.pem: private key does not match public key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Client(tc.files)
+			if tc.option == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cfg.MinVersion != tls.VersionTLS12 || (cfg.RootCAs != nil) != (tc.files.CAFile != "") ||
+					len(cfg.Certificates) != map[bool]int{false: 0, true: 1}[tc.files.CertFile != ""] {
+					t.Errorf("settings: %+v", cfg)
+				}
+				return
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is not a *FileError", err)
+			}
+			if fe.Option != tc.option || !strings.Contains(err.Error(), tc.contains) {
+				t.Errorf("got option %q, %q; want %q containing %q", fe.Option, err, tc.option, tc.contains)
+			}
+		})
+	}
+}
