@@ -243,47 +243,46 @@ func (d *daemon) waitListed(n int, within time.Duration) (time.Time, memInfo, er
 
 // page fetches path from the daemon's web interface and reads it whole.
 func (d *daemon) page(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://localhost"+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := d.web.Do(req)
-	if err != nil {
-		return nil, timedOut(ctx, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, timedOut(ctx, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", path, resp.Status)
-	}
-	return body, nil
+	body, _, err := d.get(ctx, path, nil)
+	return body, err
 }
 
 // scrape gets /metrics as Prometheus does (the text format, gzipped) and
 // returns the body as it came, compressed.
 func (d *daemon) scrape(ctx context.Context) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://localhost/metrics", nil)
-	if err != nil {
-		return nil, err
+	body, h, err := d.get(ctx, "/metrics", http.Header{
+		"Accept":          {"text/plain;version=0.0.4;q=0.5,*/*;q=0.1"},
+		"Accept-Encoding": {"gzip"},
+	})
+	if err == nil && h.Get("Content-Encoding") != "gzip" {
+		err = fmt.Errorf("GET /metrics: Content-Encoding %q, not gzip", h.Get("Content-Encoding"))
 	}
-	req.Header.Set("Accept", "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
-	req.Header.Set("Accept-Encoding", "gzip")
+	return body, err
+}
+
+// get GETs path with header from the daemon's web interface, and reads
+// the answer, which must be 200 OK, whole.
+func (d *daemon) get(ctx context.Context, path string, header http.Header) ([]byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://localhost"+path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	resp, err := d.web.Do(req)
 	if err != nil {
-		return nil, timedOut(ctx, err)
+		return nil, nil, timedOut(ctx, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, timedOut(ctx, err)
+		return nil, nil, timedOut(ctx, err)
 	}
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
-		return nil, fmt.Errorf("GET /metrics: %s, Content-Encoding %q", resp.Status, resp.Header.Get("Content-Encoding"))
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("GET %s: %s", path, resp.Status)
 	}
-	return body, nil
+	return body, resp.Header, nil
 }
 
 // runCtl runs the daemon's supervisorctl with args against it and returns

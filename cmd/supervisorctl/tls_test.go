@@ -42,17 +42,7 @@ startsecs=0
 	url := fmt.Sprintf("https://127.0.0.1:%d", port)
 	env := append(os.Environ(), "SSL_CERT_FILE="+ca.File)
 	ctl := func(args ...string) (string, int) {
-		cmd := exec.Command(oursCtl(), append([]string{"-s", url}, args...)...)
-		cmd.Dir, cmd.Env = certs, env
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return out.String(), ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return out.String(), 0
+		return runCtl(t, env, append([]string{"-s", url}, args...)...)
 	}
 	if out, code := ctl("-u", "viewer", "-p", "look", "status"); code != 0 || !strings.Contains(out, "sleeper") || !strings.Contains(out, "RUNNING") {
 		t.Errorf("status over https: %d %q", code, out)
@@ -123,15 +113,8 @@ startsecs=0
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(oursCtl(), append([]string{"-c", path}, args...)...)
-		cmd.Env = append(os.Environ(), "SSL_CERT_FILE=/nonexistent") // the system's CAs trust nothing here
-		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return string(out), ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return string(out), 0
+		// The system's CAs trust nothing here.
+		return runCtl(t, append(os.Environ(), "SSL_CERT_FILE=/nonexistent"), append([]string{"-c", path}, args...)...)
 	}
 	for _, tc := range []struct {
 		name, section string
@@ -150,4 +133,21 @@ startsecs=0
 			t.Errorf("%s: exit %d, %q", tc.name, code, out)
 		}
 	}
+}
+
+// runCtl runs our supervisorctl with args in env, and returns what it
+// printed (stdout and stderr) and its exit status.
+func runCtl(t *testing.T, env []string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(oursCtl(), args...)
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), 0
 }

@@ -35,14 +35,14 @@ type received struct {
 func receivedOf(t *testing.T, ev sseEvent) received {
 	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal([]byte(ev.data), &m); err != nil {
-		t.Fatalf("event data %q: %v", ev.data, err)
+	if err := json.Unmarshal([]byte(ev.Data), &m); err != nil {
+		t.Fatalf("event data %q: %v", ev.Data, err)
 	}
-	r := received{seq: eventSeq(t, ev.id), typ: ev.event}
+	r := received{seq: eventSeq(t, ev.ID), typ: ev.Event}
 	if m["seq"] != float64(r.seq) {
-		t.Errorf("id %s, data seq %v", ev.id, m["seq"])
+		t.Errorf("id %s, data seq %v", ev.ID, m["seq"])
 	}
-	if d, ok := m["data"].(string); ok && ev.event == "REMOTE_COMMUNICATION" {
+	if d, ok := m["data"].(string); ok && ev.Event == "REMOTE_COMMUNICATION" {
 		r.data = d
 	}
 	return r
@@ -71,8 +71,8 @@ func readUntilEnd(t *testing.T, ch <-chan sseEvent, max int) []received {
 	var got []received
 	for {
 		ev := next(t, ch)
-		if ev.event == "gap" {
-			t.Fatalf("a gap after %d events: %s", len(got), ev.data)
+		if ev.Event == "gap" {
+			t.Fatalf("a gap after %d events: %s", len(got), ev.Data)
 		}
 		r := receivedOf(t, ev)
 		got = append(got, r)
@@ -153,11 +153,11 @@ func TestEventGap(t *testing.T) {
 		ch, cancel := f.stream(path, hdr...)
 		defer cancel()
 		ev := next(t, ch)
-		if ev.event != "gap" {
+		if ev.Event != "gap" {
 			t.Fatalf("%s: first event %+v", path, ev)
 		}
-		json.Unmarshal([]byte(ev.data), &gap)
-		return gap, ev.id, readUntilEnd(t, ch, math.MaxInt)
+		json.Unmarshal([]byte(ev.Data), &gap)
+		return gap, ev.ID, readUntilEnd(t, ch, math.MaxInt)
 	}
 	last := f.lastID(t)
 	epoch, _, _ := strings.Cut(last, "-")
@@ -200,12 +200,12 @@ func TestEventSlowClientLapped(t *testing.T) {
 	gaps := 0
 	for {
 		ev := next(t, ch)
-		if ev.event == "gap" {
+		if ev.Event == "gap" {
 			var g gap
-			json.Unmarshal([]byte(ev.data), &g)
+			json.Unmarshal([]byte(ev.Data), &g)
 			from := eventSeq(t, g.From)
-			if g.Missed == nil || *g.Missed != from-1-prev || eventSeq(t, ev.id) != from-1 {
-				t.Fatalf("after %d: gap %s id %s", prev, ev.data, ev.id)
+			if g.Missed == nil || *g.Missed != from-1-prev || eventSeq(t, ev.ID) != from-1 {
+				t.Fatalf("after %d: gap %s id %s", prev, ev.Data, ev.ID)
 			}
 			prev = from - 1
 			gaps++
@@ -249,11 +249,11 @@ func TestEventLiveAndTypes(t *testing.T) {
 	for {
 		select {
 		case ev := <-typed:
-			if ev.idOnly {
+			if ev.IDOnly {
 				sawID = true
 				continue
 			}
-			if ev.comment {
+			if ev.Comment {
 				continue
 			}
 			r := receivedOf(t, ev)
@@ -312,21 +312,21 @@ func TestFollowLog(t *testing.T) {
 	}
 	text := func(ev sseEvent) string {
 		var m map[string]any
-		json.Unmarshal([]byte(ev.data), &m)
+		json.Unmarshal([]byte(ev.Data), &m)
 		return fmt.Sprint(m["t"], m["reason"])
 	}
 	write("one\n")
-	if ev := next(t, ch); text(ev) != "one\n<nil>" || ev.id != "4" {
+	if ev := next(t, ch); text(ev) != "one\n<nil>" || ev.ID != "4" {
 		t.Errorf("first: %+v", ev)
 	}
 	if err := f.tree.RotateLogs(context.Background(), "cat", "cat"); err != nil {
 		t.Fatal(err)
 	}
 	write("two\n")
-	if ev := next(t, ch); ev.event != "reset" || text(ev) != "<nil>rotated" {
+	if ev := next(t, ch); ev.Event != "reset" || text(ev) != "<nil>rotated" {
 		t.Errorf("rotation: %+v", ev)
 	}
-	if ev := next(t, ch); text(ev) != "two\n<nil>" || ev.id != "4" {
+	if ev := next(t, ch); text(ev) != "two\n<nil>" || ev.ID != "4" {
 		t.Errorf("after the rotation: %+v", ev)
 	}
 	write("three\n")

@@ -1,7 +1,6 @@
 package jsonapi
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -240,73 +239,14 @@ func (f *fixture) waitState(spec, state string) {
 }
 
 // sseEvent is one server-sent event as a client sees it.
-type sseEvent struct {
-	event, id, data string
-	comment         bool // a comment line (a keep-alive)
-	idOnly          bool // only an id line
-}
+type sseEvent = testkit.SSEEvent
 
 // stream opens a server-sent event stream (failing the test unless it
 // opens) and hands its events to ch until the stream ends or cancel is
 // called.
 func (f *fixture) stream(path string, hdr ...string) (ch <-chan sseEvent, cancel func()) {
 	f.t.Helper()
-	ctx, stop := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", f.url+path, nil)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		stop()
-		f.t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		stop()
-		f.t.Fatalf("%s: status %d", path, resp.StatusCode)
-	}
-	out := make(chan sseEvent, 1024)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(out)
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		var ev sseEvent
-		seen := false
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				if seen {
-					ev.idOnly = ev.id != "" && ev.data == "" && ev.event == ""
-					select {
-					case out <- ev:
-					case <-ctx.Done():
-						return
-					}
-				}
-				ev, seen = sseEvent{}, false
-			case strings.HasPrefix(line, ":"):
-				ev.comment, seen = true, true
-			case strings.HasPrefix(line, "retry: "):
-			default:
-				k, v, _ := strings.Cut(line, ": ")
-				switch k {
-				case "event":
-					ev.event = v
-				case "id":
-					ev.id = v
-				case "data":
-					ev.data = v
-				}
-				seen = true
-			}
-		}
-	}()
-	return out, func() { stop(); <-done }
+	return testkit.SSE(f.t, f.url+path, hdr...)
 }
 
 // next is the next event of a stream that is not a comment.
@@ -319,7 +259,7 @@ func next(t *testing.T, ch <-chan sseEvent) sseEvent {
 			if !ok {
 				t.Fatal("the stream ended")
 			}
-			if ev.comment || ev.idOnly {
+			if ev.Comment || ev.IDOnly {
 				continue
 			}
 			return ev

@@ -55,16 +55,7 @@ func TestServer(t *testing.T) {
 				}
 				return
 			}
-			var fe *FileError
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a *FileError", err)
-			}
-			if fe.Option != tc.option || !strings.Contains(err.Error(), tc.contains) {
-				t.Errorf("got option %q, %q; want %q containing %q", fe.Option, err, tc.option, tc.contains)
-			}
-			if tc.contains != "" && strings.Contains(tc.contains, "cannot read") && !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("%v does not unwrap to fs.ErrNotExist", err)
-			}
+			checkFileError(t, err, tc.option, tc.contains)
 		})
 	}
 }
@@ -103,13 +94,24 @@ func TestClient(t *testing.T) {
 				}
 				return
 			}
-			var fe *FileError
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a *FileError", err)
-			}
-			if fe.Option != tc.option || !strings.Contains(err.Error(), tc.contains) {
-				t.Errorf("got option %q, %q; want %q containing %q", fe.Option, err, tc.option, tc.contains)
-			}
+			checkFileError(t, err, tc.option, tc.contains)
 		})
+	}
+}
+
+// checkFileError checks that err is a *FileError of option whose text
+// contains contains, and that a file that cannot be read unwraps to
+// fs.ErrNotExist.
+func checkFileError(t *testing.T, err error, option, contains string) {
+	t.Helper()
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("error %v is not a *FileError", err)
+	}
+	if fe.Option != option || !strings.Contains(err.Error(), contains) {
+		t.Errorf("got option %q, %q; want %q containing %q", fe.Option, err, option, contains)
+	}
+	if strings.Contains(contains, "cannot read") && !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%v does not unwrap to fs.ErrNotExist", err)
 	}
 }

@@ -56,7 +56,7 @@ func TestRoles(t *testing.T) {
 		_, process := f.do("GET", "/process.html?processname=web:w_0", nil, hdr...)
 		ch, stop := f.events("/ui/events", hdr...)
 		var snap struct{ HTML string }
-		if err := json.Unmarshal([]byte(next(t, ch, "snapshot", "").data), &snap); err != nil {
+		if err := json.Unmarshal([]byte(next(t, ch, "snapshot", "").Data), &snap); err != nil {
 			t.Fatal(err)
 		}
 		stop()
@@ -88,7 +88,7 @@ func TestRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var row struct{ HTML string }
-	if err := json.Unmarshal([]byte(next(t, ch, "process", `data-state=\"STOPPED\"`).data), &row); err != nil ||
+	if err := json.Unmarshal([]byte(next(t, ch, "process", `data-state=\"STOPPED\"`).Data), &row); err != nil ||
 		strings.Contains(row.HTML, "<button") || strings.Contains(row.HTML, "<form") {
 		t.Errorf("a reader's row has buttons (%v): %s", err, row.HTML)
 	}
@@ -168,18 +168,18 @@ func TestStatusEventsOfOne(t *testing.T) {
 	f := start(t)
 	ch, _ := f.events("/ui/events?processname=web:w_0")
 	snap := next(t, ch, "snapshot", "")
-	if strings.Count(snap.data, `class=\"proc\"`) != 1 || !strings.Contains(snap.data, `id=\"p:web:w_0\"`) ||
-		strings.Contains(snap.data, "group-head") {
-		t.Fatalf("snapshot: %s", snap.data)
+	if strings.Count(snap.Data, `class=\"proc\"`) != 1 || !strings.Contains(snap.Data, `id=\"p:web:w_0\"`) ||
+		strings.Contains(snap.Data, "group-head") {
+		t.Fatalf("snapshot: %s", snap.Data)
 	}
 	for _, p := range []string{"web:w_1", "web:w_0"} {
 		if _, err := f.api.Call(context.Background(), "supervisor.stopProcess", []any{p}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for ev := next(t, ch, "process", ""); !strings.Contains(ev.data, `data-state=\"STOPPED\"`); ev = next(t, ch, "process", "") {
-		if !strings.Contains(ev.data, `"namespec":"web:w_0"`) {
-			t.Fatalf("another process's row: %s", ev.data)
+	for ev := next(t, ch, "process", ""); !strings.Contains(ev.Data, `data-state=\"STOPPED\"`); ev = next(t, ch, "process", "") {
+		if !strings.Contains(ev.Data, `"namespec":"web:w_0"`) {
+			t.Fatalf("another process's row: %s", ev.Data)
 		}
 	}
 }
@@ -244,9 +244,9 @@ func TestEventsPage(t *testing.T) {
 		Types string
 		HTML  string
 	}
-	if err := json.Unmarshal([]byte(ev.data), &d); err != nil || ev.id != strconv.FormatInt(d.Seq, 10) ||
+	if err := json.Unmarshal([]byte(ev.Data), &d); err != nil || ev.ID != strconv.FormatInt(d.Seq, 10) ||
 		d.Types != "REMOTE_COMMUNICATION EVENT" ||
-		!strings.HasPrefix(d.HTML, `<li class="ev fam-remote_communication" data-seq="`+ev.id+`" data-types="REMOTE_COMMUNICATION EVENT">`) ||
+		!strings.HasPrefix(d.HTML, `<li class="ev fam-remote_communication" data-seq="`+ev.ID+`" data-types="REMOTE_COMMUNICATION EVENT">`) ||
 		!strings.Contains(d.HTML, `<span class="etype">REMOTE_COMMUNICATION</span>`) ||
 		!strings.Contains(d.HTML, "<pre class=\"payload\">type:test\nhello &lt;events&gt;</pre>") {
 		t.Fatalf("event %v: %+v", err, ev)
@@ -256,9 +256,9 @@ func TestEventsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev = next(t, ch, "event", "PROCESS_STATE_STOPPED")
-	if err := json.Unmarshal([]byte(ev.data), &d); err != nil || d.Types != "PROCESS_STATE_STOPPED PROCESS_STATE EVENT" ||
+	if err := json.Unmarshal([]byte(ev.Data), &d); err != nil || d.Types != "PROCESS_STATE_STOPPED PROCESS_STATE EVENT" ||
 		!strings.Contains(d.HTML, `<span class="about"><a href="process.html?processname=web%3aw_1">web:w_1</a></span>`) {
-		t.Errorf("state event: %s", ev.data)
+		t.Errorf("state event: %s", ev.Data)
 	}
 
 	// The page starts with what happened, newest first; a filter hides
@@ -282,9 +282,9 @@ func TestEventsPage(t *testing.T) {
 	// A stream goes on after the event its page or browser saw last.
 	resumed, _ := f.events("/ui/bus?after=0", "Last-Event-ID", strconv.FormatInt(helloSeq, 10))
 	remote("second")
-	for ev := next(t, resumed, "event", ""); !strings.Contains(ev.data, "second"); ev = next(t, resumed, "event", "") {
-		if strings.Contains(ev.data, "hello") {
-			t.Fatalf("a resumed stream repeats what was seen: %s", ev.data)
+	for ev := next(t, resumed, "event", ""); !strings.Contains(ev.Data, "second"); ev = next(t, resumed, "event", "") {
+		if strings.Contains(ev.Data, "hello") {
+			t.Fatalf("a resumed stream repeats what was seen: %s", ev.Data)
 		}
 	}
 	again, _ := f.events("/ui/bus?after=0")

@@ -1,7 +1,6 @@
 package webui
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -419,60 +418,15 @@ func TestMisc(t *testing.T) {
 	}
 }
 
-// event is one server-sent event.
-type event struct{ name, id, data string }
-
 // events reads a stream's events into a channel until the body ends.
-func (f *fixture) events(path string, header ...string) (<-chan event, func()) {
+func (f *fixture) events(path string, header ...string) (<-chan testkit.SSEEvent, func()) {
 	f.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", f.url+path, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
-		f.t.Fatalf("%s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	ch := make(chan event, 256)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(ch)
-		sc := bufio.NewScanner(resp.Body)
-		var ev event
-		for sc.Scan() {
-			line := sc.Text()
-			switch k, v, _ := strings.Cut(line, ": "); k {
-			case "event":
-				ev.name = v
-			case "id":
-				ev.id = v
-			case "data":
-				ev.data = v
-			case "":
-				if ev.data != "" {
-					ch <- ev
-				}
-				ev = event{}
-			}
-		}
-	}()
-	stop := func() {
-		cancel()
-		resp.Body.Close()
-		<-done
-	}
-	f.t.Cleanup(stop)
-	return ch, stop
+	return testkit.SSE(f.t, f.url+path, header...)
 }
 
 // next returns the next event named name (skipping others) whose data
 // holds sub.
-func next(t *testing.T, ch <-chan event, name, sub string) event {
+func next(t *testing.T, ch <-chan testkit.SSEEvent, name, sub string) testkit.SSEEvent {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
@@ -481,7 +435,7 @@ func next(t *testing.T, ch <-chan event, name, sub string) event {
 			if !ok {
 				t.Fatalf("stream ended before a %s event with %q", name, sub)
 			}
-			if ev.name == name && strings.Contains(ev.data, sub) {
+			if ev.Event == name && strings.Contains(ev.Data, sub) {
 				return ev
 			}
 		case <-timeout:
@@ -498,16 +452,16 @@ func TestStatusEvents(t *testing.T) {
 		HTML     string
 		Stopping bool
 	}
-	if err := jsonUnmarshal(snap.data, &m); err != nil || !strings.Contains(m.HTML, `id="p:web:w_1"`) || m.Stopping {
-		t.Fatalf("snapshot %v: %s", err, snap.data)
+	if err := jsonUnmarshal(snap.Data, &m); err != nil || !strings.Contains(m.HTML, `id="p:web:w_1"`) || m.Stopping {
+		t.Fatalf("snapshot %v: %s", err, snap.Data)
 	}
 	if _, err := f.api.Call(context.Background(), "supervisor.stopProcess", []any{"web:w_1"}); err != nil {
 		t.Fatal(err)
 	}
 	ev := next(t, ch, "process", `data-state=\"STOPPED\"`)
-	if err := jsonUnmarshal(ev.data, &m); err != nil || !strings.Contains(ev.data, `"namespec":"web:w_1"`) ||
+	if err := jsonUnmarshal(ev.Data, &m); err != nil || !strings.Contains(ev.Data, `"namespec":"web:w_1"`) ||
 		!strings.HasPrefix(m.HTML, `<tr id="p:web:w_1" class="proc"`) || !strings.Contains(m.HTML, `value="start"`) {
-		t.Errorf("process event: %s", ev.data)
+		t.Errorf("process event: %s", ev.Data)
 	}
 	// The tree going down ends the stream once its processes are stopped.
 	f.tree.Shutdown()
@@ -545,7 +499,7 @@ func TestTailEvents(t *testing.T) {
 	ch, _ := f.events("/ui/tail?processname=cat&offset=4")
 	send("two ünïcode\n")
 	ev := next(t, ch, "", "two")
-	if ev.data != `{"t":"two ünïcode\n"}` || ev.id != fmt.Sprint(4+len("two ünïcode\n")) {
+	if ev.Data != `{"t":"two ünïcode\n"}` || ev.ID != fmt.Sprint(4+len("two ünïcode\n")) {
 		t.Errorf("event %+v", ev)
 	}
 	// Clearing the log replaces its file; truncating it is seen too.
@@ -554,7 +508,7 @@ func TestTailEvents(t *testing.T) {
 	}
 	next(t, ch, "reset", `"reason":"rotated"`)
 	send("three\n")
-	if ev := next(t, ch, "", "three"); ev.id != "6" {
+	if ev := next(t, ch, "", "three"); ev.ID != "6" {
 		t.Errorf("after clearing: %+v", ev)
 	}
 	if err := os.Truncate(log, 0); err != nil {
@@ -562,7 +516,7 @@ func TestTailEvents(t *testing.T) {
 	}
 	next(t, ch, "reset", `"reason":"truncated"`)
 	send("three\n")
-	if ev := next(t, ch, "", "three"); ev.id != "6" {
+	if ev := next(t, ch, "", "three"); ev.ID != "6" {
 		t.Errorf("after truncation: %+v", ev)
 	}
 	// Without an offset the stream starts with the last KiB; a reconnect
@@ -593,7 +547,7 @@ func TestTailEvents(t *testing.T) {
 	}
 	appendLog("\xc3")
 	appendLog("\xa9!\n")
-	if ev := next(t, ch, "", "!"); ev.data != `{"t":"é!\n"}` || ev.id != "10" {
+	if ev := next(t, ch, "", "!"); ev.Data != `{"t":"é!\n"}` || ev.ID != "10" {
 		t.Errorf("a character in two writes: %+v", ev)
 	}
 	for _, q := range []string{"processname=nope", "processname=missing", ""} {
