@@ -15,6 +15,9 @@ run: build
 test: build
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
+	# Tests that run several fleet nodes in one process skip under -race
+	# (a race inside protoactor's remote.Start; see internal/fleet).
+	$(GO) test -count=1 -timeout 10m ./internal/fleet/...
 
 # `make bench` measures ours side by side with the reference supervisord
 # (when installed) and rewrites docs/benchmarks.md and docs/benchmarks.json;

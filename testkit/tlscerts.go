@@ -69,6 +69,18 @@ func (ca *CA) Server(t testing.TB, dir, name string) *Leaf {
 	})
 }
 
+// Node issues a certificate that serves both as a server's and as a
+// client's (a fleet node's), for 127.0.0.0/8's usual addresses and
+// localhost.
+func (ca *CA) Node(t testing.TB, dir, name string) *Leaf {
+	t.Helper()
+	return ca.issue(t, dir, name, func(c *x509.Certificate) {
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+		c.DNSNames = []string{"localhost"}
+		c.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	})
+}
+
 // Client issues a client certificate whose common name is name.
 func (ca *CA) Client(t testing.TB, dir, name string) *Leaf {
 	t.Helper()

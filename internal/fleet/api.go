@@ -76,12 +76,15 @@ type Line struct {
 	// Event is the event's type name (PROCESS_STATE_RUNNING) for an event,
 	// "" for a log line.
 	Event string
-	Text  string // the log text, or the event's payload as JSON
+	// Text is a log line, or an event's payload as the reference words
+	// it to listeners ("processname:web groupname:web from_state:STARTING
+	// pid:4242").
+	Text string
 }
 
 // Errors a gateway reports.
 var (
-	ErrUnreachable = errors.New("fleet: unreachable")  // no answer within the timeout
+	ErrUnreachable = errors.New("fleet: unreachable")    // no answer within the timeout
 	ErrNotFleet    = errors.New("fleet: not in a fleet") // no [fleet] section
 	ErrBadVerb     = errors.New("fleet: unknown action")
 )

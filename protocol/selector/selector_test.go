@@ -11,7 +11,7 @@ func TestParseAndMatch(t *testing.T) {
 	api := map[string]string{"role": "api", "zone": "b", "canary": ""}
 	bare := map[string]string{}
 	for _, tc := range []struct {
-		text, str     string // str: what String says
+		text, str      string // str: what String says
 		web, api, bare bool
 	}{
 		{"", "", true, true, true},
