@@ -120,7 +120,7 @@ func TestFleetCalls(t *testing.T) {
 			resultsOf("node-a", res("node-a", "web_0", 80, "OK"), res("node-a", "web_1", 80, "OK")),
 			resultsOf("node-b", res("node-b", "web_0", 60, "ALREADY_STARTED: web:web_0"))}, ""},
 		{"fleet.restartProcesses", []any{"zone=b", []any{"web:web_0", "nosuch"}}, []any{resultsOf("node-b",
-			res("node-b", "web_0", 80, "OK"), map[string]any{"node": "node-b", "group": "nosuch", "name": "", "status": 10,
+			res("node-b", "web_0", 80, "OK"), map[string]any{"node": "node-b", "group": "nosuch", "name": "nosuch", "status": 10,
 				"description": "BAD_NAME: nosuch"})}, ""},
 		{"fleet.signalProcesses", []any{"zone=b", "HUP", []any{"web:web_0"}}, []any{resultsOf("node-b", res("node-b", "web_0", 80, "OK"))}, ""},
 		{"fleet.signalProcesses", []any{"zone=b", 1, []any{"web:web_0"}}, []any{resultsOf("node-b", res("node-b", "web_0", 80, "OK"))}, ""},

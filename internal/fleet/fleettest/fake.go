@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"supervisord/conf"
 	"supervisord/internal/fleet"
 	"supervisord/protocol/selector"
 	"supervisord/protocol/xmlrpc"
@@ -196,7 +197,7 @@ func (f *Fake) Act(ctx context.Context, a fleet.Action, sel selector.Selector, n
 						Code: code, Description: description(code, procs[i])})
 				}
 				if !found {
-					group, name, _ := strings.Cut(spec, ":")
+					group, name := conf.SplitNamespec(spec)
 					r.Results = append(r.Results, fleet.Result{Node: n.Name, Group: group, Name: name,
 						Code: xmlrpc.FaultBadName, Description: "BAD_NAME: " + spec})
 				}
