@@ -307,3 +307,30 @@ func TestFleetAsUsersSeeIt(t *testing.T) {
 		t.Errorf("streams asked:\n%s\nwant\n%s", strings.Join(asked, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// The reference's daemon has no fleet.* methods: fleet says it cannot,
+// once, and exits 1; so does ours without [fleet], as the built binary.
+func TestFleetWithoutFleet(t *testing.T) {
+	t.Parallel()
+	programs := "\n[program:idle]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+	daemons := []struct{ name, path, want string }{
+		{"ours", filepath.Join(bin, "supervisord"), "ERROR: FAILED: this daemon is not in a fleet ([fleet] section)\n"},
+		{"the reference's", referenceDaemon, "ERROR: this supervisord cannot answer for a fleet\n"},
+	}
+	for _, d := range daemons {
+		if _, err := os.Stat(d.path); err != nil {
+			t.Logf("SKIPPED %s daemon: %v", d.name, err)
+			continue
+		}
+		dm := testkit.StartDaemon(t, d.path, testkit.Config("{dir}")+testkit.RPCConfig("{dir}")+programs)
+		if got, ok := dm.WaitStates(map[string]string{"idle": "RUNNING"}, 20*time.Second); !ok {
+			t.Fatalf("%s daemon: states %v", d.name, got)
+		}
+		for _, args := range [][]string{{"fleet", "nodes"}, {"fleet", "stop", "web"}, {"fleet", "events"}} {
+			r := testkit.RunCtl(t, oursCtl(), dm.Dir, "", append([]string{"-c", dm.Conf}, args...)...)
+			if r.Stdout != d.want || r.Stderr != "" || r.Code != 1 {
+				t.Errorf("%s daemon: %v: %d %q %q; want 1 %q", d.name, args, r.Code, r.Stdout, r.Stderr, d.want)
+			}
+		}
+	}
+}
