@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"supervisord/protocol/xmlrpc"
 )
@@ -28,6 +29,8 @@ type CLI struct {
 
 	lines *lineSource // where typed lines come from
 	intr  *interrupts // routes Ctrl-C while the shell runs; nil otherwise
+
+	now func() time.Time // the clock fleet nodes' "last seen" is told by
 }
 
 // lockedWriter serialises writes: fg shows a process's stdout and stderr
@@ -46,7 +49,8 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // NewCLI returns a CLI reading typed input from in and writing to out and
 // err.
 func NewCLI(in io.Reader, out, err io.Writer) *CLI {
-	return &CLI{in: in, out: &lockedWriter{w: out}, err: &lockedWriter{w: err}, rawOut: out, prog: os.Args[0], env: os.Environ()}
+	return &CLI{in: in, out: &lockedWriter{w: out}, err: &lockedWriter{w: err}, rawOut: out, prog: os.Args[0], env: os.Environ(),
+		now: time.Now}
 }
 
 // Run runs the command line args (without the program name) and returns

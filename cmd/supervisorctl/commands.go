@@ -30,6 +30,7 @@ func init() {
 		"clear":      {run: (*CLI).doClear, help: helpClear},
 		"exit":       {run: (*CLI).doQuit, help: helpExit},
 		"fg":         {run: (*CLI).doFg, help: helpFg},
+		"fleet":      {run: (*CLI).doFleet, help: helpFleet, ours: true},
 		"help":       {run: (*CLI).doHelp},
 		"maintail":   {run: (*CLI).doMaintail, help: helpMaintail},
 		"open":       {run: (*CLI).doOpen, help: helpOpen},

@@ -69,6 +69,8 @@ func (c *CLI) complete(line, word string) []string {
 	// part of that word, "he" say, completes actions too.
 	case strings.Contains("help", words[0]):
 		cands = vocabulary()
+	case words[0] == "fleet" && (len(words) == 1 || len(words) == 2 && !strings.HasSuffix(line, " ")):
+		cands = fleetSubcommands
 	case words[0] == "add" || words[0] == "remove" || words[0] == "update":
 		seen := map[string]bool{}
 		for _, info := range c.infoForCompletion() {

@@ -30,6 +30,7 @@ const (
 	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 	codeTooLarge         = "BODY_TOO_LARGE"
 	codeMediaType        = "UNSUPPORTED_MEDIA_TYPE"
+	codeNotInFleet       = "NOT_IN_FLEET" // a fleet route of a daemon without [fleet]
 )
 
 // statuses is the HTTP status of each code, the one table: a code not in
@@ -57,6 +58,7 @@ var statuses = map[string]int{
 	codeMethodNotAllowed: http.StatusMethodNotAllowed,
 	codeTooLarge:         http.StatusRequestEntityTooLarge,
 	codeMediaType:        http.StatusUnsupportedMediaType,
+	codeNotInFleet:       http.StatusNotFound,
 }
 
 // status is the HTTP status of a code.

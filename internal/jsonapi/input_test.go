@@ -79,7 +79,7 @@ func TestStrictInput(t *testing.T) {
 }
 
 // Each route declares the least role it needs: reads need read, actions
-// on processes operate, changes to the daemon and its config admin; the
+// on processes (this node's or the fleet's) operate, changes to the daemon and its config admin; the
 // OpenAPI document anyone who got past authentication.
 func TestRouteRoles(t *testing.T) {
 	for _, rt := range table() {
@@ -88,7 +88,7 @@ func TestRouteRoles(t *testing.T) {
 		case rt.path == "/openapi.json":
 			want = auth.None
 		case rt.method == "POST" && (strings.HasPrefix(rt.path, "/processes/") || strings.HasPrefix(rt.path, "/groups/") ||
-			strings.HasPrefix(rt.path, "/all/")):
+			strings.HasPrefix(rt.path, "/all/") || strings.HasPrefix(rt.path, "/fleet/")):
 			want = auth.Operate
 		case rt.method == "POST":
 			want = auth.Admin
@@ -111,6 +111,10 @@ func TestRolesEnforced(t *testing.T) {
 		body := ""
 		switch {
 		case rt.body == nil:
+		case rt.path == "/fleet/signal":
+			body = `{"signal":"CONT","names":["nosuch"]}`
+		case strings.HasPrefix(rt.path, "/fleet/"):
+			body = `{"names":["nosuch"]}`
 		case strings.HasSuffix(rt.path, "/signal"):
 			body = `{"signal":"CONT"}`
 		default:

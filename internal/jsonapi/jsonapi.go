@@ -2,8 +2,9 @@
 // API on the same servers: processes and groups, actions on them (start,
 // stop, restart, signal, stdin; waiting or not), their logs (read, tail,
 // follow), the config (reread, update, reload status), the daemon (state,
-// shutdown, restart), the event stream with replay (/api/v1/events), and
-// the OpenAPI document that describes all of it (/api/v1/openapi.json).
+// shutdown, restart), the event stream with replay (/api/v1/events), the
+// fleet this daemon is in, if any (/api/v1/fleet/), and the OpenAPI
+// document that describes all of it (/api/v1/openapi.json).
 //
 // Like the XML-RPC API it is an encoding of the tree's typed service API
 // (actors.Daemon) and nothing more, so the two cannot drift apart; a
@@ -36,6 +37,7 @@ import (
 	"supervisord/actors"
 	"supervisord/conf"
 	"supervisord/internal/auth"
+	"supervisord/internal/fleet"
 	"supervisord/internal/sse"
 )
 
@@ -64,6 +66,10 @@ type Options struct {
 	// route ("POST /processes/{name}/start"), its result ("ok" or the
 	// error's code) and how long it took (the metrics' API series).
 	Observe func(route, result string, took time.Duration)
+	// Fleet is the fleet this daemon is in ([fleet]), which the
+	// /fleet/ routes answer for (fleet.go); nil when it is in none, and
+	// they answer NOT_IN_FLEET.
+	Fleet fleet.Gateway
 }
 
 // Handler serves the API under Prefix.
@@ -244,7 +250,11 @@ func auditArgs(q values, b body) []string {
 
 // streamDone is closed when a stream must end (sse.Until).
 func (h *Handler) streamDone(ctx context.Context) <-chan struct{} {
-	return sse.Until(ctx, h.closed, h.opts.Tree.Done())
+	var down <-chan struct{}
+	if h.opts.Tree != nil { // the fleet's streams need no tree
+		down = h.opts.Tree.Done()
+	}
+	return sse.Until(ctx, h.closed, down)
 }
 
 // Routes lists the routes served, as "METHOD /api/v1/path", sorted.

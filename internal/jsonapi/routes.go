@@ -19,13 +19,16 @@ import (
 )
 
 // table is every route the API serves. Reads need the read role, actions
-// on processes operate, changes to the daemon and its config admin.
+// on processes (this node's or the fleet's) operate, changes to the daemon
+// and its config admin.
 func table() []route {
 	wait := params{"wait": kindBool}
 	readLog := params{"offset": kindInt, "length": kindInt}
 	follow := params{"offset": kindInt}
 	signal := func() body { return &signalBody{} }
 	stdin := func() body { return &stdinBody{} }
+	fleetAct := func() body { return &fleetBody{} }
+	fleetSignal := func() body { return &fleetSignalBody{} }
 	return []route{
 		{method: "GET", path: "/processes", role: auth.Read, summary: "Every process's state", serve: (*Handler).listProcesses},
 		{method: "GET", path: "/processes/{name}", role: auth.Read, summary: "One process's state", serve: (*Handler).getProcess},
@@ -62,6 +65,15 @@ func table() []route {
 		{method: "GET", path: "/daemon/log", role: auth.Read, summary: "Read a range of the main log", query: readLog, serve: readLogOf((*Handler).mainLog)},
 		{method: "GET", path: "/daemon/log/tail", role: auth.Read, summary: "The end of the main log", query: readLog, serve: tailLogOf((*Handler).mainLog)},
 		{method: "GET", path: "/daemon/log/follow", role: auth.Read, summary: "Follow the main log as it grows (server-sent events)", query: follow, serve: followLogOf((*Handler).mainLog)},
+
+		{method: "GET", path: "/fleet/nodes", role: auth.Read, summary: "The fleet's nodes, this one included", serve: (*Handler).fleetNodes},
+		{method: "GET", path: "/fleet/processes", role: auth.Read, summary: "The processes of the selected nodes", query: params{"selector": kindText, "name": kindText}, serve: (*Handler).fleetProcesses},
+		{method: "POST", path: "/fleet/start", role: auth.Operate, summary: "Start processes on the selected nodes", body: fleetAct, serve: fleetAction("start")},
+		{method: "POST", path: "/fleet/stop", role: auth.Operate, summary: "Stop processes on the selected nodes", body: fleetAct, serve: fleetAction("stop")},
+		{method: "POST", path: "/fleet/restart", role: auth.Operate, summary: "Stop, then start, processes on the selected nodes", body: fleetAct, serve: fleetAction("restart")},
+		{method: "POST", path: "/fleet/signal", role: auth.Operate, summary: "Send processes on the selected nodes a signal", body: fleetSignal, serve: fleetAction("signal")},
+		{method: "GET", path: "/fleet/events", role: auth.Read, summary: "The events of the selected nodes, live (server-sent events)", query: params{"selector": kindText, "types": kindText}, serve: (*Handler).fleetEvents},
+		{method: "GET", path: "/fleet/log", role: auth.Read, summary: "Follow a process's log, or the main log, on the selected nodes (server-sent events)", query: params{"selector": kindText, "name": kindText, "stream": kindText}, serve: (*Handler).fleetLog},
 
 		{method: "GET", path: "/events", role: auth.Read, summary: "Every event, live, with replay (server-sent events)", query: params{"since": kindText, "types": kindText}, serve: (*Handler).events},
 		{method: "GET", path: "/openapi.json", role: auth.None, summary: "This API's OpenAPI document", serve: (*Handler).openAPI},

@@ -50,6 +50,17 @@ func TestShapes(t *testing.T) {
 			Added: []string{}, Changed: []string{}, Removed: []string{}}},
 		{"gap", gap{From: "3f9a2c1b-108", Missed: &missed}},
 		{"gap unknown", gap{From: "3f9a2c1b-1"}},
+		{"fleet node", FleetNode{Name: "node-a", Labels: map[string]string{"zone": "a", "role": "web"}, Address: "10.0.0.1:7947",
+			Gossip: "10.0.0.1:7946", State: "alive", LastSeen: at.Unix(), Self: true}},
+		{"fleet status", FleetStatus{Node: "node-a", Processes: []FleetProcess{{Node: "node-a", Name: "web_0", Group: "web",
+			Namespec: "web:web_0", State: 20, Statename: "RUNNING", Description: "pid 4242, uptime 1:00:00",
+			Start: at.Add(-time.Hour).Unix(), Now: at.Unix(), PID: 4242}}}},
+		{"fleet status unreachable", FleetStatus{Node: "node-c", Error: "fleet: unreachable", Unreachable: true, Processes: []FleetProcess{}}},
+		{"fleet results", FleetResults{Node: "node-a", Results: []FleetOutcome{{Node: "node-a", Group: "web", Name: "web_0",
+			Code: "ALREADY_STARTED", Message: "ALREADY_STARTED: web:web_0"}}}},
+		{"fleet event", fleetEventData{Node: "node-a", Payload: []byte(`{"when":1796120400}`)}},
+		{"fleet log line", fleetLogLine{Node: "node-a", Text: "<b>\n"}},
+		{"error not in fleet", notInFleet()},
 	}
 	var b strings.Builder
 	for _, s := range shapes {

@@ -38,6 +38,7 @@ func (h *Handler) extensions(m map[string]method) {
 	m["supervisor.getUpgradeStatus"] = x(h.getUpgradeStatus,
 		"How upgrades went: {pid, binary, version, upgrades, attempt, completed, failed, error}; "+
 			"an attempt is over once completed or failed has reached its number.", []string{"struct"})
+	h.fleetMethods(m)
 }
 
 func (h *Handler) getReloadStatus(ctx context.Context, _ []any) (any, error) {

@@ -11,6 +11,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/fleet"
 	"supervisord/internal/mainlog"
 	"supervisord/protocol/xmlrpc"
 )
@@ -52,6 +53,10 @@ type Options struct {
 	// result ("ok", the fault code's name, or "error" for an HTTP 500),
 	// and how long reading, running and answering it took.
 	Observe func(method, result string, took time.Duration)
+	// Fleet is the fleet this daemon is in ([fleet]), which the fleet.*
+	// methods answer for (fleet.go); nil when it is in none, and they
+	// fail.
+	Fleet fleet.Gateway
 }
 
 // Handler serves XML-RPC calls at /RPC2.

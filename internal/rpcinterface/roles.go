@@ -3,6 +3,7 @@ package rpcinterface
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"supervisord/conf"
 	"supervisord/internal/auth"
@@ -13,11 +14,12 @@ import (
 // here (a test holds to it), and a name missing would need Admin.
 //
 //   - Read looks: states, config, logs, help, versions, reload and upgrade
-//     status. system.multicall is Read itself; each call in it is checked
+//     status, the fleet's nodes and processes. system.multicall is Read itself; each call in it is checked
 //     on its own.
 //   - Operate acts on processes without changing what the daemon runs:
 //     start, stop, signal (one, a group, all), stdin, remote communication
-//     events, and rotating logs (nothing is lost).
+//     events, and rotating logs (nothing is lost); the same actions on
+//     the fleet's nodes.
 //   - Admin changes the daemon: reload, add and remove groups, apply an
 //     update, clear logs (what they held is gone), shut down, restart,
 //     upgrade.
@@ -41,6 +43,8 @@ var leastRole = map[string]auth.Role{
 	"supervisor.tailProcessLog":       auth.Read,
 	"supervisor.getUpgradeStatus":     auth.Read,
 	"config.getReloadStatus":          auth.Read,
+	"fleet.getNodes":                  auth.Read,
+	"fleet.getAllProcessInfo":         auth.Read,
 	"system.listMethods":              auth.Read,
 	"system.methodHelp":               auth.Read,
 	"system.methodSignature":          auth.Read,
@@ -61,6 +65,10 @@ var leastRole = map[string]auth.Role{
 	"supervisor.rotateProcessGroupLogs": auth.Operate,
 	"supervisor.rotateAllProcessLogs":   auth.Operate,
 	"supervisor.rotateLog":              auth.Operate,
+	"fleet.startProcesses":              auth.Operate,
+	"fleet.stopProcesses":               auth.Operate,
+	"fleet.restartProcesses":            auth.Operate,
+	"fleet.signalProcesses":             auth.Operate,
 
 	"supervisor.reloadConfig":        auth.Admin,
 	"supervisor.addProcessGroup":     auth.Admin,
@@ -103,25 +111,41 @@ func (h *Handler) audit(ctx context.Context, method string, params []any) {
 	}
 }
 
-// auditMax is how much of a string parameter an audit line shows.
-const auditMax = 64
+// auditMax is how much of a string parameter an audit line shows, and
+// auditItems how many items of an array.
+const (
+	auditMax   = 64
+	auditItems = 16
+)
 
 // auditArgs are a call's parameters as an audit line shows them: strings
-// quoted as Python would (long ones cut, with their length), the rest as
-// Python's str().
+// quoted as Python would (long ones cut, with their length), arrays as
+// Python's lists of those, the rest as Python's str().
 func auditArgs(params []any) []string {
 	out := make([]string, len(params))
 	for i, p := range params {
-		s, ok := str(p)
-		if !ok {
-			out[i] = pyStr(p)
-			continue
-		}
-		if len(s) > auditMax {
-			out[i] = fmt.Sprintf("%s...(%d bytes)", conf.PyRepr(s[:auditMax]), len(s))
-			continue
-		}
-		out[i] = conf.PyRepr(s)
+		out[i] = auditArg(p)
 	}
 	return out
+}
+
+func auditArg(p any) string {
+	if list, ok := p.([]any); ok {
+		items := make([]string, 0, min(len(list), auditItems)+1)
+		for _, e := range list[:min(len(list), auditItems)] {
+			items = append(items, auditArg(e))
+		}
+		if len(list) > auditItems {
+			items = append(items, fmt.Sprintf("...(%d items)", len(list)))
+		}
+		return "[" + strings.Join(items, ", ") + "]"
+	}
+	s, ok := str(p)
+	if !ok {
+		return pyStr(p)
+	}
+	if len(s) > auditMax {
+		return fmt.Sprintf("%s...(%d bytes)", conf.PyRepr(s[:auditMax]), len(s))
+	}
+	return conf.PyRepr(s)
 }

@@ -14,6 +14,7 @@ import (
 
 	"supervisord/conf"
 	"supervisord/internal/auth"
+	"supervisord/internal/fleet"
 	"supervisord/internal/httpserver"
 	"supervisord/protocol/xmlrpc"
 	"supervisord/testkit"
@@ -43,10 +44,13 @@ var roleUsers = map[auth.Role][2]string{auth.Read: {"reader", "r-pw"}, auth.Oper
 
 // guardedAPI serves the API on a real inet server with an account per
 // role; log receives the main log.
-func guardedAPI(t *testing.T) (*testAPI, string, *testkit.SyncBuffer) {
+func guardedAPI(t *testing.T) (*testAPI, string, *testkit.SyncBuffer) { return guardedFleetAPI(t, nil) }
+
+// guardedFleetAPI is guardedAPI for a daemon in the fleet fl.
+func guardedFleetAPI(t *testing.T, fl fleet.Gateway) (*testAPI, string, *testkit.SyncBuffer) {
 	logs := &testkit.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	a := newAPI(t, log)
+	a := newFleetAPI(t, log, fl)
 	cfg := *a.cfg
 	cfg.InetHTTPServers = []*conf.InetHTTPServer{{Host: "127.0.0.1"}}
 	cfg.UnixHTTPServers = nil

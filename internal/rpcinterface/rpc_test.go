@@ -16,6 +16,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/fleet"
 	"supervisord/protocol/xmlrpc"
 )
 
@@ -88,7 +89,10 @@ type testAPI struct {
 	stopped chan struct{} // gets a value when the API asks for a shutdown
 }
 
-func newAPI(t *testing.T, log *slog.Logger) *testAPI {
+func newAPI(t *testing.T, log *slog.Logger) *testAPI { return newFleetAPI(t, log, nil) }
+
+// newFleetAPI is newAPI for a daemon in the fleet fl (nil: in none).
+func newFleetAPI(t *testing.T, log *slog.Logger, fl fleet.Gateway) *testAPI {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "supervisord.conf")
 	os.WriteFile(path, []byte(testConf), 0o644)
@@ -103,7 +107,7 @@ func newAPI(t *testing.T, log *slog.Logger) *testAPI {
 	a := &testAPI{cfg: cfg, dir: dir, stopped: make(chan struct{}, 1)}
 	a.h = New(Options{Tree: d, Config: cfg, PID: os.Getpid(), Log: log,
 		Shutdown: func() { a.stopped <- struct{}{} }, Restart: func() {},
-		Reread: func() (*conf.Config, error) { return conf.Load(path) }})
+		Reread: func() (*conf.Config, error) { return conf.Load(path) }, Fleet: fl})
 	t.Cleanup(func() {
 		d.Shutdown()
 		<-d.Done()
