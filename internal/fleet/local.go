@@ -77,10 +77,24 @@ func processOf(in actors.ProcessInfo) Process {
 }
 
 // Act: each name is resolved as the XML-RPC calls resolve it; a group spec
-// acts on the group, one result per process.
+// acts on the group, one result per process, and "all" on every process.
 func (l DaemonLocal) Act(ctx context.Context, a Action, names []string) ([]Result, error) {
 	var out []Result
 	for _, spec := range names {
+		if spec == "all" {
+			outcomes, err := l.all(ctx, a)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range outcomes {
+				if o.Err != nil {
+					out = append(out, failure(o.Group, o.Name, o.Err))
+				} else {
+					out = append(out, success(o.Group, o.Name))
+				}
+			}
+			continue
+		}
 		t, err := l.Tree.Resolve(ctx, spec)
 		if err != nil {
 			out = append(out, failure("", spec, err))
@@ -109,6 +123,21 @@ func (l DaemonLocal) Act(ctx context.Context, a Action, names []string) ([]Resul
 		}
 	}
 	return out, nil
+}
+
+// all acts on every process, as supervisorctl's "all" does.
+func (l DaemonLocal) all(ctx context.Context, a Action) ([]actors.Outcome, error) {
+	switch a.Verb {
+	case "start":
+		return l.Tree.StartAll(ctx, true)
+	case "stop":
+		return l.Tree.StopAll(ctx, true)
+	case "restart":
+		return l.Tree.RestartAll(ctx, true)
+	case "signal":
+		return l.Tree.SignalAll(ctx, a.Signal)
+	}
+	return nil, ErrBadVerb
 }
 
 func (l DaemonLocal) group(ctx context.Context, a Action, name string) ([]actors.Outcome, error) {
