@@ -222,7 +222,9 @@ func (l *loader) run(data []byte) error {
 		}
 		sv.UID, sv.GID = uid, gid
 	}
-	return nil
+	// Last, so that reading the stubs (knownOptions) has looked up every
+	// other section's options before the file checks of [fleet] fail.
+	return l.fleet()
 }
 
 // expandHere replaces %(here)s literally in every value, as the reference
