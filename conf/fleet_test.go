@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -306,5 +307,47 @@ func TestParseBindAddress(t *testing.T) {
 		if err := distinctAddresses(c.listen, c.gossip); (err != nil) != c.clash {
 			t.Errorf("distinctAddresses(%q, %q) = %v, want a clash: %t", c.listen, c.gossip, err, c.clash)
 		}
+	}
+}
+
+// TestREADMEFleet loads the README's [fleet] example with its files made
+// for the test: it loads, sets every option the loader reads, and means
+// what it says.
+func TestREADMEFleet(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "\n    [fleet]\n")
+	if !ok {
+		t.Fatal("the README has no [fleet] example")
+	}
+	block, _, _ := strings.Cut(after, "\n\n")
+	dir := t.TempDir()
+	ca := testkit.NewCA(t, dir, "fleet")
+	ca.Server(t, dir, "web-1")
+	os.WriteFile(filepath.Join(dir, "fleet.key"), []byte(base64.StdEncoding.EncodeToString(make([]byte, 32))+"\n"), 0o600)
+	var set []string
+	for _, line := range strings.Split(block, "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), "=")
+		set = append(set, name)
+	}
+	for o := range knownOptions()["fleet"] {
+		if !slices.Contains(set, o) {
+			t.Errorf("the README's [fleet] example does not show %s=", o)
+		}
+	}
+	text := strings.ReplaceAll(fleetConf(dir, block+"\n"), "/etc/supervisor", dir)
+	cfg, err := Parse([]byte(text), filepath.Join(dir, "supervisord.conf"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cfg.Fleet
+	want := Fleet{Name: "web-1", Labels: map[string]string{"role": "web", "zone": "a"},
+		Listen: DefaultFleetListen, Gossip: DefaultFleetGossip, Seeds: []string{"10.0.0.2:7946", "web-3.example:7000"},
+		CA: ca.File, Cert: filepath.Join(dir, "web-1.pem"), Key: filepath.Join(dir, "web-1-key.pem"),
+		GossipKeyFile: filepath.Join(dir, "fleet.key"), Timeout: DefaultFleetTimeout}
+	if !reflect.DeepEqual(*f, want) {
+		t.Errorf("the README's [fleet] reads as\n%+v\nwant\n%+v", *f, want)
 	}
 }
