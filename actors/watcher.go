@@ -192,10 +192,12 @@ func apply(d *Daemon, opts WatchOptions, running *conf.Config, status ReloadStat
 	if !reflect.DeepEqual(cfg.Supervisord, running.Supervisord) ||
 		!reflect.DeepEqual(cfg.UnixHTTPServers, running.UnixHTTPServers) ||
 		!reflect.DeepEqual(cfg.InetHTTPServers, running.InetHTTPServers) ||
-		!reflect.DeepEqual(cfg.Users, running.Users) {
-		// The servers (their ports, TLS files and accounts) are made at
-		// startup and are not remade by an update.
-		log.Warn("autoreload: [supervisord], server or [user:] settings changed; they apply on restart (SIGHUP)")
+		!reflect.DeepEqual(cfg.Users, running.Users) ||
+		!reflect.DeepEqual(cfg.Fleet, running.Fleet) {
+		// The servers (their ports, TLS files and accounts) and the
+		// fleet's membership are made at startup and are not remade by
+		// an update.
+		log.Warn("autoreload: [supervisord], server, [user:] or [fleet] settings changed; they apply on restart (SIGHUP)")
 	}
 	added, changed, removed, err := d.Update(ctx, cfg)
 	for _, g := range removed {

@@ -179,6 +179,11 @@ func (st *checkState) next(d *iniDoc, e *Error) (consequence, more bool) {
 		return false, false
 	}
 	prior := st.erred[sec]
+	if e.lacks != nil && !st.stubbed[sec] {
+		prior = slices.ContainsFunc(e.lacks, func(o string) bool {
+			return st.masked[[2]string{sec, o}] || st.masked[[2]string{"DEFAULT", o}]
+		})
+	}
 	st.erred[sec] = true
 	if e.Option != "" && !st.stubbed[sec] {
 		if _, ok := s.byName[e.Option]; ok {
@@ -249,14 +254,17 @@ var sectionKinds = map[string]sectionKind{
 	"rpcinterface:": {stub: []string{"supervisor.rpcinterface_factory=supervisor.rpcinterface:make_main_rpcinterface"}},
 	"ctlplugin:":    {},
 	"user:":         {reference: []string{}, stub: []string{"password=x"}, ours: true},
+	// A [fleet] stub cannot load (it names no PEM files); reading it
+	// still looks up every option, and Check drops a [fleet] that fails.
+	"fleet": {reference: []string{}, stub: []string{}, ours: true},
 }
 
 // kindOf names the kind of a section the way the reference picks sections
-// (and "user:" for this project's accounts):
+// (and "user:" and "fleet" for this project's accounts and fleet):
 // by exact name or by prefix. "" is a section the reference ignores.
 func kindOf(section string) string {
 	switch section {
-	case "supervisord", "supervisorctl", "include":
+	case "supervisord", "supervisorctl", "include", "fleet":
 		return section
 	}
 	for _, p := range []string{"unix_http_server", "inet_http_server", "program:", "eventlistener:", "fcgi-program:", "group:", "rpcinterface:", "ctlplugin:", "user:"} {

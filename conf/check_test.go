@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -138,6 +139,38 @@ rol=read
 			},
 		},
 		{
+			name: "[fleet]: each bad value, then the first bad file",
+			conf: checkHead + `[fleet]
+name=a b
+seed=x.example
+timeout=0
+listen=nope
+gossip_key_file=$DIR/none.key
+ca=$DIR/none-ca.pem
+cert=$DIR/none.pem
+key=$DIR/none-key.pem
+`,
+			want: []string{
+				"$F:5: warning: section [fleet] is this project's: the reference ignores it",
+				"$F:6: [fleet] name: name 'a b' has a blank or a control character",
+				"$F:7: warning: unknown option seed in [fleet]: the reference ignores it, and so does this project (did you mean seeds?)",
+				"$F:8: [fleet] timeout: 0 is below lower bound (1)",
+				"$F:9: [fleet] listen: 'nope' has no port: write HOST:PORT (HOST empty for every address, an IPv6 one in brackets: [::1]:7947)",
+				"$F:10: [fleet] gossip_key_file: $DIR/none.key: cannot read: no such file or directory",
+				"$F:12: [fleet] cert: $DIR/none.pem: cannot read: no such file or directory",
+			},
+		},
+		{
+			name: "[fleet]: a bad value and no TLS files",
+			conf: checkHead + "[fleet]\nlabels=role\n[program:a]\ncommand=/bin/true\nstartsecs=x\n",
+			want: []string{
+				"$F:5: [fleet] needs ca, cert and key: nodes only talk over mutual TLS",
+				"$F:5: warning: section [fleet] is this project's: the reference ignores it",
+				"$F:6: [fleet] labels: expected '=' after a label name (at byte 4 of 'role'); labels are NAME=VALUE separated by commas",
+				"$F:9: [program:a] startsecs: invalid literal for int() with base 10: 'x'",
+			},
+		},
+		{
 			name: "a syntax error stops the check",
 			conf: checkHead + "[program:a]\ncommand=/bin/true\nstray line\nstartsecs=-1\n",
 			want: []string{"$F:7: Source contains parsing errors: '$F' [line 7]: 'stray line\\n'"},
@@ -211,6 +244,11 @@ func TestKnownOptions(t *testing.T) {
 			t.Errorf("[program:] %s: the stub reading did not look it up", o)
 		}
 	}
+	for _, o := range []string{"name", "labels", "listen", "gossip", "seeds", "ca", "cert", "key", "gossip_key_file", "timeout"} {
+		if !known["fleet"][o] {
+			t.Errorf("[fleet] %s: the stub reading did not look it up", o)
+		}
+	}
 	if !known["supervisord"]["exit_when_all_done"] {
 		t.Error("[supervisord] exit_when_all_done: the stub reading did not look it up")
 	}
@@ -222,7 +260,17 @@ func TestStubsLoad(t *testing.T) {
 			continue
 		}
 		text := "[supervisord]\n" + k.stubSection(kind)
-		if _, err := Parse([]byte(text), filepath.Join(t.TempDir(), "s.conf"), nil); err != nil {
+		_, err := Parse([]byte(text), filepath.Join(t.TempDir(), "s.conf"), nil)
+		if kind == "fleet" {
+			// A stub names no files; it fails only at the files, the
+			// last thing read (TestKnownOptions sees every option).
+			var e *Error
+			if !errors.As(err, &e) || e.Section != "fleet" || e.Option != "" || !strings.HasPrefix(e.Msg, "needs ca, cert and key") {
+				t.Errorf("the stub of fleet: %v, want only its files missing", err)
+			}
+			continue
+		}
+		if err != nil {
 			t.Errorf("the stub of %s does not load: %v", kind, err)
 		}
 	}

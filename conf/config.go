@@ -42,6 +42,8 @@ type Config struct {
 	RPCInterfaces   []RPCInterface
 	// Users are the [user:NAME] sections in file order (an extension).
 	Users []*User
+	// Fleet is the [fleet] section (an extension); nil when it is absent.
+	Fleet *Fleet
 
 	// Groups holds every process group ([program:x], [group:x],
 	// [eventlistener:x], [fcgi-program:x]), sorted by Priority then Name, the

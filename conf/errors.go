@@ -16,6 +16,10 @@ type Error struct {
 	// ref is the whole text the reference prints after "Error: ", when it
 	// differs from Msg (it appends its own location to program errors).
 	ref string
+	// lacks, for an error that a section lacks options, names them: Check
+	// takes the error for a consequence of its own removals only when it
+	// removed one of them.
+	lacks []string
 }
 
 // Error renders one line: "file:line: [section] option: message".

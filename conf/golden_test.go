@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"supervisord/internal/logfmt"
+	"supervisord/protocol/selector"
 )
 
 var update = flag.Bool("update", false, "rewrite the want part of testdata/*.conftest")
@@ -186,6 +187,10 @@ func dump(b *strings.Builder, c *Config) {
 	}
 	for _, u := range c.Users {
 		p("[user:%s] role=%s password=%q", u.Name, u.Role, u.Password)
+	}
+	if f := c.Fleet; f != nil {
+		p("[fleet] name=%q labels=%q listen=%s gossip=%s seeds=%q timeout=%s", f.Name, selector.FormatLabels(f.Labels), f.Listen, f.Gossip, f.Seeds, f.Timeout)
+		p("  ca=%s cert=%s key=%s gossip_key_file=%q", f.CA, f.Cert, f.Key, f.GossipKeyFile)
 	}
 	ctl := c.Supervisorctl
 	p("[supervisorctl] serverurl=%s prompt=%q auth=%q:%q history=%q", ctl.ServerURL, ctl.Prompt, ctl.Username, ctl.Password, ctl.HistoryFile)

@@ -116,7 +116,11 @@ func (l *loader) fail(section, option string, err error) error {
 		return e
 	}
 	out := &Error{Section: section, Option: option, Msg: err.Error(), File: l.path}
-	if o := l.doc.lookup(section, option); o != nil && option != "" {
+	var o *iniOption
+	if option != "" { // a lookup of "" would count as an option read
+		o = l.doc.lookup(section, option)
+	}
+	if o != nil {
 		out.File, out.Line = l.display(o.file), o.line
 	} else if s, ok := l.doc.byName[section]; ok {
 		out.File, out.Line = l.display(s.file), s.line
@@ -222,7 +226,9 @@ func (l *loader) run(data []byte) error {
 		}
 		sv.UID, sv.GID = uid, gid
 	}
-	return nil
+	// Last, so that reading the stubs (knownOptions) has looked up every
+	// other section's options before the file checks of [fleet] fail.
+	return l.fleet()
 }
 
 // expandHere replaces %(here)s literally in every value, as the reference

@@ -39,9 +39,17 @@ func TestAutoReload(t *testing.T) {
 		t.Errorf("keep spawned %d times, want once", n)
 	}
 
-	// A new account is served only after a restart, and the log says so.
-	testkit.WriteOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1001")+"\n[user:viewer]\npassword=look\n")
-	d.WaitLog(t, `autoreload: \[supervisord\], server or \[user:\] settings changed; they apply on restart \(SIGHUP\)`, 10*time.Second)
+	// A new account is served only after a restart, and the log says so;
+	// so is joining a fleet.
+	const restartNote = `autoreload: \[supervisord\], server, \[user:\] or \[fleet\] settings changed; they apply on restart \(SIGHUP\)`
+	account := "\n[user:viewer]\npassword=look\n"
+	testkit.WriteOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1001")+account)
+	d.WaitLog(t, restartNote, 10*time.Second)
+	ca := testkit.NewCA(t, d.Dir, "fleet")
+	node := ca.Server(t, d.Dir, "node")
+	fleet := "\n[fleet]\nname=one\nlisten=127.0.0.1:0\ngossip=127.0.0.1:0\nca=" + ca.File + "\ncert=" + node.CertFile + "\nkey=" + node.KeyFile + "\n"
+	testkit.WriteOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+prog("change", "/bin/sleep 1001")+account+fleet)
+	d.WaitLog(t, "(?s:"+restartNote+".*"+restartNote+")", 10*time.Second)
 
 	// A bad edit is refused with its place named; nothing is touched.
 	testkit.WriteOver(t, d.Conf, base+prog("keep", "/bin/sleep 1000")+"\n[program:broken]\ncommand=/bin/true\nstartsecs=soon\n")

@@ -40,6 +40,20 @@ func TestTestConfig(t *testing.T) {
 				"{conf}: 2 errors, 1 warning: the config would not load",
 			},
 		},
+		{
+			name: "every [fleet] problem",
+			conf: baseConf + "[fleet]\nname=web 1\nseed=a.example\ntimeout=0\nlabels=role=web,role=api\n",
+			code: 1,
+			want: []string{
+				"{conf}:5: [fleet] needs ca, cert and key: nodes only talk over mutual TLS",
+				"{conf}:5: warning: section [fleet] is this project's: the reference ignores it",
+				"{conf}:6: [fleet] name: name 'web 1' has a blank or a control character",
+				"{conf}:7: warning: unknown option seed in [fleet]: the reference ignores it, and so does this project (did you mean seeds?)",
+				"{conf}:8: [fleet] timeout: 0 is below lower bound (1)",
+				`{conf}:9: [fleet] labels: label "role" given twice (at byte 9 of 'role=web,role=api'); labels are NAME=VALUE separated by commas`,
+				"{conf}: 4 errors, 2 warnings: the config would not load",
+			},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
