@@ -17,6 +17,7 @@ import (
 	"supervisord/actors"
 	"supervisord/conf"
 	"supervisord/internal/child"
+	"supervisord/internal/fleet"
 	"supervisord/internal/fsutil"
 	"supervisord/internal/handoff"
 	"supervisord/internal/httpserver"
@@ -232,6 +233,18 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	}
 	history.Sample(d)
 	mx = metrics.New(d, metrics.Options{Log: log, History: history})
+	// A fleet's node, when [fleet] says so: a node that cannot start
+	// (its address is taken) stops the daemon, as a server would.
+	var gateway fleet.Gateway
+	if fl, err := startFleet(cfg, d, log); err != nil {
+		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
+		d.Shutdown()
+		<-d.Done()
+		return c.fail(&usageError{err: err}), false
+	} else if fl != nil {
+		defer fl.Close()
+		gateway = fl
+	}
 	requests := make(chan syscall.Signal, 1)
 	ask := func(sig syscall.Signal) func() {
 		return func() {
@@ -249,11 +262,12 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		Reread:  reread,
 		Upgrade: up.ask, UpgradeStatus: up.Status,
 		Observe: func(method, result string, took time.Duration) { mx.ObserveAPI("xmlrpc", method, result, took) },
+		Fleet:   gateway,
 	})
 	// The JSON API shares the XML-RPC API's view of the daemon: its state,
 	// shutdown and restart.
 	jsonAPI = jsonapi.New(jsonapi.Options{Tree: d, Control: api, Config: cfg, PID: os.Getpid(), Log: log,
-		Reread:  reread,
+		Reread: reread, Fleet: gateway,
 		Observe: func(route, result string, took time.Duration) { mx.ObserveAPI("json", route, result, took) }})
 	defer jsonAPI.Close() // before the servers close: its streams end
 	if page, err := webui.New(context.Background(), webui.Options{Tree: d, Log: log,

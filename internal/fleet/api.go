@@ -23,8 +23,8 @@ type Node struct {
 	Labels  map[string]string
 	Address string // its fleet (remote) address, host:port
 	Gossip  string // its memberlist address, host:port
-	// State is "alive", "suspect" (missed probes, not yet declared
-	// dead), "dead" (unreachable) or "left" (it shut down cleanly).
+	// State is "alive" (a member, answering probes) or "dead" (it
+	// stopped answering them, or left); a dead node is asked to rejoin.
 	State    string
 	LastSeen time.Time // when it last answered a probe; zero if never
 	Self     bool      // this node
@@ -76,9 +76,9 @@ type Line struct {
 	// Event is the event's type name (PROCESS_STATE_RUNNING) for an event,
 	// "" for a log line.
 	Event string
-	// Text is a log line, or an event's payload as the reference words
-	// it to listeners ("processname:web groupname:web from_state:STARTING
-	// pid:4242").
+	// Text is a log line, or an event's fields as JSON, named as in the
+	// reference's payloads ({"processname":"web","groupname":"web",
+	// "from_state":"STARTING","pid":4242}).
 	Text string
 }
 

@@ -199,7 +199,7 @@ func startRemote(r *remote.Remote, addr string) (err error) {
 	return nil
 }
 
-// Close leaves the fleet (the others see it "left") and stops serving.
+// Close leaves the fleet (the others see it gone at once) and stops serving.
 func (f *Fleet) Close() {
 	f.once.Do(func() {
 		close(f.quit)
@@ -233,7 +233,7 @@ func (f *Fleet) fanOut(ctx context.Context, nodes []Node, req *fleetpb.Envelope)
 	out := make([]answer, len(nodes))
 	var wg sync.WaitGroup
 	for i, n := range nodes {
-		if n.State == "dead" || n.State == "left" || n.Address == "" {
+		if n.State != "alive" || n.Address == "" {
 			out[i] = answer{err: fmt.Errorf("%w: the node is %s", ErrUnreachable, n.State)}
 			continue
 		}

@@ -293,7 +293,7 @@ func TestFleet(t *testing.T) {
 	testkit.Eventually(t, 10*time.Second, func() bool {
 		for _, n := range gw.Nodes() {
 			if n.Name == "node01" {
-				return n.State == "left" || n.State == "dead"
+				return n.State == "dead"
 			}
 		}
 		return false

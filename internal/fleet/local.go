@@ -3,8 +3,10 @@ package fleet
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -184,7 +186,8 @@ func joinName(group, name string) string {
 	return group + ":" + name
 }
 
-// Events: the tree's bus hands each event to emit, worded as its payload.
+// Events: the tree's bus hands each event to emit, its fields as JSON
+// (as the JSON API's events carry them).
 func (l DaemonLocal) Events(types []string, emit func(Line)) (func(), error) {
 	var ts []events.Type
 	for _, name := range types {
@@ -200,7 +203,11 @@ func (l DaemonLocal) Events(types []string, emit func(Line)) (func(), error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return l.Tree.Subscribe(ctx, ts, func(_ int64, ev events.Event) {
-		emit(Line{Event: ev.EventType().String(), Text: ev.Payload()})
+		text, err := json.Marshal(events.Fields(ev))
+		if err != nil {
+			text = []byte(strconv.Quote(ev.Payload()))
+		}
+		emit(Line{Event: ev.EventType().String(), Text: string(text)})
 	})
 }
 

@@ -132,9 +132,13 @@ func (d metaDelegate) LocalState(join bool) []byte                { return nil }
 func (d metaDelegate) MergeRemoteState(buf []byte, join bool)     {}
 
 // NotifyJoin, NotifyLeave and NotifyUpdate are memberlist's EventDelegate.
-func (m *members) NotifyJoin(n *memberlist.Node)   { m.saw(n, "joined") }
-func (m *members) NotifyLeave(n *memberlist.Node)  { m.saw(n, "left") }
-func (m *members) NotifyUpdate(n *memberlist.Node) { m.saw(n, "") }
+// memberlist's Node.State is not kept up to date (its own node state
+// shadows it), so the state is what the notification says.
+func (m *members) NotifyJoin(n *memberlist.Node) { m.saw(n, "alive", "joined") }
+func (m *members) NotifyLeave(n *memberlist.Node) {
+	m.saw(n, "dead", "is gone (it left, or stopped answering)")
+}
+func (m *members) NotifyUpdate(n *memberlist.Node) { m.saw(n, "alive", "") }
 
 // NotifyPingComplete and AckPayload are memberlist's PingDelegate.
 func (m *members) AckPayload() []byte { return nil }
@@ -146,8 +150,8 @@ func (m *members) NotifyPingComplete(other *memberlist.Node, _ time.Duration, _ 
 	}
 }
 
-func (m *members) saw(n *memberlist.Node, what string) {
-	node := Node{Name: n.Name, Gossip: n.Address(), State: stateName(n.State), Self: n.Name == m.self}
+func (m *members) saw(n *memberlist.Node, state, what string) {
+	node := Node{Name: n.Name, Gossip: n.Address(), State: state, Self: n.Name == m.self}
 	var meta fleetpb.NodeMeta
 	if err := proto.Unmarshal(n.Meta, &meta); err == nil {
 		node.Address, node.Labels = meta.GetAddress(), maps.Clone(meta.GetLabels())
@@ -159,33 +163,21 @@ func (m *members) saw(n *memberlist.Node, what string) {
 		m.known[n.Name] = k
 	}
 	k.node = node
-	if n.State == memberlist.StateAlive {
+	if state == "alive" {
 		k.lastSeen = time.Now()
 	}
 	m.mu.Unlock()
 	if what != "" && m.log != nil && !node.Self {
-		m.log.Info("fleet: node " + n.Name + " " + what + " (" + node.State + ", " + n.Address() + ")")
+		m.log.Info("fleet: node " + n.Name + " " + what + " (" + n.Address() + ")")
 	}
 }
 
-func stateName(s memberlist.NodeStateType) string {
-	switch s {
-	case memberlist.StateAlive:
-		return "alive"
-	case memberlist.StateSuspect:
-		return "suspect"
-	case memberlist.StateLeft:
-		return "left"
-	}
-	return "dead"
-}
-
-// nodes are the nodes this node knows, by name: the live ones in their
-// current state (alive or suspect), the others as they were last seen.
+// nodes are the nodes this node knows, by name: alive while memberlist
+// counts them among its members, dead otherwise.
 func (m *members) nodes() []Node {
-	live := map[string]memberlist.NodeStateType{}
+	live := map[string]bool{}
 	for _, n := range m.ml.Members() {
-		live[n.Name] = n.State
+		live[n.Name] = true
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -194,10 +186,9 @@ func (m *members) nodes() []Node {
 		k := m.known[name]
 		n := k.node
 		n.Labels = maps.Clone(n.Labels)
-		if s, ok := live[name]; ok {
-			n.State = stateName(s)
-		} else if n.State == "alive" || n.State == "suspect" {
-			n.State = "dead"
+		n.State = "dead"
+		if live[name] {
+			n.State = "alive"
 		}
 		n.LastSeen = k.lastSeen
 		if n.Self {
@@ -236,7 +227,7 @@ func (m *members) rejoin(every time.Duration, quit <-chan struct{}) {
 		}
 		m.mu.Lock()
 		for _, k := range m.known {
-			if !k.node.Self && k.node.State != "left" && !alive[k.node.Gossip] && !slices.Contains(try, k.node.Gossip) {
+			if !k.node.Self && !alive[k.node.Gossip] && !slices.Contains(try, k.node.Gossip) {
 				try = append(try, k.node.Gossip)
 			}
 		}

@@ -48,7 +48,7 @@ func (f *Fleet) merge(ctx context.Context, sel selector.Selector, req *fleetpb.S
 	}
 	var opens []opening
 	for _, n := range f.selected(sel) {
-		if n.State == "dead" || n.State == "left" || n.Address == "" {
+		if n.State != "alive" || n.Address == "" {
 			r.note(n.Name, "unreachable: the node is "+n.State)
 			continue
 		}

@@ -189,84 +189,11 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// Each event's fields, named as in the reference's payloads.
-type (
-	processFields struct {
-		Processname string `json:"processname"`
-		Groupname   string `json:"groupname"`
-		FromState   string `json:"from_state"`
-		Tries       *int   `json:"tries,omitempty"`    // STARTING, BACKOFF
-		Expected    *bool  `json:"expected,omitempty"` // EXITED
-		PID         *int   `json:"pid,omitempty"`      // RUNNING, STOPPING, STOPPED, EXITED
-	}
-	outputFields struct {
-		Processname string `json:"processname"`
-		Groupname   string `json:"groupname"`
-		PID         int    `json:"pid"`
-		Channel     string `json:"channel"`
-		Data        string `json:"data"`
-	}
-	remoteFields struct {
-		Type string `json:"type"`
-		Data string `json:"data"`
-	}
-	tickFields struct {
-		When int64 `json:"when"`
-	}
-	groupFields struct {
-		Groupname string `json:"groupname"`
-	}
-	healthFields struct {
-		Processname string `json:"processname"`
-		Groupname   string `json:"groupname"`
-		PID         int    `json:"pid"`
-		Detail      string `json:"detail,omitempty"`
-	}
-	rawFields struct {
-		Payload string `json:"payload"`
-	}
-)
-
-// fields is an event's own members.
-func fields(ev events.Event) any {
-	switch e := ev.(type) {
-	case events.ProcessState:
-		f := processFields{Processname: e.Process, Groupname: e.Group, FromState: e.From}
-		switch e.EventType() {
-		case events.TypeProcessStateStarting, events.TypeProcessStateBackoff:
-			f.Tries = &e.Tries
-		case events.TypeProcessStateExited:
-			f.Expected, f.PID = &e.Expected, &e.PID
-		case events.TypeProcessStateRunning, events.TypeProcessStateStopping, events.TypeProcessStateStopped:
-			f.PID = &e.PID
-		}
-		return f
-	case events.ProcessLog:
-		return outputFields{e.Process, e.Group, e.PID, e.Channel, events.DataText(e.Data)}
-	case events.ProcessCommunication:
-		return outputFields{e.Process, e.Group, e.PID, e.Channel, events.DataText(e.Data)}
-	case events.RemoteCommunication:
-		return remoteFields{e.Type, e.Data}
-	case events.Tick:
-		return tickFields{e.When}
-	case events.ProcessGroupAdded:
-		return groupFields{e.Group}
-	case events.ProcessGroupRemoved:
-		return groupFields{e.Group}
-	case events.ProcessHealth:
-		return healthFields{e.Process, e.Group, e.PID, e.Detail}
-	case events.SupervisorRunning, events.SupervisorStopping:
-		return struct{}{}
-	}
-	// An event handed over by an upgrade, kept as its payload.
-	return rawFields{ev.Payload()}
-}
-
 // eventData is an event's data line: its sequence number, when it was
 // published, then its fields.
 func eventData(r actors.Recorded) []byte {
 	head := `{"seq":` + strconv.FormatUint(r.Seq, 10) + `,"time":"` + r.At.UTC().Format(time.RFC3339Nano) + `"`
-	f := mustJSON(fields(r.Event))
+	f := mustJSON(events.Fields(r.Event))
 	if len(f) == 2 { // {}
 		return []byte(head + "}")
 	}
