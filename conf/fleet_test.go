@@ -318,7 +318,16 @@ func TestREADMEFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, after, ok := strings.Cut(string(readme), "\n    [fleet]\n")
+	// The reference example is the one under "### Config" of "## Fleet"
+	// (the walk-through before it has a [fleet] of its own).
+	_, config, ok := strings.Cut(string(readme), "\n## Fleet\n")
+	if ok {
+		_, config, ok = strings.Cut(config, "\n### Config\n")
+	}
+	if !ok {
+		t.Fatal("the README has no Fleet section with a Config part")
+	}
+	_, after, ok := strings.Cut(config, "\n    [fleet]\n")
 	if !ok {
 		t.Fatal("the README has no [fleet] example")
 	}
