@@ -92,7 +92,9 @@ var (
 // Gateway is the fleet as one node's servers see it; every method is safe
 // for concurrent use. names are process specs as supervisorctl takes them
 // ("web:web_0", "web:*", "web"); none means every process. A selector
-// picks nodes by their labels; the zero Selector picks every node.
+// picks nodes by their labels and by name, as the reserved label NodeLabel
+// ("node=web-1" picks the node named web-1; see Node.Matches); the zero
+// Selector picks every node.
 type Gateway interface {
 	// Nodes are the members this node knows, itself included, by name.
 	Nodes() []Node

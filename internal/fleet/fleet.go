@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -215,11 +216,28 @@ func (f *Fleet) Address() string { return f.address }
 // Nodes: see Gateway.
 func (f *Fleet) Nodes() []Node { return f.members.nodes() }
 
+// NodeLabel is the reserved label key a selector names a node by: a
+// requirement on it tests the node's name (`node=web-1`,
+// `node in (web-1,web-2)`), a label of that key being overridden.
+const NodeLabel = "node"
+
+// Matches reports whether sel picks the node: its labels, with NodeLabel
+// set to its name, meet every requirement.
+func (n Node) Matches(sel selector.Selector) bool {
+	if sel.Empty() {
+		return true
+	}
+	labels := make(map[string]string, len(n.Labels)+1)
+	maps.Copy(labels, n.Labels)
+	labels[NodeLabel] = n.Name
+	return sel.Matches(labels)
+}
+
 // selected are the nodes sel picks.
 func (f *Fleet) selected(sel selector.Selector) []Node {
 	var out []Node
 	for _, n := range f.Nodes() {
-		if sel.Matches(n.Labels) {
+		if n.Matches(sel) {
 			out = append(out, n)
 		}
 	}

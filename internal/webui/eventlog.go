@@ -186,12 +186,14 @@ type eventsPage struct {
 	Last                int64      // the newest's Seq: the stream goes on after it
 	Missed              int64      // events before these that are no longer kept
 	Shown               int        // of Events, those the filter shows
+	Fleet               bool       // the daemon is a node of a fleet: link its view
 }
 
 // eventsPage serves events.html[?type=NAME]: the recent events, newest
 // first, which the page's script keeps up to date from ui/bus.
 func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
-	p := eventsPage{Identifier: h.opts.Identifier, Version: rpcinterface.Version, Filter: r.URL.Query().Get("type")}
+	p := eventsPage{Identifier: h.opts.Identifier, Version: rpcinterface.Version, Filter: r.URL.Query().Get("type"),
+		Fleet: h.opts.Fleet != nil}
 	filter, filtering := events.TypeByName(p.Filter)
 	if !filtering {
 		p.Filter = ""

@@ -20,6 +20,7 @@ type processPage struct {
 	Groups              []group
 	History             bool // the daemon keeps a history to draw
 	Log                 tailPage
+	Fleet               bool // the daemon is a node of a fleet: link its view
 }
 
 // process serves process.html?processname=x[&channel=stderr][&limit=n].
@@ -29,7 +30,8 @@ func (h *Handler) process(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	p := processPage{Identifier: h.opts.Identifier, Version: rpcinterface.Version, Log: logParams(r.Form)}
+	p := processPage{Identifier: h.opts.Identifier, Version: rpcinterface.Version, Log: logParams(r.Form),
+		Fleet: h.opts.Fleet != nil}
 	spec := p.Log.Processname
 	t, err := h.opts.Tree.Resolve(r.Context(), spec)
 	switch {

@@ -156,6 +156,7 @@ type page struct {
 	// Confirm holds an action refused because it came from another
 	// site, offered again as a form the user can submit from here.
 	Confirm url.Values
+	Fleet   bool // the daemon is a node of a fleet: link its view
 }
 
 // status serves the status page. With an action (the reference's GET
@@ -254,7 +255,7 @@ func (h *Handler) audit(r *http.Request, action string) {
 // forbid answers an action the request's role may not take with 403: the
 // page with the refusal, or for a script's fetch the JSON outcome.
 func (h *Handler) forbid(w http.ResponseWriter, r *http.Request, action string, need auth.Role) {
-	msg := fmt.Sprintf("ERROR: role %s may not %s (it takes %s)", auth.From(r.Context()).Role, action, need)
+	msg := refusal(r.Context(), action, need)
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"message": msg, "error": true})
 		return
@@ -284,6 +285,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, p pag
 	p.Identifier, p.Version = h.opts.Identifier, rpcinterface.Version
 	p.Groups = filtered(h.table(r.Context()), p.Filter)
 	p.Operate = auth.Allowed(r.Context(), auth.Operate)
+	p.Fleet = h.opts.Fleet != nil
 	h.writePage(w, code, "status.html", p)
 }
 

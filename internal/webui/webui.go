@@ -2,7 +2,8 @@
 // tail view at the reference's URLs, made live, and two pages of its own: a
 // process page (its CPU and memory over the last hour, its starts and exits
 // on a timeline, its log with search) and an events page (the event bus,
-// live). The process table follows the event bus over server-sent events,
+// live); on a node of a fleet, a fleet view too (every node's processes in
+// a grid, live, with the same actions; see fleet.go). The process table follows the event bus over server-sent events,
 // the tail view follows the log as it grows, and the page works without
 // JavaScript (plain forms) and on a phone. Everything it serves is embedded
 // in the binary; it makes no request to any other site.
@@ -40,6 +41,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/conf"
+	"supervisord/internal/fleet"
 	"supervisord/internal/sse"
 	"supervisord/protocol/events"
 )
@@ -77,6 +79,10 @@ type Options struct {
 	// the JSON the page's script draws (see history in process.go). Nil:
 	// no history is kept, and the process page shows its log alone.
 	History func(group, name string) (any, bool)
+	// Fleet is the fleet this daemon is a node of, shown and acted on at
+	// /fleet.html and linked from the other pages' headers. Nil: not in a
+	// fleet, and /fleet.html is not found.
+	Fleet fleet.Gateway
 }
 
 //go:embed assets
@@ -86,6 +92,7 @@ var (
 	assets    = mustSub(assetFS, "assets")
 	templates = template.Must(template.New("").Funcs(template.FuncMap{
 		"asset": assetURL,
+		"inc":   func(n int) int { return n + 1 },
 	}).ParseFS(assets, "*.html"))
 	// etags are the static files' content hashes: they are revalidated on
 	// every load, and a new binary never serves a stale script.
@@ -120,13 +127,15 @@ func hashAssets() map[string]string {
 func assetURL(name string) string { return "ui/" + name + "?v=" + etags[name] }
 
 // Handler serves the page at /, /index.html, /tail.html, /ok.html,
-// /process.html, /history.json, /events.html and its own resources under
-// /ui/. Anything else is not found.
+// /process.html, /history.json, /events.html, /fleet.html (on a node of a
+// fleet) and its own resources under /ui/. Anything else is not found.
 type Handler struct {
 	opts Options
 	mux  *http.ServeMux
 	cop  *http.CrossOriginProtection
 	hub  *hub
+
+	kicks kicks // the open fleet streams
 
 	closeOnce sync.Once
 	closed    chan struct{} // ends the streams
@@ -160,6 +169,9 @@ func New(ctx context.Context, opts Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /ui/events", h.statusEvents)
 	h.mux.HandleFunc("GET /ui/tail", h.tailEvents)
 	h.mux.HandleFunc("GET /ui/bus", h.busEvents)
+	h.mux.HandleFunc("GET /fleet.html", h.fleetView)
+	h.mux.HandleFunc("POST /fleet.html", h.fleetAct)
+	h.mux.HandleFunc("GET /ui/fleet", h.fleetEvents)
 	h.mux.HandleFunc("GET /ui/{file}", serveAsset)
 	return h, nil
 }

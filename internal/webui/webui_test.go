@@ -67,10 +67,16 @@ func start(t *testing.T) *fixture {
 	return startWith(t, nil)
 }
 
-// startWith is start with a History for the process page. The server puts
+// startWith is start with a History for the process page.
+func startWith(t *testing.T, history func(group, name string) (any, bool)) *fixture {
+	t.Helper()
+	return startOpts(t, func(o *Options) { o.History = history })
+}
+
+// startOpts is start with the page's options set by set. The server puts
 // the principal a request's X-Test-Role header names (read, operate,
 // admin) in its context, as the daemon's server does for an account.
-func startWith(t *testing.T, history func(group, name string) (any, bool)) *fixture {
+func startOpts(t *testing.T, set func(*Options)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "supervisord.conf")
@@ -89,7 +95,9 @@ func startWith(t *testing.T, history func(group, name string) (any, bool)) *fixt
 	}
 	api := rpcinterface.New(rpcinterface.Options{Tree: d, Config: cfg, PID: os.Getpid(), Log: log,
 		Shutdown: func() {}, Restart: func() {}, Reread: func() (*conf.Config, error) { return conf.Load(path) }})
-	page, err := New(context.Background(), Options{Tree: d, Log: log, Identifier: "test", History: history})
+	opts := Options{Tree: d, Log: log, Identifier: "test"}
+	set(&opts)
+	page, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,39 +19,9 @@
     message.classList.toggle('error', !!isError);
   }
 
-  // Actions: every POST form's buttons go through fetch; the rows follow
-  // from the event stream.
-  document.addEventListener('submit', async (ev) => {
-    const form = ev.target;
-    const button = ev.submitter;
-    if (form.method.toLowerCase() !== 'post' || !button) return;
-    ev.preventDefault();
-    if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
-    const body = new URLSearchParams(new FormData(form));
-    if (button.name) body.append(button.name, button.value);
-    button.disabled = true;
-    button.classList.add('busy');
-    try {
-      const resp = await fetch(form.getAttribute('action'), {
-        method: 'POST', body, credentials: 'same-origin',
-        headers: { 'Accept': 'application/json' },
-      });
-      let data;
-      try {
-        data = await resp.json();
-      } catch (e) {
-        data = { message: 'ERROR: ' + resp.status + ' ' + resp.statusText, error: true };
-      }
-      showMessage(data.message, data.error);
-      if (form.classList.contains('confirm')) form.remove();
-    } catch (e) {
-      showMessage('ERROR: ' + e.message, true);
-    } finally {
-      // The row may have been replaced meanwhile; then this is a no-op.
-      button.disabled = false;
-      button.classList.remove('busy');
-    }
-  });
+  // Actions go through fetch (actions.js); the rows follow from the
+  // event stream.
+  window.postForms(showMessage);
 
   // Uptimes tick in the browser: the server's clock, as of the row.
   function stamp(tr) {
