@@ -256,8 +256,15 @@ func parseFleetLabels(s string) (map[string]string, error) {
 	if errors.As(err, &se) {
 		return nil, fmt.Errorf("%s (at byte %d of %s); labels are NAME=VALUE separated by commas", se.Msg, se.Offset, PyRepr(se.Text))
 	}
+	if _, ok := labels[ReservedFleetLabel]; ok {
+		return nil, fmt.Errorf("the label %q is reserved: a selector's %s=NAME picks a node by its name", ReservedFleetLabel, ReservedFleetLabel)
+	}
 	return labels, err
 }
+
+// ReservedFleetLabel is the label key selectors name a node by (its
+// name= value), which labels= may not set.
+const ReservedFleetLabel = "node"
 
 // parseFleetTimeout reads timeout=, whole seconds from 1 to an hour.
 func parseFleetTimeout(s string) (time.Duration, error) {

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,6 +133,23 @@ timeout=2
 	for _, want := range []string{"node-a  web:web_0", "node-a  web:web_1", "node-b  web:web_0", "node-b  web:web_1", "node-c  db"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("fleet status lacks %q:\n%s", want, out)
+		}
+	}
+
+	// The web page's fleet view shows the three nodes' programs.
+	page := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", c.d.Socket())
+	}}}
+	resp, err := page.Get("http://localhost/fleet.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page.CloseIdleConnections()
+	for _, want := range []string{"node-a", "node-b", "node-c", "web:web_0", "db"} {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(html), want) {
+			t.Errorf("fleet.html: %d, no %q", resp.StatusCode, want)
 		}
 	}
 
