@@ -52,8 +52,9 @@ type fleetNode struct {
 // throwaway CA) and drives it with our supervisorctl: every node sees the
 // three; fleet status shows every node's processes; fleet stop -l
 // role=web stops only the web nodes'; merged events carry their node; a
-// SIGKILLed node is unreachable within 10 s and rejoins once restarted;
-// and a node whose certificate another CA signed is refused.
+// SIGKILLed node is unreachable within 10 s and rejoins once restarted, a
+// node restarted with SIGHUP too; and a node whose certificate another CA
+// signed is refused.
 func TestFleetThreeDaemons(t *testing.T) {
 	t.Parallel()
 	ctl := ourCtl(t)
@@ -206,6 +207,16 @@ timeout=2
 		out, _ := run(a, "fleet", "status", "-l", "zone=b")
 		return strings.Count(out, "RUNNING") == 2
 	}, "node-b's processes through node-a")
+
+	// A node restarted in place (SIGHUP) leaves and joins again.
+	if err := c.d.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	c.d.WaitLog(t, `(?s)received SIGHUP.*fleet: node node-c listening`, 20*time.Second)
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		out, _ := run(c, "fleet", "status", "-l", "role=web")
+		return strings.Count(out, "RUNNING") == 2 && alive(a, "node-c")
+	}, "node-c back after SIGHUP")
 
 	// A node of another CA (with the gossip key, so that it gets as far
 	// as the node-to-node layer) is refused, and refuses.
