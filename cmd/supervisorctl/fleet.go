@@ -552,16 +552,9 @@ func (c *CLI) fleetFollow(path string, q url.Values, show func(event, data strin
 // or ctx is done. A stream that does not open is said so: the API's own
 // message when it sends one, exit status 1.
 func (c *CLI) followEvents(ctx context.Context, path string, show func(event, data string)) {
-	cl, err := c.client()
-	if err != nil {
-		return
-	}
-	resp, err := cl.stream(ctx, path)
-	if err != nil {
+	resp, ok := c.openStream(ctx, path)
+	if !ok {
 		if ctx.Err() == nil {
-			var pe *pyError
-			errors.As(connError(err, cl.unix()), &pe)
-			fmt.Fprintf(c.err, "%s Cannot connect, error: <class '%s'> (%s)\n", c.opts.ServerURL+path, pe.class, pe.msg)
 			c.exitStatus = exitGeneric
 		}
 		return

@@ -180,17 +180,8 @@ func (c *CLI) tailf(path string) error {
 // reference's tailer does, and end the stream.
 func (c *CLI) follow(ctx context.Context, path string) {
 	url := c.opts.ServerURL + path
-	cl, err := c.client()
-	if err != nil {
-		return
-	}
-	resp, err := cl.stream(ctx, path)
-	if err != nil {
-		if ctx.Err() == nil {
-			var pe *pyError
-			errors.As(connError(err, cl.unix()), &pe)
-			fmt.Fprintf(c.err, "%s Cannot connect, error: <class '%s'> (%s)\n", url, pe.class, pe.msg)
-		}
+	resp, ok := c.openStream(ctx, path)
+	if !ok {
 		return
 	}
 	defer resp.Body.Close()
@@ -208,6 +199,26 @@ func (c *CLI) follow(ctx context.Context, path string) {
 			return
 		}
 	}
+}
+
+// openStream opens the stream at path; a failure to connect is reported
+// on stderr with the stream's URL, the way the reference's tailer does
+// (nothing when ctx ended), and is false.
+func (c *CLI) openStream(ctx context.Context, path string) (*http.Response, bool) {
+	cl, err := c.client()
+	if err != nil {
+		return nil, false
+	}
+	resp, err := cl.stream(ctx, path)
+	if err != nil {
+		if ctx.Err() == nil {
+			var pe *pyError
+			errors.As(connError(err, cl.unix()), &pe)
+			fmt.Fprintf(c.err, "%s Cannot connect, error: <class '%s'> (%s)\n", c.opts.ServerURL+path, pe.class, pe.msg)
+		}
+		return nil, false
+	}
+	return resp, true
 }
 
 func (c *CLI) doFg(arg string) (bool, error) {

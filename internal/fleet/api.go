@@ -82,6 +82,11 @@ type Line struct {
 	Text string
 }
 
+// NoteEvent is the Event of a merged stream's own lines: a node that
+// could not open its part of the stream (and why), or lines left out
+// because the reader fell behind.
+const NoteEvent = "FLEET_NOTE"
+
 // Errors a gateway reports.
 var (
 	ErrUnreachable = errors.New("fleet: unreachable")    // no answer within the timeout

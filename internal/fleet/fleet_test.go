@@ -269,7 +269,7 @@ func TestFleet(t *testing.T) {
 	for len(got) < 2 {
 		select {
 		case l := <-lines:
-			if l.Event != "FLEET_NOTE" {
+			if l.Event != NoteEvent {
 				got[l.Node] = l.Event
 			}
 		case <-time.After(10 * time.Second):

@@ -88,13 +88,7 @@ func (l DaemonLocal) Act(ctx context.Context, a Action, names []string) ([]Resul
 			if err != nil {
 				return nil, err
 			}
-			for _, o := range outcomes {
-				if o.Err != nil {
-					out = append(out, failure(o.Group, o.Name, o.Err))
-				} else {
-					out = append(out, success(o.Group, o.Name))
-				}
-			}
+			out = append(out, results(outcomes)...)
 			continue
 		}
 		t, err := l.Tree.Resolve(ctx, spec)
@@ -108,13 +102,7 @@ func (l DaemonLocal) Act(ctx context.Context, a Action, names []string) ([]Resul
 				out = append(out, failure(t.Group.Name, t.Group.Name, err))
 				continue
 			}
-			for _, o := range outcomes {
-				if o.Err != nil {
-					out = append(out, failure(o.Group, o.Name, o.Err))
-				} else {
-					out = append(out, success(o.Group, o.Name))
-				}
-			}
+			out = append(out, results(outcomes)...)
 			continue
 		}
 		g, n := t.Process.Group, t.Process.Name
@@ -168,6 +156,19 @@ func (l DaemonLocal) one(ctx context.Context, a Action, group, name string) erro
 		return l.Tree.Signal(ctx, group, name, a.Signal)
 	}
 	return ErrBadVerb
+}
+
+// results are the outcomes of a request about several processes.
+func results(outcomes []actors.Outcome) []Result {
+	out := make([]Result, len(outcomes))
+	for i, o := range outcomes {
+		if o.Err != nil {
+			out[i] = failure(o.Group, o.Name, o.Err)
+		} else {
+			out[i] = success(o.Group, o.Name)
+		}
+	}
+	return out
 }
 
 func success(group, name string) Result {

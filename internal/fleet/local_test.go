@@ -62,3 +62,28 @@ func TestFollowLines(t *testing.T) {
 		t.Errorf("after cancel: %q", l)
 	}
 }
+
+// TestStreamLeavesOut: a merged stream never blocks its nodes; lines its
+// reader has no room for are left out, and the reader is told how many
+// before the next line it gets.
+func TestStreamLeavesOut(t *testing.T) {
+	r := &receiver{out: make(chan Line, 2)}
+	for i := range 5 {
+		r.send(Line{Node: "n", Text: string(rune('a' + i))})
+	}
+	if a, b := <-r.out, <-r.out; a.Text != "a" || b.Text != "b" {
+		t.Fatalf("first two: %q %q", a.Text, b.Text)
+	}
+	r.send(Line{Node: "n", Text: "f"})
+	if note := <-r.out; note.Event != NoteEvent || note.Text != "3 lines left out: the reader fell behind" {
+		t.Errorf("note: %+v", note)
+	}
+	if l := <-r.out; l.Text != "f" {
+		t.Errorf("after the note: %+v", l)
+	}
+	r.close()
+	r.send(Line{Text: "late"}) // after the end: dropped, no panic
+	if _, open := <-r.out; open {
+		t.Error("the stream is still open")
+	}
+}

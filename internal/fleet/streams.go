@@ -167,7 +167,7 @@ func (r *receiver) done(id string, err error) {
 
 // note is a line of the stream's own about a node.
 func (r *receiver) note(node, text string) {
-	r.send(Line{Node: node, Event: "FLEET_NOTE", Text: text})
+	r.send(Line{Node: node, Event: NoteEvent, Text: text})
 }
 
 func (r *receiver) send(l Line) {
@@ -175,6 +175,17 @@ func (r *receiver) send(l Line) {
 	defer r.mu.Unlock()
 	if r.closed {
 		return
+	}
+	if r.dropped > 0 {
+		// The reader fell behind and lines were left out: it is told
+		// how many before it gets the next.
+		select {
+		case r.out <- Line{Event: NoteEvent, Text: fmt.Sprintf("%d lines left out: the reader fell behind", r.dropped)}:
+			r.dropped = 0
+		default:
+			r.dropped++
+			return
+		}
 	}
 	select {
 	case r.out <- l:

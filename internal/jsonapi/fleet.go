@@ -111,6 +111,17 @@ func nodeError(err error) (text string, unreachable bool) {
 	return err.Error(), errors.Is(err, fleet.ErrUnreachable)
 }
 
+// gatewayAndSelector is the gateway and the query's selector of a fleet
+// route that reads.
+func (h *Handler) gatewayAndSelector(c *call) (fleet.Gateway, selector.Selector, error) {
+	gw, err := h.gateway()
+	if err != nil {
+		return nil, selector.Selector{}, err
+	}
+	sel, err := querySelector(c)
+	return gw, sel, err
+}
+
 // querySelector is ?selector=, every node when absent.
 func querySelector(c *call) (selector.Selector, error) {
 	text, _ := c.q.text("selector")
@@ -152,11 +163,7 @@ func (h *Handler) fleetNodes(*call) (any, error) {
 }
 
 func (h *Handler) fleetProcesses(c *call) (any, error) {
-	gw, err := h.gateway()
-	if err != nil {
-		return nil, err
-	}
-	sel, err := querySelector(c)
+	gw, sel, err := h.gatewayAndSelector(c)
 	if err != nil {
 		return nil, err
 	}
@@ -270,11 +277,7 @@ type fleetEventData struct {
 // fleetEvents streams the events of the selected nodes: each event named
 // by its type, its data {"node", "payload"}.
 func (h *Handler) fleetEvents(c *call) (any, error) {
-	gw, err := h.gateway()
-	if err != nil {
-		return nil, err
-	}
-	sel, err := querySelector(c)
+	gw, sel, err := h.gatewayAndSelector(c)
 	if err != nil {
 		return nil, err
 	}
@@ -305,11 +308,7 @@ type fleetLogLine struct {
 // stderr) on the selected nodes that have it, or their main logs (no
 // name): each event's data {"node", "text"}.
 func (h *Handler) fleetLog(c *call) (any, error) {
-	gw, err := h.gateway()
-	if err != nil {
-		return nil, err
-	}
-	sel, err := querySelector(c)
+	gw, sel, err := h.gatewayAndSelector(c)
 	if err != nil {
 		return nil, err
 	}
