@@ -78,6 +78,10 @@ func helpRestart(c *CLI) {
 		"restart <gname>:*\tStop, then start, every process of a group",
 		"restart <name> <name>\tStop, then start, several processes or groups",
 		"restart all\t\tStop, then start, every process",
+		"restart --rolling [--max-unavailable K] <name>|<gname>:* ...",
+		"\t\t\tRestart K at a time (default 1), each batch RUNNING",
+		"\t\t\t(ready) before the next; stop at one that does not",
+		"\t\t\tcome back, leaving the rest running",
 		"Note: the config is not read again; reread and update do that.")
 }
 

@@ -5,6 +5,8 @@ package main
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 
 	"supervisord/conf"
 	"supervisord/protocol/xmlrpc"
@@ -288,10 +290,68 @@ func (c *CLI) doRestart(arg string) (bool, error) {
 		c.badArgs("Error: restart requires a process name", helpRestart)
 		return false, nil
 	}
+	if args := fields(arg); slices.Contains(args, "--rolling") {
+		return false, c.rollingRestart(args)
+	}
 	if _, err := c.doStop(arg); err != nil {
 		return false, err
 	}
 	return c.doStart(arg)
+}
+
+// rollingRestart is restart --rolling [--max-unavailable K] NAME...:
+// the daemon restarts K at a time, each batch running before the next,
+// and stops at the first that does not come back.
+func (c *CLI) rollingRestart(args []string) error {
+	k := 1
+	var names []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--rolling":
+		case a == "--max-unavailable" || strings.HasPrefix(a, "--max-unavailable="):
+			v, ok := strings.CutPrefix(a, "--max-unavailable=")
+			if !ok {
+				if i+1 == len(args) {
+					c.badArgs("Error: --max-unavailable needs a number", helpRestart)
+					return nil
+				}
+				i++
+				v = args[i]
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				c.badArgs("Error: --max-unavailable takes a number of 1 or more, not "+pyStr(v), helpRestart)
+				return nil
+			}
+			k = n
+		case strings.HasPrefix(a, "--"):
+			c.badArgs("Error: restart does not take "+a, helpRestart)
+			return nil
+		default:
+			names = append(names, a)
+		}
+	}
+	if len(names) == 0 {
+		c.badArgs("Error: restart requires a process name", helpRestart)
+		return nil
+	}
+	v, err := c.call("rollingRestart", names, k)
+	if err != nil {
+		return err
+	}
+	for _, r := range infos(v) {
+		code := r.num("status")
+		line := r.namespec() + ": ERROR (" + r.str("description") + ")"
+		if code != xmlrpc.FaultFailed {
+			if line, err = result(restartWords, r.namespec(), code, r.str("description")); err != nil {
+				return err
+			}
+		}
+		c.output(line)
+		c.setExitFromFault(code, -1)
+	}
+	return nil
 }
 
 func (c *CLI) doClear(arg string) (bool, error) {

@@ -192,6 +192,30 @@ func jsonType(goKind string) string {
 
 // signalBody is what a signal action takes: {"signal": "HUP"}, a name
 // (with or without SIG) or a number as a string.
+// rollingBody is what a rolling restart takes: {"names": [...],
+// "max_unavailable": 1} (1 when left out).
+type rollingBody struct {
+	Names          []string `json:"names"`
+	MaxUnavailable int      `json:"max_unavailable"`
+}
+
+func (b *rollingBody) check() error {
+	if len(b.Names) == 0 {
+		return badRequest("field names is required: the processes to restart (name, group:name, group:*)")
+	}
+	if b.MaxUnavailable == 0 {
+		b.MaxUnavailable = 1
+	}
+	if b.MaxUnavailable < 1 {
+		return badRequest("field max_unavailable must be 1 or more")
+	}
+	return nil
+}
+
+func (b *rollingBody) auditArgs() []string {
+	return []string{"names=" + strings.Join(b.Names, ","), "max_unavailable=" + strconv.Itoa(b.MaxUnavailable)}
+}
+
 type signalBody struct {
 	Signal string `json:"signal"`
 }

@@ -88,7 +88,7 @@ func TestRouteRoles(t *testing.T) {
 		case rt.path == "/openapi.json":
 			want = auth.None
 		case rt.method == "POST" && (strings.HasPrefix(rt.path, "/processes/") || strings.HasPrefix(rt.path, "/groups/") ||
-			strings.HasPrefix(rt.path, "/all/") || strings.HasPrefix(rt.path, "/fleet/")):
+			strings.HasPrefix(rt.path, "/all/") || strings.HasPrefix(rt.path, "/fleet/") || rt.path == "/rolling-restart"):
 			want = auth.Operate
 		case rt.method == "POST":
 			want = auth.Admin
@@ -113,7 +113,7 @@ func TestRolesEnforced(t *testing.T) {
 		case rt.body == nil:
 		case rt.path == "/fleet/signal":
 			body = `{"signal":"CONT","names":["nosuch"]}`
-		case strings.HasPrefix(rt.path, "/fleet/"):
+		case strings.HasPrefix(rt.path, "/fleet/"), rt.path == "/rolling-restart":
 			body = `{"names":["nosuch"]}`
 		case strings.HasSuffix(rt.path, "/signal"):
 			body = `{"signal":"CONT"}`

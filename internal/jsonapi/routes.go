@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"supervisord/actors"
@@ -29,6 +30,7 @@ func table() []route {
 	stdin := func() body { return &stdinBody{} }
 	fleetAct := func() body { return &fleetBody{} }
 	fleetSignal := func() body { return &fleetSignalBody{} }
+	rolling := func() body { return &rollingBody{} }
 	return []route{
 		{method: "GET", path: "/processes", role: auth.Read, summary: "Every process's state", serve: (*Handler).listProcesses},
 		{method: "GET", path: "/processes/{name}", role: auth.Read, summary: "One process's state", serve: (*Handler).getProcess},
@@ -53,6 +55,7 @@ func table() []route {
 		{method: "POST", path: "/all/stop", role: auth.Operate, summary: "Stop every process", query: wait, serve: onAll((*actors.Daemon).StopAll)},
 		{method: "POST", path: "/all/restart", role: auth.Operate, summary: "Stop, then start, every process", query: wait, serve: onAll((*actors.Daemon).RestartAll)},
 		{method: "POST", path: "/all/signal", role: auth.Operate, summary: "Send every process a signal", body: signal, serve: (*Handler).signalAll},
+		{method: "POST", path: "/rolling-restart", role: auth.Operate, summary: "Restart processes a few at a time, each batch running before the next", body: rolling, serve: (*Handler).rollingRestart},
 		{method: "POST", path: "/all/stdin", role: auth.Operate, summary: "Write to the stdin of every running process", body: stdin, serve: (*Handler).stdinAll},
 
 		{method: "POST", path: "/config/reread", role: auth.Admin, summary: "Read the config file again and report what changed", serve: (*Handler).reread},
@@ -310,6 +313,12 @@ func onGroup(act func(*actors.Daemon, context.Context, string, bool) ([]actors.O
 		outs, err := act(h.opts.Tree, c.ctx, name, c.q.flag("wait", true))
 		return results(outs, err, name)
 	}
+}
+
+func (h *Handler) rollingRestart(c *call) (any, error) {
+	b := c.body.(*rollingBody)
+	outs, err := h.opts.Tree.RollingRestart(c.ctx, b.Names, b.MaxUnavailable, nil)
+	return results(outs, err, strings.Join(b.Names, " "))
 }
 
 func (h *Handler) signalGroup(c *call) (any, error) {

@@ -2,6 +2,7 @@ package rpcinterface
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"supervisord/protocol/xmlrpc"
@@ -38,7 +39,31 @@ func (h *Handler) extensions(m map[string]method) {
 	m["supervisor.getUpgradeStatus"] = x(h.getUpgradeStatus,
 		"How upgrades went: {pid, binary, version, upgrades, attempt, completed, failed, error}; "+
 			"an attempt is over once completed or failed has reached its number.", []string{"struct"})
+	m["supervisor.rollingRestart"] = x(h.rollingRestart,
+		"Restart the named processes (name, group:name, group:*) at most maxUnavailable at a time, each batch "+
+			"RUNNING (ready) before the next; stops at the first that does not come back, leaving the rest running: "+
+			"[{name, group, status, description}] in restart order.",
+		[]string{"array", "array", "int"}, "names", "maxUnavailable")
 	h.fleetMethods(m)
+}
+
+func (h *Handler) rollingRestart(ctx context.Context, params []any) (any, error) {
+	names, err := fleetNames(params[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, fault(xmlrpc.FaultBadArguments, "names is empty: name the processes to restart")
+	}
+	k, err := integer(params[1])
+	if err != nil {
+		return nil, err
+	}
+	if k < 1 {
+		return nil, fault(xmlrpc.FaultBadArguments, "maxUnavailable must be 1 or more")
+	}
+	outs, err := h.opts.Tree.RollingRestart(ctx, names, int(k), nil)
+	return results(outs, err, strings.Join(names, " "))
 }
 
 func (h *Handler) getReloadStatus(ctx context.Context, _ []any) (any, error) {

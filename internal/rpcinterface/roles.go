@@ -81,6 +81,7 @@ var leastRole = map[string]auth.Role{
 	"supervisor.shutdown":            auth.Admin,
 	"supervisor.restart":             auth.Admin,
 	"supervisor.upgrade":             auth.Admin,
+	"supervisor.rollingRestart":      auth.Operate,
 }
 
 // roleOf is the role a method needs.
