@@ -44,9 +44,15 @@ func sameSet(a, b []string) bool {
 }
 
 // Equal compares the settings the reference compares, and the lifecycle,
-// environment_file and rlimit options it lacks; a logfile that is AUTO on either side is not compared,
-// as in the reference.
-func (p *Process) Equal(o *Process) bool {
+// environment_file and rlimit options it lacks; a logfile that is AUTO on
+// either side is not compared, as in the reference.
+func (p *Process) Equal(o *Process) bool { return len(p.Differences(o)) == 0 }
+
+// Differences are the options whose settings differ between p and o, by
+// their names in the config (a log's as stdout_logfile and its kin, the
+// lifecycle's each by its own), in the order of this list: what Equal
+// compares.
+func (p *Process) Differences(o *Process) []string {
 	logEq := func(a, b LogConfig) bool {
 		if a.Logfile != AutoLog && b.Logfile != AutoLog && a.Logfile != b.Logfile {
 			return false
@@ -75,38 +81,65 @@ func (p *Process) Equal(o *Process) bool {
 		}
 		return int(q.Umask)
 	}
-	return p.Name == o.Name && p.UID == o.UID && p.Command == o.Command &&
-		p.Directory == o.Directory && umask(p) == umask(o) && p.Priority == o.Priority &&
-		p.AutoStart == o.AutoStart && p.AutoRestart == o.AutoRestart &&
-		p.StartSecs == o.StartSecs && p.StartRetries == o.StartRetries &&
-		logEq(p.Stdout, o.Stdout) && logEq(p.Stderr, o.Stderr) &&
-		p.StopSignal == o.StopSignal && p.StopWaitSecs == o.StopWaitSecs &&
-		p.StopAsGroup == o.StopAsGroup && p.KillAsGroup == o.KillAsGroup &&
-		p.KeepOnDaemonDeath == o.KeepOnDaemonDeath &&
-		slices.Equal(p.ExitCodes, o.ExitCodes) && p.RedirectStderr == o.RedirectStderr &&
-		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL &&
-		slices.Equal(p.EnvFiles, o.EnvFiles) && slices.Equal(p.Rlimits, o.Rlimits) &&
-		p.Lifecycle.equal(o.Lifecycle) && p.Essential == o.Essential &&
-		p.SyslogFacility == o.SyslogFacility
-}
-
-// equal compares every lifecycle option; dependencies by name, condition
-// and the processes they resolved to, so a dependency group that gains or
-// loses a process changes its dependents too.
-func (a Lifecycle) equal(b Lifecycle) bool {
 	depEq := func(x, y Dependency) bool {
 		return x.Name == y.Name && x.Condition == y.Condition && slices.Equal(x.Targets, y.Targets)
 	}
 	probeEq := func(x, y Probe) bool {
 		return x.Kind == y.Kind && x.Target == y.Target && slices.Equal(x.Argv, y.Argv)
 	}
-	return slices.EqualFunc(a.DependsOn, b.DependsOn, depEq) &&
-		probeEq(a.Ready, b.Ready) && a.ReadyTimeout == b.ReadyTimeout &&
-		probeEq(a.Health, b.Health) && a.HealthInterval == b.HealthInterval &&
-		a.HealthTimeout == b.HealthTimeout && a.HealthRetries == b.HealthRetries &&
-		a.HealthAction == b.HealthAction && a.Watchdog == b.Watchdog &&
-		a.Backoff == b.Backoff && a.BackoffMax == b.BackoffMax &&
-		a.BackoffJitter == b.BackoffJitter && a.RestartLimit == b.RestartLimit
+	a, b := p.Lifecycle, o.Lifecycle
+	var out []string
+	for _, c := range []struct {
+		option string
+		same   bool
+	}{
+		{"process_name", p.Name == o.Name},
+		{"user", p.UID == o.UID},
+		{"command", p.Command == o.Command},
+		{"directory", p.Directory == o.Directory},
+		{"umask", umask(p) == umask(o)},
+		{"priority", p.Priority == o.Priority},
+		{"autostart", p.AutoStart == o.AutoStart},
+		{"autorestart", p.AutoRestart == o.AutoRestart},
+		{"startsecs", p.StartSecs == o.StartSecs},
+		{"startretries", p.StartRetries == o.StartRetries},
+		{"stdout_logfile (or its other stdout_ options)", logEq(p.Stdout, o.Stdout)},
+		{"stderr_logfile (or its other stderr_ options)", logEq(p.Stderr, o.Stderr)},
+		{"stopsignal", p.StopSignal == o.StopSignal},
+		{"stopwaitsecs", p.StopWaitSecs == o.StopWaitSecs},
+		{"stopasgroup", p.StopAsGroup == o.StopAsGroup},
+		{"killasgroup", p.KillAsGroup == o.KillAsGroup},
+		{"keep_on_daemon_death", p.KeepOnDaemonDeath == o.KeepOnDaemonDeath},
+		{"exitcodes", slices.Equal(p.ExitCodes, o.ExitCodes)},
+		{"redirect_stderr", p.RedirectStderr == o.RedirectStderr},
+		{"environment", envEq(p.Environment, o.Environment)},
+		{"serverurl", p.ServerURL == o.ServerURL},
+		{"environment_file", slices.Equal(p.EnvFiles, o.EnvFiles)},
+		{"rlimit_*", slices.Equal(p.Rlimits, o.Rlimits)},
+		// Dependencies by name, condition and the processes they resolved
+		// to, so a dependency group that gains or loses a process changes
+		// its dependents too.
+		{"depends_on", slices.EqualFunc(a.DependsOn, b.DependsOn, depEq)},
+		{"ready", probeEq(a.Ready, b.Ready)},
+		{"ready_timeout", a.ReadyTimeout == b.ReadyTimeout},
+		{"health", probeEq(a.Health, b.Health)},
+		{"health_interval", a.HealthInterval == b.HealthInterval},
+		{"health_timeout", a.HealthTimeout == b.HealthTimeout},
+		{"health_retries", a.HealthRetries == b.HealthRetries},
+		{"health_action", a.HealthAction == b.HealthAction},
+		{"watchdog_sec", a.Watchdog == b.Watchdog},
+		{"backoff", a.Backoff == b.Backoff},
+		{"backoff_max", a.BackoffMax == b.BackoffMax},
+		{"backoff_jitter", a.BackoffJitter == b.BackoffJitter},
+		{"restart_limit", a.RestartLimit == b.RestartLimit},
+		{"essential", p.Essential == o.Essential},
+		{"syslog_facility", p.SyslogFacility == o.SyslogFacility},
+	} {
+		if !c.same {
+			out = append(out, c.option)
+		}
+	}
+	return out
 }
 
 // Reshapable reports whether a running group old may become new by
@@ -214,4 +247,9 @@ func search(paths []string) (string, error) {
 	}
 	return "", &Error{Msg: "No config file found at default paths (" + strings.Join(paths, ", ") +
 		"); use the -c option to specify a config file at a different path"}
+}
+
+// equal compares every lifecycle option, as Differences does.
+func (a Lifecycle) equal(b Lifecycle) bool {
+	return len((&Process{Lifecycle: a}).Differences(&Process{Lifecycle: b})) == 0
 }

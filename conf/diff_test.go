@@ -3,7 +3,9 @@ package conf
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
+	"time"
 )
 
 func parseText(t *testing.T, text string) *Config {
@@ -172,4 +174,32 @@ func TestDiffLifecycle(t *testing.T) {
 			t.Errorf("changed = %q, want [db web]", changed)
 		}
 	})
+}
+
+// TestDifferences names the options that differ, in the config's words.
+func TestDifferences(t *testing.T) {
+	base := func() *Process {
+		return &Process{Name: "web", Command: "/bin/web", AutoStart: true, StartSecs: time.Second,
+			Lifecycle: Lifecycle{Ready: Probe{Kind: ProbeTCP, Target: "127.0.0.1:80"}}}
+	}
+	for _, tc := range []struct {
+		change func(p *Process)
+		want   []string
+	}{
+		{func(p *Process) {}, nil},
+		{func(p *Process) { p.Command = "/bin/web --fast" }, []string{"command"}},
+		{func(p *Process) { p.AutoStart = false; p.Lifecycle.Ready.Target = "127.0.0.1:81" }, []string{"autostart", "ready"}},
+		{func(p *Process) { p.Stdout.MaxBytes = 1 }, []string{"stdout_logfile (or its other stdout_ options)"}},
+		{func(p *Process) { p.Lifecycle.RestartLimit.Count = 3 }, []string{"restart_limit"}},
+	} {
+		p := base()
+		tc.change(p)
+		got := base().Differences(p)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("differences %q, want %q", got, tc.want)
+		}
+		if base().Equal(p) != (len(tc.want) == 0) {
+			t.Errorf("Equal disagrees with Differences %q", got)
+		}
+	}
 }
