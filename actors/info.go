@@ -26,6 +26,26 @@ type ProcessInfo struct {
 	// Stats are the process's counters, for metrics; the XML-RPC API
 	// does not show them.
 	Stats ProcessStats
+
+	// What `why` tells beyond the state (the XML-RPC API does not show
+	// them): the failed starts in a row and the startretries they count
+	// against (BACKOFF, FATAL), when the next start is due (BACKOFF), how
+	// the last run ended (nil before any), and the last failed readiness
+	// or health check's reason ("" when none failed).
+	Attempt, StartRetries int
+	NextTry               time.Time
+	LastExit              *LastExit
+	CheckErr              string
+}
+
+// LastExit is how a process's last run ended: its exit status, or the
+// signal that killed it, whether that status is one of its exitcodes,
+// and when.
+type LastExit struct {
+	Code     int
+	Signal   syscall.Signal // 0 when it exited
+	Expected bool
+	At       time.Time
 }
 
 // ProcessStats count what happened to a process since its actor started

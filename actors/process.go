@@ -109,6 +109,10 @@ type process struct {
 	// so the supervisor can tell an end for good (essential=).
 	lastExit    *child.ExitStatus
 	willRestart bool
+	// exitInfo is the last exit as `why` tells it; nextTry is when the
+	// BACKOFF in progress starts the process again.
+	exitInfo *LastExit
+	nextTry  time.Time
 
 	// open counts, by OS pid, the logged streams whose end the loggers
 	// have not seen yet; drainWaiters wait for none to be left.
@@ -720,6 +724,7 @@ func (p *process) enterBackoff(c actor.Context) {
 	}
 	p.gen = p.rt.generations.Add(1) // the backoff timer's own token
 	delay := backoffDelay(&p.cfg.Lifecycle, p.backoff, p.rt.rand())
+	p.nextTry = p.rt.now().Add(delay)
 	if customBackoff(p.cfg) { // else the reference's log, which has no such line
 		p.rt.log.Info(fmt.Sprintf("backoff: %s retries in %s (attempt %d, %s)",
 			p.cfg.Name, delay.Round(time.Millisecond), p.backoff, p.cfg.Lifecycle.Backoff))
@@ -795,6 +800,10 @@ func (p *process) reaped(c actor.Context, st child.ExitStatus) {
 	p.exitCode = st.ExitCode()
 	p.lastExit = &st
 	p.ended = p.stats.exited(st, p.isExpected(st))
+	p.exitInfo = &LastExit{Code: st.ExitCode(), Expected: p.isExpected(st), At: p.stop}
+	if sig, ok := st.Signaled(); ok {
+		p.exitInfo.Signal = sig
+	}
 	p.closeStdin()
 	p.proc = nil
 }
@@ -983,6 +992,10 @@ func (p *process) info() *ProcessInfo {
 	}
 	if p.proc != nil {
 		in.PID = p.proc.Pid
+	}
+	in.Attempt, in.StartRetries, in.LastExit, in.CheckErr = p.backoff, p.cfg.StartRetries, p.exitInfo, p.run.lastErr
+	if p.state == Backoff {
+		in.NextTry = p.nextTry
 	}
 	in.Stats = p.stats.snapshot()
 	return in

@@ -50,6 +50,7 @@ func init() {
 		"update":     {run: (*CLI).doUpdate, help: helpUpdate},
 		"upgrade":    {run: (*CLI).doUpgrade, help: helpUpgrade, ours: true},
 		"version":    {run: (*CLI).doVersion, help: helpVersion},
+		"why":        {run: (*CLI).doWhy, help: helpWhy, ours: true},
 		// What the shell runs at end of input; typing it works too.
 		"EOF": {run: (*CLI).doEOF},
 	}

@@ -145,3 +145,12 @@ func helpAutoreload(c *CLI) {
 func helpVersion(c *CLI) {
 	helpLines(c, "version\t\t\tPrint the version of the supervisord we talk to")
 }
+
+func helpWhy(c *CLI) {
+	helpLines(c,
+		"why <name>\t\tExplain why a process is in its state",
+		"why <gname>:*\t\tExplain every process of a group",
+		"why <name> <name>\tExplain several processes or groups",
+		"why all\t\t\tExplain every process",
+		"Exit status 0 when every process named is where its config wants it, 1 otherwise.")
+}

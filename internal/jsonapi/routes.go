@@ -34,6 +34,7 @@ func table() []route {
 	return []route{
 		{method: "GET", path: "/processes", role: auth.Read, summary: "Every process's state", serve: (*Handler).listProcesses},
 		{method: "GET", path: "/processes/{name}", role: auth.Read, summary: "One process's state", serve: (*Handler).getProcess},
+		{method: "GET", path: "/processes/{name}/why", role: auth.Read, summary: "Why a process is in its state, in words", serve: (*Handler).whyProcess},
 		{method: "POST", path: "/processes/{name}/start", role: auth.Operate, summary: "Start a process", query: wait, serve: onProcess((*actors.Daemon).Start)},
 		{method: "POST", path: "/processes/{name}/stop", role: auth.Operate, summary: "Stop a process", query: wait, serve: onProcess((*actors.Daemon).Stop)},
 		{method: "POST", path: "/processes/{name}/restart", role: auth.Operate, summary: "Stop a process if it runs, then start it", query: wait, serve: onProcess((*actors.Daemon).Restart)},
@@ -179,6 +180,31 @@ func (h *Handler) getProcess(c *call) (any, error) {
 		return nil, apiError(err, spec)
 	}
 	return processOf(in), nil
+}
+
+// Why is why a process is in its state: ok when it is where its config
+// wants it.
+type Why struct {
+	Name  string `json:"name"`
+	Group string `json:"group"`
+	OK    bool   `json:"ok"`
+	Text  string `json:"text"`
+}
+
+func (h *Handler) whyProcess(c *call) (any, error) {
+	p, spec, err := h.process(c)
+	if err != nil {
+		return nil, err
+	}
+	var disk *conf.Config
+	if h.opts.Reread != nil {
+		disk, _ = h.opts.Reread() // a config that does not load is not compared
+	}
+	ex, err := h.opts.Tree.Why(c.ctx, []string{conf.Namespec(p.Group, p.Name)}, disk)
+	if err != nil || len(ex) != 1 {
+		return nil, apiError(err, spec)
+	}
+	return Why{Name: ex[0].Name, Group: ex[0].Group, OK: ex[0].OK, Text: ex[0].Text}, nil
 }
 
 // Group is a group and its processes.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"supervisord/conf"
 	"supervisord/protocol/xmlrpc"
 )
 
@@ -44,7 +45,32 @@ func (h *Handler) extensions(m map[string]method) {
 			"RUNNING (ready) before the next; stops at the first that does not come back, leaving the rest running: "+
 			"[{name, group, status, description}] in restart order.",
 		[]string{"array", "array", "int"}, "names", "maxUnavailable")
+	m["supervisor.why"] = x(h.why,
+		"Explain why each named process (name, group:name, group:*; none or all: every process) is in its state: "+
+			"[{name, group, ok, text}], ok when it is where its config wants it.",
+		[]string{"array", "array"}, "names")
 	h.fleetMethods(m)
+}
+
+func (h *Handler) why(ctx context.Context, params []any) (any, error) {
+	names, err := fleetNames(params[0])
+	if err != nil {
+		return nil, err
+	}
+	var disk *conf.Config
+	if h.opts.Reread != nil {
+		disk, _ = h.opts.Reread() // a config that does not load is not compared
+	}
+	ex, err := h.opts.Tree.Why(ctx, names, disk)
+	if err != nil {
+		return nil, asFault(err, strings.Join(names, " "))
+	}
+	out := make([]xmlrpc.Struct, len(ex))
+	for i, e := range ex {
+		out[i] = xmlrpc.Struct{{Name: "name", Value: e.Name}, {Name: "group", Value: e.Group},
+			{Name: "ok", Value: e.OK}, {Name: "text", Value: e.Text}}
+	}
+	return out, nil
 }
 
 func (h *Handler) rollingRestart(ctx context.Context, params []any) (any, error) {

@@ -82,6 +82,7 @@ var leastRole = map[string]auth.Role{
 	"supervisor.restart":             auth.Admin,
 	"supervisor.upgrade":             auth.Admin,
 	"supervisor.rollingRestart":      auth.Operate,
+	"supervisor.why":                 auth.Read,
 }
 
 // roleOf is the role a method needs.
