@@ -87,7 +87,7 @@ func (p *Process) Equal(o *Process) bool {
 		envEq(p.Environment, o.Environment) && p.ServerURL == o.ServerURL &&
 		slices.Equal(p.EnvFiles, o.EnvFiles) && slices.Equal(p.Rlimits, o.Rlimits) &&
 		p.Lifecycle.equal(o.Lifecycle) && p.Essential == o.Essential &&
-		p.SyslogFacility == o.SyslogFacility
+		p.SyslogFacility == o.SyslogFacility && p.Schedule.Equal(o.Schedule)
 }
 
 // equal compares every lifecycle option; dependencies by name, condition
