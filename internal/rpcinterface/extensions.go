@@ -38,7 +38,39 @@ func (h *Handler) extensions(m map[string]method) {
 	m["supervisor.getUpgradeStatus"] = x(h.getUpgradeStatus,
 		"How upgrades went: {pid, binary, version, upgrades, attempt, completed, failed, error}; "+
 			"an attempt is over once completed or failed has reached its number.", []string{"struct"})
+	m["supervisor.getSchedule"] = x(h.getSchedule,
+		"A scheduled program's schedule (name or group:name): {name, group, schedule, timezone, overlap, catchup, "+
+			"next_run, last_run, queued}; times are Unix seconds, 0 for none. BAD_NAME when it has no schedule=.",
+		[]string{"struct", "string"}, "name")
 	h.fleetMethods(m)
+}
+
+func (h *Handler) getSchedule(ctx context.Context, params []any) (any, error) {
+	p, spec, err := h.lookupProcess(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.opts.Tree.Schedule(ctx, p.Group, p.Name)
+	if err != nil {
+		return nil, asFault(err, spec)
+	}
+	stamp := func(t time.Time) int {
+		if t.IsZero() {
+			return 0
+		}
+		return int(t.Unix())
+	}
+	return xmlrpc.Struct{
+		{Name: "name", Value: p.Name},
+		{Name: "group", Value: p.Group},
+		{Name: "schedule", Value: s.Schedule},
+		{Name: "timezone", Value: s.TimeZone},
+		{Name: "overlap", Value: s.Overlap},
+		{Name: "catchup", Value: s.Catchup},
+		{Name: "next_run", Value: stamp(s.NextRun)},
+		{Name: "last_run", Value: stamp(s.LastRun)},
+		{Name: "queued", Value: s.Queued},
+	}, nil
 }
 
 func (h *Handler) getReloadStatus(ctx context.Context, _ []any) (any, error) {
