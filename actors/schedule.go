@@ -260,7 +260,7 @@ func (s *cronScheduler) setPrograms(c actor.Context, procs []*conf.Process) {
 		if e.sched.Catchup {
 			s.catchup(c, e, now, first)
 		}
-		s.arm(c, e, now)
+		s.arm(c, e, now, now)
 	}
 }
 
@@ -311,10 +311,14 @@ func (s *cronScheduler) remember(e *schedEntry, at time.Time) {
 	}()
 }
 
-// arm sets e's timer for its next due time after now.
-func (s *cronScheduler) arm(c actor.Context, e *schedEntry, now time.Time) {
+// arm sets e's timer for its next due time after from (its last due
+// time, so that @every does not drift by the timers' lateness), or after
+// now when that one has passed already (the machine slept).
+func (s *cronScheduler) arm(c actor.Context, e *schedEntry, from, now time.Time) {
 	s.disarm(e)
-	e.next = e.sched.Next(now)
+	if e.next = e.sched.Next(from); !e.next.After(now) {
+		e.next = e.sched.Next(now)
+	}
 	s.tellNext(c, e)
 	if e.next.IsZero() {
 		return
@@ -355,7 +359,7 @@ func (s *cronScheduler) due(c actor.Context, e *schedEntry) {
 	e.last = at
 	s.remember(e, at)
 	s.run(c, e, at)
-	s.arm(c, e, now)
+	s.arm(c, e, at, now)
 }
 
 // run starts e's run due at at, or skips or queues it while the previous

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -191,5 +192,33 @@ schedule_catchup=true
 		if p.Program != "plain" && (p.AutoStart || p.AutoRestart != RestartNever) {
 			t.Errorf("%s: autostart=%t autorestart=%d; a scheduled program neither autostarts nor restarts", p.Name, p.AutoStart, p.AutoRestart)
 		}
+	}
+}
+
+// TestREADMESchedule loads the README's example of scheduled programs.
+func TestREADMESchedule(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(readme), "\n## Scheduled programs\n")
+	if !ok {
+		t.Fatal("the README has no Scheduled programs section")
+	}
+	_, block, ok := strings.Cut(sec, "```ini\n")
+	if !ok {
+		t.Fatal("the Scheduled programs section has no ini example")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	cfg, err := Parse([]byte("[supervisord]\n"+block), filepath.Join(t.TempDir(), "s.conf"), nil)
+	if err != nil {
+		t.Fatalf("the README's example: %v", err)
+	}
+	var got []string
+	for _, g := range cfg.Groups {
+		got = append(got, g.Name+" "+g.Processes[0].Schedule.String())
+	}
+	if want := "backup 30 3 * * * (Europe/Paris),poll @every 30s"; strings.Join(got, ",") != want {
+		t.Errorf("schedules %q, want %q", strings.Join(got, ","), want)
 	}
 }
