@@ -22,6 +22,9 @@ type ProcessInfo struct {
 	WaitingFor string // what a stopped process waits for before it starts ("db to be healthy")
 	Health     string // RUNNING with health checks: "healthy", "unhealthy: why", "not yet healthy" (no check has passed yet)
 	Status     string // the program's last sd_notify STATUS=
+	// NextRun is a scheduled program's next due time (schedule=); zero
+	// for others, and when it is never due again.
+	NextRun time.Time
 
 	// Stats are the process's counters, for metrics; the XML-RPC API
 	// does not show them.
@@ -96,18 +99,39 @@ func (in ProcessInfo) Description() string {
 		return d
 	case Starting:
 		return in.Status
-	case Fatal, Backoff:
-		if in.SpawnErr != "" {
-			return in.SpawnErr
-		}
-		return fmt.Sprintf(`unknown error (try "tail %s")`, in.Name)
+	case Backoff:
+		return in.spawnErr()
+	case Fatal:
+		return in.withNextRun(in.spawnErr())
 	case Stopped, Exited:
 		if in.Start.IsZero() {
-			return "Not started"
+			return in.withNextRun("Not started")
 		}
-		return in.Stop.Local().Format("Jan 02 03:04 PM")
+		return in.withNextRun(in.Stop.Local().Format("Jan 02 03:04 PM"))
 	}
 	return ""
+}
+
+func (in ProcessInfo) spawnErr() string {
+	if in.SpawnErr != "" {
+		return in.SpawnErr
+	}
+	return fmt.Sprintf(`unknown error (try "tail %s")`, in.Name)
+}
+
+// withNextRun adds a scheduled program's next due time to d, in local
+// time: "next run 03:05:00" on the same day as now, else "next run Dec 07
+// 03:05:00".
+func (in ProcessInfo) withNextRun(d string) string {
+	if in.NextRun.IsZero() {
+		return d
+	}
+	next, now := in.NextRun.Local(), in.Now.Local()
+	form := "Jan 02 15:04:05"
+	if y, m, dd := next.Date(); now.Year() == y && now.Month() == m && now.Day() == dd {
+		form = "15:04:05"
+	}
+	return d + ", next run " + next.Format(form)
 }
 
 // pyTimedelta prints whole seconds like str(datetime.timedelta):

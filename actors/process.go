@@ -129,6 +129,10 @@ type process struct {
 	// is the exit just reaped, for the state event that follows it.
 	stats processStats
 	ended *events.Exit
+
+	// nextRun is a scheduled program's next due time, as the scheduler
+	// (schedule.go) last told it, for its status; zero otherwise.
+	nextRun time.Time
 }
 
 // newProcess makes the actor of one process; pool is its eventlistener
@@ -225,6 +229,8 @@ func (p *process) Receive(c actor.Context) {
 			return
 		}
 		p.beh.Receive(c)
+	case *scheduledNext:
+		p.nextRun = m.at
 	case *shutdownBegun:
 		p.noStart = true
 		p.stopWaiting(c)
@@ -977,6 +983,7 @@ func (p *process) info() *ProcessInfo {
 		StdoutLogfile: p.stdoutPath,
 		StderrLogfile: p.stderrPath,
 		Status:        p.run.status,
+		NextRun:       p.nextRun,
 	}
 	if p.waiting {
 		in.WaitingFor = p.waitingFor

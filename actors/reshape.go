@@ -81,6 +81,7 @@ func (s *supervisor) update(c actor.Context, cfg *conf.Group) {
 		}
 		if r.Err == nil && s.group(cfg.Name) == e {
 			e.reshaped(cfg)
+			s.scheduleChanged(c)
 		}
 		c.Send(replyTo, r)
 	})

@@ -45,6 +45,7 @@ type supervisor struct {
 	groups  []*groupEntry // in start order
 	byName  map[string]*groupEntry
 	watcher *actor.PID // the config watcher; nil when there is none
+	sched   *actor.PID // the scheduler of schedule= programs (schedule.go)
 
 	// lastRead is the config last read (by reloadConfig or the watcher);
 	// addProcessGroup and getAllConfigInfo use it, as the reference uses
@@ -114,6 +115,7 @@ func (s *supervisor) Receive(c actor.Context) {
 			panic(err)
 		}
 		s.rt.bus = bus
+		s.sched = s.spawnScheduler(c)
 		// A tree that takes over a handed-over one goes on with its events
 		// (handoff.go): nothing was added, and the daemon never stopped.
 		adopting := s.adoptBus(c)
@@ -128,6 +130,7 @@ func (s *supervisor) Receive(c actor.Context) {
 		if !adopting {
 			c.Send(s.rt.bus, &publish{ev: events.SupervisorRunning{}})
 		}
+		s.scheduleChanged(c)
 		for _, e := range s.groups {
 			s.startQueue = append(s.startQueue, e.pid)
 		}
@@ -179,6 +182,8 @@ func (s *supervisor) Receive(c actor.Context) {
 		c.RequestWithCustomSender(e.pid, m.msg, c.Sender())
 	case *toBus:
 		c.RequestWithCustomSender(s.rt.bus, m.msg, c.Sender())
+	case *getSchedule:
+		c.RequestWithCustomSender(s.sched, m, c.Sender())
 
 	// Changes to what runs.
 	case *addGroup:
@@ -228,6 +233,7 @@ func (s *supervisor) Receive(c actor.Context) {
 		}
 		s.recheckDeps(c, ref)
 		s.checkExit(c, ref, m) // exit.go
+		c.Send(s.sched, m)     // schedule.go
 	case *healthChanged:
 		if _, st := s.lookup(m.ref); st != nil {
 			st.healthy = m.healthy && st.state == Running
@@ -404,6 +410,7 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
 	}
 	s.groups = append(s.groups, e)
 	s.byName[gc.Name] = e
+	s.scheduleChanged(c)
 	c.Send(e.pid, &startGroup{autostartOnly: true}) // no sender: no answer wanted
 
 	awaitAll(c, []*actor.Future{c.RequestFuture(e.pid, &ping{}, askTimeout)}, func() { answer(nil) })
@@ -434,6 +441,7 @@ func (s *supervisor) remove(c actor.Context, name string) error {
 	c.Send(s.rt.bus, &publish{ev: events.ProcessGroupRemoved{Group: name}})
 	s.groups = slices.Delete(s.groups, at, at+1)
 	delete(s.byName, name)
+	s.scheduleChanged(c)
 	if i := slices.IndexFunc(s.startQueue, e.pid.Equal); i >= 0 {
 		s.startQueue = slices.Delete(s.startQueue, i, i+1)
 		if i == 0 {

@@ -157,7 +157,15 @@ func explain(in ProcessInfo, cfg *conf.Process, disk *diskProcess) (text string,
 	} else if in.Start.IsZero() {
 		say("It has not run since the daemon started.")
 	}
-	if cfg.AutoStart {
+	if cfg.Schedule != nil {
+		ok = in.State != Backoff && in.State != Fatal
+		if !in.NextRun.IsZero() {
+			say("Its schedule (schedule=%s) starts it next at %s (in %s).", cfg.Schedule.Spec, at(in.NextRun),
+				max(in.NextRun.Sub(in.Now), 0).Truncate(time.Second))
+		} else {
+			say("It runs on its schedule (schedule=%s).", cfg.Schedule.Spec)
+		}
+	} else if cfg.AutoStart {
 		ok = in.State == Running && !strings.HasPrefix(in.Health, "unhealthy")
 		if ok {
 			say("Its config wants it running (autostart=true), and it is.")

@@ -239,7 +239,8 @@ func TestKnownOptions(t *testing.T) {
 		}
 	}
 	for _, o := range []string{"depends_on", "ready", "health", "backoff", "restart_limit",
-		"essential", "environment_file", "rlimit_nofile", "rlimit_core"} {
+		"essential", "environment_file", "rlimit_nofile", "rlimit_core",
+		"schedule", "schedule_timezone", "schedule_overlap", "schedule_catchup"} {
 		if !known["program:"][o] {
 			t.Errorf("[program:] %s: the stub reading did not look it up", o)
 		}

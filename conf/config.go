@@ -256,6 +256,11 @@ type Process struct {
 	// timeout, 10s health interval, 5s health timeout, 3 health retries),
 	// which act as the reference does.
 	Lifecycle Lifecycle
+
+	// Schedule is schedule= and its kin (schedule.go), [program:x] only;
+	// nil when unset. A scheduled program has AutoStart false and
+	// AutoRestart RestartNever whatever the file says.
+	Schedule *Schedule
 }
 
 // LogConfig is the stdout_* or stderr_* option family of a program.

@@ -134,6 +134,7 @@ func (p *Process) Differences(o *Process) []string {
 		{"restart_limit", a.RestartLimit == b.RestartLimit},
 		{"essential", p.Essential == o.Essential},
 		{"syslog_facility", p.SyslogFacility == o.SyslogFacility},
+		{"schedule (or its other schedule_ options)", p.Schedule.Equal(o.Schedule)},
 	} {
 		if !c.same {
 			out = append(out, c.option)

@@ -245,6 +245,9 @@ func dump(b *strings.Builder, c *Config) {
 			for _, rl := range pr.Rlimits {
 				p("    %s=%s", RlimitName(rl.Resource), rl)
 			}
+			if sc := pr.Schedule; sc != nil {
+				p("    schedule=%q timezone=%q location=%s overlap=%s catchup=%t", sc.Spec, sc.TimeZone, sc.Location, sc.Overlap, sc.Catchup)
+			}
 			if lc := pr.Lifecycle; !lc.equal(defaultLifecycle()) {
 				for _, d := range lc.DependsOn {
 					p("    depends_on %s -> %v", d, d.Targets)

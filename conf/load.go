@@ -794,6 +794,11 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 	if err := refuseNegatives(fail, numprocs, &t); err != nil {
 		return nil, err
 	}
+	if kindOf(section) == "program:" {
+		if err := l.readSchedule(section, common, &t, numprocs); err != nil {
+			return nil, err
+		}
+	}
 	envStr := ""
 	if o := l.doc.lookup(section, "environment"); o != nil {
 		envStr = o.value

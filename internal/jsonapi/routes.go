@@ -106,6 +106,9 @@ type Process struct {
 	WaitingFor    string `json:"waiting_for,omitempty"`
 	Health        string `json:"health,omitempty"`
 	Status        string `json:"status,omitempty"`
+	// NextRun is a scheduled program's next due time (schedule=), Unix
+	// seconds; absent for other programs.
+	NextRun int64 `json:"next_run,omitempty"`
 }
 
 // stamp is a time as Unix seconds, 0 for never.
@@ -124,6 +127,7 @@ func processOf(in actors.ProcessInfo) Process {
 		PID: in.PID, ExitStatus: in.ExitStatus, SpawnErr: in.SpawnErr,
 		StdoutLogfile: in.StdoutLogfile, StderrLogfile: in.StderrLogfile,
 		WaitingFor: in.WaitingFor, Health: in.Health, Status: in.Status,
+		NextRun: stamp(in.NextRun),
 	}
 }
 

@@ -49,6 +49,10 @@ func (h *Handler) extensions(m map[string]method) {
 		"Explain why each named process (name, group:name, group:*; none or all: every process) is in its state: "+
 			"[{name, group, ok, text}], ok when it is where its config wants it.",
 		[]string{"array", "array"}, "names")
+	m["supervisor.getSchedule"] = x(h.getSchedule,
+		"A scheduled program's schedule (name or group:name): {name, group, schedule, timezone, overlap, catchup, "+
+			"next_run, last_run, queued}; times are Unix seconds, 0 for none. BAD_NAME when it has no schedule=.",
+		[]string{"struct", "string"}, "name")
 	h.fleetMethods(m)
 }
 
@@ -90,6 +94,34 @@ func (h *Handler) rollingRestart(ctx context.Context, params []any) (any, error)
 	}
 	outs, err := h.opts.Tree.RollingRestart(ctx, names, int(k), nil)
 	return results(outs, err, strings.Join(names, " "))
+}
+
+func (h *Handler) getSchedule(ctx context.Context, params []any) (any, error) {
+	p, spec, err := h.lookupProcess(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.opts.Tree.Schedule(ctx, p.Group, p.Name)
+	if err != nil {
+		return nil, asFault(err, spec)
+	}
+	stamp := func(t time.Time) int {
+		if t.IsZero() {
+			return 0
+		}
+		return int(t.Unix())
+	}
+	return xmlrpc.Struct{
+		{Name: "name", Value: p.Name},
+		{Name: "group", Value: p.Group},
+		{Name: "schedule", Value: s.Schedule},
+		{Name: "timezone", Value: s.TimeZone},
+		{Name: "overlap", Value: s.Overlap},
+		{Name: "catchup", Value: s.Catchup},
+		{Name: "next_run", Value: stamp(s.NextRun)},
+		{Name: "last_run", Value: stamp(s.LastRun)},
+		{Name: "queued", Value: s.Queued},
+	}, nil
 }
 
 func (h *Handler) getReloadStatus(ctx context.Context, _ []any) (any, error) {
