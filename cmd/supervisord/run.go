@@ -271,7 +271,7 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 		Observe: func(route, result string, took time.Duration) { mx.ObserveAPI("json", route, result, took) }})
 	defer jsonAPI.Close() // before the servers close: its streams end
 	if page, err := webui.New(context.Background(), webui.Options{Tree: d, Log: log,
-		Identifier: s.Identifier, History: func(group, name string) (any, bool) { return history.Series(group, name) },
+		Identifier: s.Identifier, Reread: reread, History: func(group, name string) (any, bool) { return history.Series(group, name) },
 		Fleet: gateway}); err != nil {
 		if !ended {
 			log.Warn("no web interface: " + err.Error())

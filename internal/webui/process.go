@@ -21,6 +21,10 @@ type processPage struct {
 	History             bool // the daemon keeps a history to draw
 	Log                 tailPage
 	Fleet               bool // the daemon is a node of a fleet: link its view
+	// Why is why the process is in its state (supervisorctl why), as the
+	// page was made; WhyOK whether that is where its config wants it.
+	Why   string
+	WhyOK bool
 }
 
 // process serves process.html?processname=x[&channel=stderr][&limit=n].
@@ -48,6 +52,13 @@ func (h *Handler) process(w http.ResponseWriter, r *http.Request) {
 	p.Log.Processname, p.Log.Page = p.Namespec, "process.html"
 	p.Groups = only(h.table(r.Context()), p.Namespec)
 	p.History = h.opts.History != nil
+	var disk *conf.Config
+	if h.opts.Reread != nil {
+		disk, _ = h.opts.Reread() // a config that does not load is not compared
+	}
+	if ex, err := h.opts.Tree.Why(r.Context(), []string{p.Namespec}, disk); err == nil && len(ex) == 1 {
+		p.Why, p.WhyOK = ex[0].Text, ex[0].OK
+	}
 	p.Log.Text, p.Log.Offset, p.Log.Follow, p.Log.Placeholder = h.readTail(r, p.Namespec, p.Log.Channel, p.Log.Limit)
 	h.writePage(w, http.StatusOK, "process.html", p)
 }

@@ -65,6 +65,7 @@ type Tree interface {
 	ReadLog(ctx context.Context, group, name string, stream actors.Stream, offset, length int64) ([]byte, error)
 	TailLog(ctx context.Context, group, name string, stream actors.Stream, offset, length int64) ([]byte, int64, bool, error)
 	Subscribe(ctx context.Context, types []events.Type, fn func(serial int64, ev events.Event)) (cancel func(), err error)
+	Why(ctx context.Context, specs []string, disk *conf.Config) ([]actors.Explanation, error)
 	Done() <-chan struct{}
 }
 
@@ -73,6 +74,9 @@ type Options struct {
 	Tree       Tree
 	Log        *slog.Logger // the main log
 	Identifier string       // [supervisord] identifier, shown in the header
+	// Reread reads the config on disk again, for the process page's
+	// explanation of how it differs; nil: not compared.
+	Reread func() (*conf.Config, error)
 	// History is a process's recent resource use and its starts and exits
 	// (the metrics' per-process history), served as /history.json for the
 	// process page's charts; false when it has none. Its value marshals to
