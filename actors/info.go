@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"supervisord/internal/statefile"
 	"syscall"
 	"time"
 )
@@ -22,6 +23,11 @@ type ProcessInfo struct {
 	WaitingFor string // what a stopped process waits for before it starts ("db to be healthy")
 	Health     string // RUNNING with health checks: "healthy", "unhealthy: why", "not yet healthy" (no check has passed yet)
 	Status     string // the program's last sd_notify STATUS=
+
+	// Intent is what the operator asked of the process that lasts
+	// (disabled, stopped by hand), with who, when and from where; zero
+	// when nothing.
+	Intent statefile.Intent
 
 	// Stats are the process's counters, for metrics; the XML-RPC API
 	// does not show them.
@@ -61,6 +67,17 @@ type ExitCount struct {
 // The lifecycle options add to it: what a process waits for, its health
 // and the status it reported with sd_notify.
 func (in ProcessInfo) Description() string {
+	d := in.describe()
+	if in.Intent.Disabled && in.State.IsStopped() {
+		if d == "" || in.Start.IsZero() {
+			return "disabled"
+		}
+		return "disabled, " + d
+	}
+	return d
+}
+
+func (in ProcessInfo) describe() string {
 	if in.WaitingFor != "" {
 		return "waiting for " + in.WaitingFor
 	}
