@@ -18,6 +18,7 @@ import (
 	"supervisord/internal/logfile"
 	"supervisord/internal/output"
 	"supervisord/internal/probe"
+	"supervisord/internal/statefile"
 	"supervisord/protocol/events"
 )
 
@@ -48,6 +49,13 @@ type Options struct {
 	// Subscribe would let them from the moment it returns: for what must
 	// not miss the first starts (the metrics' timeline).
 	Observers []Observer
+	// Intent is the operator's lasting intent read from the state file
+	// (disabled processes, remembered stops); nil is none. The tree
+	// keeps its own copy.
+	Intent *statefile.State
+	// StateFile is where the tree writes the intent when it changes;
+	// "" keeps it in memory only.
+	StateFile string
 }
 
 // Observer is a watcher of the event bus the tree starts with: Fn is
@@ -92,6 +100,10 @@ type runtime struct {
 	adopt *adoptions
 	// observers are the bus's observers from the start (Options.Observers).
 	observers []subscription
+	// intent and stateFile are Options.Intent and Options.StateFile,
+	// for the supervisor.
+	intent    *statefile.State
+	stateFile string
 }
 
 func (rt *runtime) autoLogName(proc, stream string) (string, error) {
@@ -134,6 +146,8 @@ func start(cfg *conf.Config, opts Options, processMiddleware []actor.ReceiverMid
 		identifier:        cfg.Supervisord.Identifier,
 		stripANSI:         cfg.Supervisord.StripANSI,
 		eventHistory:      cfg.Supervisord.EventHistory,
+		intent:            opts.Intent,
+		stateFile:         opts.StateFile,
 	}
 	if rt.now == nil {
 		rt.now = time.Now

@@ -22,6 +22,7 @@ const (
 	StillRunning               // a group cannot be removed while a process runs
 	AlreadyAdded               // a group of that name runs
 	ShuttingDown               // the tree is going down and takes no more requests
+	Disabled                   // a start of a disabled process (Detail: the disabled dependency, if it is one)
 	numKinds
 )
 
@@ -39,6 +40,7 @@ var kindText = [numKinds]string{
 	StillRunning:   "group still running",
 	AlreadyAdded:   "group already added",
 	ShuttingDown:   "shutting down",
+	Disabled:       "disabled",
 }
 
 func (k Kind) String() string {
@@ -92,4 +94,5 @@ var (
 	ErrStillRunning   = &Error{Kind: StillRunning}
 	ErrAlreadyAdded   = &Error{Kind: AlreadyAdded}
 	ErrShuttingDown   = &Error{Kind: ShuttingDown}
+	ErrDisabled       = &Error{Kind: Disabled}
 )

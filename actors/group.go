@@ -59,7 +59,7 @@ func (g *group) Receive(c actor.Context) {
 	case *groupStatus:
 		g.status(c, nil)
 	case *reshapeGroup:
-		g.reshape(c, m.cfg)
+		g.reshape(c, m.cfg, m.hold)
 	case *ping:
 		c.Respond(&Result{})
 	case *dupSocket: // an upgrade (fcgi.go)
@@ -67,7 +67,12 @@ func (g *group) Receive(c actor.Context) {
 	case *startGroup:
 		if m.autostartOnly {
 			g.autostarter = c.Sender()
-			g.autostarting = append([]*actor.PID(nil), g.procs...)
+			g.autostarting = nil
+			for _, pid := range g.procs {
+				if !m.hold[g.nameOf(pid)] {
+					g.autostarting = append(g.autostarting, pid)
+				}
+			}
 			g.autostartNext(c)
 		}
 	case *autostarted:

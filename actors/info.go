@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"supervisord/internal/statefile"
 	"syscall"
 	"time"
 )
@@ -25,6 +26,11 @@ type ProcessInfo struct {
 	// NextRun is a scheduled program's next due time (schedule=); zero
 	// for others, and when it is never due again.
 	NextRun time.Time
+
+	// Intent is what the operator asked of the process that lasts
+	// (disabled, stopped by hand), with who, when and from where; zero
+	// when nothing.
+	Intent statefile.Intent
 
 	// Stats are the process's counters, for metrics; the XML-RPC API
 	// does not show them.
@@ -84,6 +90,17 @@ type ExitCount struct {
 // The lifecycle options add to it: what a process waits for, its health
 // and the status it reported with sd_notify.
 func (in ProcessInfo) Description() string {
+	d := in.describe()
+	if in.Intent.Disabled && in.State.IsStopped() {
+		if d == "" || in.Start.IsZero() {
+			return "disabled"
+		}
+		return "disabled, " + d
+	}
+	return d
+}
+
+func (in ProcessInfo) describe() string {
 	if in.WaitingFor != "" {
 		return "waiting for " + in.WaitingFor
 	}

@@ -175,7 +175,12 @@ type stateChanged struct {
 type (
 	// startGroup starts a group's processes: all of them, or only the
 	// autostart ones when the daemon itself starts.
-	startGroup struct{ autostartOnly bool }
+	startGroup struct {
+		autostartOnly bool
+		// hold names the processes not to autostart: the operator
+		// disabled or stopped them (intent.go).
+		hold map[string]bool
+	}
 	// stopGroup stops every process of the group (only those named in
 	// only, when it is not nil) in reverse priority order and is answered
 	// with *groupStopped once all of them are in a stopped state.
@@ -192,7 +197,10 @@ type (
 	// reshapeGroup asks a group actor to become cfg (reshape.go), answered
 	// with *Result once the old processes are gone and the new ones exist
 	// (before they have autostarted).
-	reshapeGroup struct{ cfg *conf.Group }
+	reshapeGroup struct {
+		cfg  *conf.Group
+		hold map[string]bool // the processes not to start (see startGroup)
+	}
 	// ping is answered with *Result once its receiver has started: a
 	// group once its processes exist, the supervisor once the bus and
 	// every group do.
@@ -207,7 +215,12 @@ type (
 	addGroup struct{ cfg *conf.Group }
 	// removeGroup stops the actor of a group whose processes are all
 	// stopped; answered with *Result (ErrBadName, ErrStillRunning).
-	removeGroup struct{ name string }
+	removeGroup struct {
+		name string
+		// keepStops keeps the remembered stops of its processes, for
+		// the group added again at once (an update replacing it).
+		keepStops bool
+	}
 	// shutdown begins the daemon's stop sequence.
 	shutdown struct{}
 	// shutdownReport is the supervisor's own timer: log who is still running.

@@ -39,7 +39,7 @@ func (d *Daemon) UpdateGroup(ctx context.Context, g *conf.Group) error {
 	if err := d.stopWholeGroup(ctx, g.Name); err != nil {
 		return fmt.Errorf("stopping %s: %w", g.Name, err)
 	}
-	if err := d.RemoveGroup(ctx, g.Name); err != nil {
+	if err := d.replaceGroup(ctx, g.Name); err != nil {
 		return fmt.Errorf("removing %s: %w", g.Name, err)
 	}
 	if err := d.AddGroup(ctx, g); err != nil {
@@ -70,7 +70,7 @@ func (s *supervisor) update(c actor.Context, cfg *conf.Group) {
 		timeout = max(timeout, p.StopWaitSecs+askTimeout)
 	}
 	replyTo := c.Sender()
-	c.ReenterAfter(c.RequestFuture(e.pid, &reshapeGroup{cfg: cfg}, timeout), func(res any, err error) {
+	c.ReenterAfter(c.RequestFuture(e.pid, &reshapeGroup{cfg: cfg, hold: s.intent.held(cfg.Name, cfg.Processes)}, timeout), func(res any, err error) {
 		if err != nil {
 			c.Send(replyTo, &Result{errorf(Failed, "group %s did not answer: %v", cfg.Name, err)})
 			return
@@ -104,7 +104,7 @@ func (e *groupEntry) reshaped(cfg *conf.Group) {
 // mailbox: stop the processes that go (changed or dropped) and wait until
 // each is in a stopped state, stop their actors and wait until their names
 // are free, then spawn the new ones and autostart them in order.
-func (g *group) reshape(c actor.Context, cfg *conf.Group) {
+func (g *group) reshape(c actor.Context, cfg *conf.Group, hold map[string]bool) {
 	replyTo := c.Sender()
 	added, changed, removed := conf.DiffProcesses(g.cfg, cfg)
 	going := map[string]bool{}
@@ -155,7 +155,10 @@ func (g *group) reshape(c actor.Context, cfg *conf.Group) {
 			var start []*actor.PID
 			for _, pc := range cfg.Processes {
 				if fresh[pc.Name] {
-					start = append(start, g.spawnProcess(c, pc))
+					pid := g.spawnProcess(c, pc)
+					if !hold[pc.Name] {
+						start = append(start, pid)
+					}
 				}
 				g.procs = append(g.procs, g.byName[pc.Name])
 			}

@@ -105,7 +105,8 @@ func (d *Daemon) askProcess(ctx context.Context, group, name string, msg message
 // Start starts a process that is not running and, with wait, waits until
 // it is RUNNING. It fails with NoFile or NotExecutable when the command
 // cannot run, AlreadyStarted, SpawnError when the spawn fails, and (when
-// waiting) Abnormal when the process does not get to RUNNING.
+// waiting) Abnormal when the process does not get to RUNNING. A disabled
+// process is not started (Disabled); a start clears a remembered stop.
 //
 // A process with depends_on pulls its dependencies in: those that do not
 // meet their condition are started first (theirs before them), and the
@@ -121,7 +122,9 @@ func (d *Daemon) Start(ctx context.Context, group, name string, wait bool) error
 
 // Stop sends a running process its stop signal and, with wait, waits until
 // it is in a stopped state (SIGKILL after stopwaitsecs at the latest);
-// NotRunning when it is not running. The running processes that depend on
+// NotRunning when it is not running. A stop the process takes is
+// remembered: an update, an automatic reload or a daemon restart does not
+// start it again until a start asks for it (intent.go). The running processes that depend on
 // it (transitively) are stopped first, each level waited for, whether or
 // not the stop itself is waited for.
 func (d *Daemon) Stop(ctx context.Context, group, name string, wait bool) error {
@@ -278,7 +281,8 @@ func (d *Daemon) Publish(ev events.Event) { d.tell(&toBus{msg: &publish{ev: ev}}
 // Several processes at once.
 
 // StartGroup starts every process of a group that is not running, in
-// priority order, and with wait waits for all of them; see Start.
+// priority order, and with wait waits for all of them; see Start. A
+// disabled process is skipped, its outcome Disabled.
 func (d *Daemon) StartGroup(ctx context.Context, name string, wait bool) ([]Outcome, error) {
 	return d.onGroup(ctx, name, canStart, d.starter(wait))
 }
@@ -432,9 +436,12 @@ func (d *Daemon) starter(wait bool) step {
 	}
 }
 
+// stopper stops a process as asked by hand: a stop the process takes is
+// remembered (intent.go), with who asked (OperatorFrom).
 func (d *Daemon) stopper(wait bool) step {
 	return func(ctx context.Context, p *conf.Process) (func() error, error) {
-		if _, err := d.askProcess(ctx, p.Group, p.Name, &stopProcess{}, askTimeout); err != nil || !wait {
+		stop := &operatorStop{ref: conf.ProcessRef{Group: p.Group, Name: p.Name}, by: OperatorFrom(ctx)}
+		if _, err := d.ask(ctx, stop, askTimeout); err != nil || !wait {
 			return nil, err
 		}
 		return func() error {
@@ -611,9 +618,19 @@ func (d *Daemon) AddGroup(ctx context.Context, g *conf.Group) error {
 }
 
 // RemoveGroup removes a group whose processes are all stopped
-// (StillRunning otherwise, BadName when there is none).
+// (StillRunning otherwise, BadName when there is none). Their remembered
+// stops go with them (a disable stays): the reference's supervisorctl
+// updates a group by stopping, removing and adding it, and its processes
+// start again as they do with the reference.
 func (d *Daemon) RemoveGroup(ctx context.Context, name string) error {
 	_, err := d.ask(ctx, &removeGroup{name: name}, askTimeout)
+	return err
+}
+
+// replaceGroup removes a group to add it again at once: the remembered
+// stops of its processes stay.
+func (d *Daemon) replaceGroup(ctx context.Context, name string) error {
+	_, err := d.ask(ctx, &removeGroup{name: name, keepStops: true}, askTimeout)
 	return err
 }
 

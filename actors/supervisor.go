@@ -74,6 +74,10 @@ type supervisor struct {
 	exit   *Exit
 	exitTo **Exit
 	failed bool
+
+	// intent is the operator's lasting intent and its writing to the
+	// state file (intent.go).
+	intent *intentStore
 }
 
 // groupEntry is what the supervisor knows of one group: its config, its
@@ -100,7 +104,8 @@ type pendingAdd struct {
 
 func newSupervisor(cfg *conf.Config, rt *runtime, done chan struct{}, exit **Exit) actor.Actor {
 	return &supervisor{cfg: cfg, rt: rt, done: done, exitTo: exit, lastRead: cfg, byName: map[string]*groupEntry{},
-		leaving: map[string]bool{}, waitingAdds: map[string][]pendingAdd{}}
+		leaving: map[string]bool{}, waitingAdds: map[string][]pendingAdd{},
+		intent: newIntentStore(rt.intent, rt.stateFile)}
 }
 
 func (s *supervisor) Receive(c actor.Context) {
@@ -172,6 +177,12 @@ func (s *supervisor) Receive(c actor.Context) {
 			c.Respond(&Result{ErrBadName})
 			return
 		}
+		if _, ok := m.msg.(*getInfo); ok {
+			if in := s.intent.of(conf.ProcessRef{Group: m.group, Name: m.name}); !in.IsZero() {
+				s.infoWithIntent(c, e, m)
+				return
+			}
+		}
 		c.RequestWithCustomSender(e.pid, m, c.Sender())
 	case *toGroup:
 		e := s.group(m.name)
@@ -207,7 +218,11 @@ func (s *supervisor) Receive(c actor.Context) {
 			}
 		}
 	case *removeGroup:
-		c.Respond(&Result{s.remove(c, m.name)})
+		err := s.remove(c, m.name)
+		if err == nil && !m.keepStops {
+			s.forgetStops(c, m.name)
+		}
+		c.Respond(&Result{err})
 	case *updateGroup:
 		s.update(c, m.cfg)
 	case *startWatcher:
@@ -251,16 +266,29 @@ func (s *supervisor) Receive(c actor.Context) {
 	case *startTarget:
 		e := s.group(m.ref.Group)
 		p, _ := s.lookup(m.ref)
+		var deps []*conf.Process
+		if p != nil && len(p.Lifecycle.DependsOn) > 0 {
+			deps = s.planStart(m.ref)
+		}
 		switch {
 		case p == nil:
 			c.Respond(&Result{ErrBadName})
+		case s.startRefused(c, m.ref, deps):
 		case len(p.Lifecycle.DependsOn) > 0:
-			c.Respond(&planned{levels: [][]*conf.Process{s.planStart(m.ref)}})
+			c.Respond(&planned{levels: [][]*conf.Process{deps}})
 		default: // the plain start, in one hop
 			c.RequestWithCustomSender(e.pid, &toProcess{group: m.ref.Group, name: m.ref.Name, msg: &startProcess{}}, c.Sender())
 		}
 	case *stopPlan:
 		c.Respond(&planned{levels: s.planStop(m.refs)})
+
+	// The operator's intent (intent.go).
+	case *setIntent:
+		s.setIntent(c, m)
+	case *operatorStop:
+		s.operatorStop(c, m)
+	case *intentSaved:
+		s.intent.saved(c, s.rt, m.err)
 
 	// The stop sequence.
 	case *shutdown:
@@ -275,6 +303,7 @@ func (s *supervisor) Receive(c actor.Context) {
 			c.Send(e.pid, m)
 		}
 	case *actor.Stopped:
+		s.intent.flush(s.rt)
 		*s.exitTo = s.exit
 		close(s.done)
 	}
@@ -345,6 +374,9 @@ func (s *supervisor) status(c actor.Context) {
 		for i, f := range fs {
 			res, err := f.Result() // done: awaitAll ran
 			if l, ok := res.(*statusList); ok && err == nil {
+				for j := range l.infos {
+					l.infos[j].Intent = s.intent.of(conf.ProcessRef{Group: l.infos[j].Group, Name: l.infos[j].Name})
+				}
 				infos = append(infos, l.infos...)
 				pools = append(pools, l.pools...)
 				continue
@@ -411,7 +443,7 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
 	s.groups = append(s.groups, e)
 	s.byName[gc.Name] = e
 	s.scheduleChanged(c)
-	c.Send(e.pid, &startGroup{autostartOnly: true}) // no sender: no answer wanted
+	c.Send(e.pid, &startGroup{autostartOnly: true, hold: s.intent.held(gc.Name, gc.Processes)}) // no sender: no answer wanted
 
 	awaitAll(c, []*actor.Future{c.RequestFuture(e.pid, &ping{}, askTimeout)}, func() { answer(nil) })
 }
@@ -455,7 +487,13 @@ func (s *supervisor) remove(c actor.Context, name string) error {
 // in priority order as with the reference. A shutdown ends the sequence.
 func (s *supervisor) startNext(c actor.Context) {
 	if len(s.startQueue) > 0 && !s.stopping {
-		c.Request(s.startQueue[0], &startGroup{autostartOnly: true})
+		var hold map[string]bool
+		for _, e := range s.groups {
+			if e.pid.Equal(s.startQueue[0]) {
+				hold = s.intent.held(e.cfg.Name, e.cfg.Processes)
+			}
+		}
+		c.Request(s.startQueue[0], &startGroup{autostartOnly: true, hold: hold})
 	}
 }
 

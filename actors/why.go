@@ -138,6 +138,23 @@ func explain(in ProcessInfo, cfg *conf.Process, disk *diskProcess) (text string,
 	if in.WaitingFor != "" {
 		say("It waits for %s before it starts.", in.WaitingFor)
 	}
+	if it := in.Intent; it.Disabled || it.Stopped {
+		what := "stopped by hand, and is not started again by update, a reload or a restart of the daemon until a start asks for it"
+		if it.Disabled {
+			what = "disabled: nothing starts it until it is enabled"
+		}
+		by := ""
+		if it.User != "" {
+			by += " by " + it.User
+		}
+		if it.From != "" {
+			by += " from " + it.From
+		}
+		if !it.At.IsZero() {
+			by += " at " + at(it.At)
+		}
+		say("An operator%s has it %s.", by, what)
+	}
 	if in.SpawnErr != "" && (in.State == Backoff || in.State == Fatal) {
 		say("The last start failed: %s.", in.SpawnErr)
 	}
@@ -157,7 +174,13 @@ func explain(in ProcessInfo, cfg *conf.Process, disk *diskProcess) (text string,
 	} else if in.Start.IsZero() {
 		say("It has not run since the daemon started.")
 	}
-	if cfg.Schedule != nil {
+	if in.Intent.Disabled || in.Intent.Stopped {
+		// Where the operator wants it is where it is meant to be.
+		ok = in.State.IsStopped()
+		if !ok {
+			say("It is not stopped, as its operator wants it.")
+		}
+	} else if cfg.Schedule != nil {
 		ok = in.State != Backoff && in.State != Fatal
 		if !in.NextRun.IsZero() {
 			say("Its schedule (schedule=%s) starts it next at %s (in %s).", cfg.Schedule.Spec, at(in.NextRun),

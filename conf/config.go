@@ -83,6 +83,11 @@ type Supervisord struct {
 	// latest events the daemon keeps for the JSON API's event stream to
 	// replay to a client that reconnects; default 10000, at least 1.
 	EventHistory int
+	// StateFile is statefile= (an extension): where the operator's
+	// lasting intent (disable, a remembered stop) is kept across
+	// restarts; absolute; default supervisord.state in the pidfile's
+	// directory.
+	StateFile string
 }
 
 // LogLevel is one of the reference's level names, ordered like its numbers.

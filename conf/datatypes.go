@@ -412,6 +412,10 @@ func inetAddress(s string) (string, int, error) {
 // daemon keeps for the JSON API's event stream to replay.
 const DefaultEventHistory = 10000
 
+// DefaultStateFile is the state file's name when statefile= is not set: it
+// goes in the pidfile's directory.
+const DefaultStateFile = "supervisord.state"
+
 // maxEventHistory bounds event_history=, so a typo cannot reserve
 // gigabytes.
 const maxEventHistory = 1_000_000

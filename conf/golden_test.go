@@ -173,6 +173,9 @@ func dump(b *strings.Builder, c *Config) {
 	if s.EventHistory != DefaultEventHistory {
 		p("  event_history=%d", s.EventHistory)
 	}
+	if s.StateFile != filepath.Join(filepath.Dir(s.Pidfile), DefaultStateFile) {
+		p("  statefile=%s", s.StateFile)
+	}
 	for _, u := range c.UnixHTTPServers {
 		p("[unix_http_server %q] file=%s chmod=%o chown=%d:%d auth=%q:%q", u.Name, u.File, u.Chmod, u.ChownUID, u.ChownGID, u.Username, u.Password)
 		for _, pr := range u.PeerRoles {

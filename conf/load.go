@@ -361,9 +361,20 @@ func (l *loader) supervisord() error {
 		opt("logformat", LogText.String(), &sv.LogFormat, parseMainLogFormat),
 		opt("event_history", strconv.Itoa(DefaultEventHistory), &sv.EventHistory, parseEventHistory),
 		opt("environment", "", &envStr, asIs),
+		optIfSet("statefile", func(v string) error {
+			p, err := existingDirpath(v)
+			if err != nil {
+				return err
+			}
+			sv.StateFile = normalizePath(p)
+			return nil
+		}),
 	})
 	if err != nil {
 		return err
+	}
+	if sv.StateFile == "" {
+		sv.StateFile = filepath.Join(filepath.Dir(sv.Pidfile), DefaultStateFile)
 	}
 	fail := func(opt string, e error) error { return l.fail(s, opt, e) }
 	// The reference expands environment twice: once as an option (above)

@@ -28,6 +28,8 @@ func init() {
 		"autoreload": {run: (*CLI).doAutoreload, help: helpAutoreload, ours: true},
 		"avail":      {run: (*CLI).doAvail, help: helpAvail},
 		"clear":      {run: (*CLI).doClear, help: helpClear},
+		"disable":    {run: (*CLI).doDisable, help: helpDisable, ours: true},
+		"enable":     {run: (*CLI).doEnable, help: helpEnable, ours: true},
 		"exit":       {run: (*CLI).doQuit, help: helpExit},
 		"fg":         {run: (*CLI).doFg, help: helpFg},
 		"fleet":      {run: (*CLI).doFleet, help: helpFleet, ours: true},

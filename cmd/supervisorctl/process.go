@@ -129,6 +129,7 @@ var (
 		xmlrpc.FaultAlreadyStarted:      "ERROR (already started)",
 		xmlrpc.FaultSpawnError:          "ERROR (spawn error)",
 		xmlrpc.FaultAbnormalTermination: "ERROR (abnormal termination)",
+		xmlrpc.FaultFailed:              errorWithText, // a disabled process, refused
 		xmlrpc.FaultSuccess:             "started",
 	}
 	stopWords      = signalWords("stopped")
@@ -150,6 +151,10 @@ func signalWords(success string) map[int]string {
 	}
 }
 
+// errorWithText words a fault as "ERROR (its text)", without the code's
+// name: "web: ERROR (disabled; enable it first)".
+const errorWithText = "ERROR (text)"
+
 // result is the line for one process's result code. A code words does
 // not know is the reference's assertion failure, but for FORBIDDEN, our
 // daemon's refusal of a role, shown with its text.
@@ -162,6 +167,8 @@ func result(words map[int]string, name string, code int, description string) (st
 		return "", &pyError{class: "ValueError", msg: "Unknown result code " + pyStr(code) + " for " + name, where: whereCtl}
 	case w == "":
 		return description, nil
+	case w == errorWithText:
+		return name + ": ERROR (" + strings.TrimPrefix(description, "FAILED: ") + ")", nil
 	}
 	return name + ": " + w, nil
 }

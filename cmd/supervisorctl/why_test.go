@@ -67,6 +67,17 @@ autostart=false
 		t.Errorf("why nosuch: %d\n%s", code, out)
 	}
 
+	// A stop by hand is where the operator wants it; so is a disable.
+	ctl("stop", "web")
+	if out, code := ctl("why", "web"); code != 0 || !strings.Contains(out, "has it stopped by hand") {
+		t.Errorf("why web after a stop: %d\n%s", code, out)
+	}
+	ctl("disable", "manual")
+	if out, code := ctl("why", "manual"); code != 0 || !strings.Contains(out, "has it disabled: nothing starts it until it is enabled") {
+		t.Errorf("why manual after disable: %d\n%s", code, out)
+	}
+	ctl("start", "web")
+
 	// An edit on disk that update has not applied yet.
 	edited := strings.Replace(strings.ReplaceAll(text, "{dir}", d.Dir), "command=/bin/sleep 1000\nstartsecs=0",
 		"command=/bin/sleep 2000\nstartsecs=0", 1)

@@ -26,6 +26,7 @@ import (
 	"supervisord/internal/metrics"
 	"supervisord/internal/notify"
 	"supervisord/internal/rpcinterface"
+	"supervisord/internal/statefile"
 	"supervisord/internal/webui"
 	"supervisord/protocol/sdnotify"
 )
@@ -217,7 +218,8 @@ func (c *CLI) runOnce(cfg *conf.Config, first bool, status *statusPipe, sigs <-c
 	history := metrics.NewHistory(metrics.HistoryOptions{Log: log})
 	defer history.Close()
 	d, err := actors.Start(cfg, actors.Options{Log: log, ServerURL: serverURL(cfg), Spawner: actors.ReaperSpawner(reaper),
-		Handoff: ho, Observers: []actors.Observer{history.Observer()}})
+		Handoff: ho, Observers: []actors.Observer{history.Observer()},
+		Intent: readIntent(s.StateFile, log), StateFile: s.StateFile})
 	if err != nil {
 		log.Log(context.Background(), mainlog.LevelCritical, err.Error())
 		return c.fail(err), false
@@ -388,4 +390,16 @@ func isTerminal(w any) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// readIntent reads the state file: what cannot be read or parsed is
+// logged and left aside (the daemon starts as if there were none, and the
+// next change of intent writes the file anew).
+func readIntent(path string, log *slog.Logger) *statefile.State {
+	st, err := statefile.Read(path)
+	if err != nil {
+		log.Warn("ignoring the state file: " + err.Error()) // the error names the file
+		return statefile.New()
+	}
+	return st
 }

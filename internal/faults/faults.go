@@ -68,6 +68,9 @@ var codes = map[actors.Kind]int{
 	actors.StillRunning:   xmlrpc.FaultStillRunning,
 	actors.AlreadyAdded:   xmlrpc.FaultAlreadyAdded,
 	actors.ShuttingDown:   xmlrpc.FaultShutdownState,
+	// A start of a disabled process: FAILED, the reference's code for a
+	// request it refuses for a reason of its own.
+	actors.Disabled: xmlrpc.FaultFailed,
 }
 
 // Of words an error from the tree about name. A Fault stays as it is;
@@ -80,6 +83,9 @@ func Of(err error, name string) *Fault {
 	}
 	var e *actors.Error
 	if errors.As(err, &e) {
+		if e.Kind == actors.Disabled {
+			return New(codes[e.Kind], Disabled(e.Detail))
+		}
 		// A bad signal is worded with the signal as given, even "".
 		if e.Detail != "" || e.Kind == actors.BadSignal {
 			return New(codes[e.Kind], e.Detail)
@@ -87,6 +93,16 @@ func Of(err error, name string) *Fault {
 		return New(codes[e.Kind], name)
 	}
 	return New(xmlrpc.FaultFailed, err.Error())
+}
+
+// Disabled is the text of a refused start: "disabled; enable it first",
+// or, when dep (a dependency the start would pull in) is the disabled
+// one, "depends on DEP, which is disabled".
+func Disabled(dep string) string {
+	if dep != "" {
+		return "depends on " + dep + ", which is disabled; enable it first"
+	}
+	return "disabled; enable it first"
 }
 
 // OfRead words a failed log read as readLog and readProcessStdoutLog do:

@@ -30,6 +30,8 @@ func TestOf(t *testing.T) {
 		{&actors.Error{Kind: actors.NoFile, Detail: "/x"}, "a", "NO_FILE: /x"},
 		{actors.ErrNotExecutable, "a", "NOT_EXECUTABLE: a"},
 		{actors.ErrFailed, "a", "FAILED: a"},
+		{actors.ErrDisabled, "web", "FAILED: disabled; enable it first"},
+		{&actors.Error{Kind: actors.Disabled, Detail: "db:db"}, "web", "FAILED: depends on db:db, which is disabled; enable it first"},
 		{New(60, "as it was"), "a", "ALREADY_STARTED: as it was"},
 		{errors.New("anything else"), "a", "FAILED: anything else"},
 	} {

@@ -38,6 +38,8 @@ func table() []route {
 		{method: "POST", path: "/processes/{name}/start", role: auth.Operate, summary: "Start a process", query: wait, serve: onProcess((*actors.Daemon).Start)},
 		{method: "POST", path: "/processes/{name}/stop", role: auth.Operate, summary: "Stop a process", query: wait, serve: onProcess((*actors.Daemon).Stop)},
 		{method: "POST", path: "/processes/{name}/restart", role: auth.Operate, summary: "Stop a process if it runs, then start it", query: wait, serve: onProcess((*actors.Daemon).Restart)},
+		{method: "POST", path: "/processes/{name}/disable", role: auth.Operate, summary: "Stop a process and keep it from starting until enabled", serve: onIntent((*actors.Daemon).Disable)},
+		{method: "POST", path: "/processes/{name}/enable", role: auth.Operate, summary: "Let a disabled process start again", serve: onIntent((*actors.Daemon).Enable)},
 		{method: "POST", path: "/processes/{name}/signal", role: auth.Operate, summary: "Send a process a signal", body: signal, serve: (*Handler).signalProcess},
 		{method: "POST", path: "/processes/{name}/stdin", role: auth.Operate, summary: "Write to a process's stdin", body: stdin, serve: (*Handler).stdinProcess},
 		{method: "GET", path: "/processes/{name}/log/{stream}", role: auth.Read, summary: "Read a range of a process's log", query: readLog, serve: readLogOf((*Handler).processLog)},
@@ -49,6 +51,8 @@ func table() []route {
 		{method: "POST", path: "/groups/{name}/start", role: auth.Operate, summary: "Start every process of a group", query: wait, serve: onGroup((*actors.Daemon).StartGroup)},
 		{method: "POST", path: "/groups/{name}/stop", role: auth.Operate, summary: "Stop every process of a group", query: wait, serve: onGroup((*actors.Daemon).StopGroup)},
 		{method: "POST", path: "/groups/{name}/restart", role: auth.Operate, summary: "Stop, then start, every process of a group", query: wait, serve: onGroup((*actors.Daemon).RestartGroup)},
+		{method: "POST", path: "/groups/{name}/disable", role: auth.Operate, summary: "Disable every process of a group", serve: onGroupIntent((*actors.Daemon).DisableGroup)},
+		{method: "POST", path: "/groups/{name}/enable", role: auth.Operate, summary: "Enable every process of a group", serve: onGroupIntent((*actors.Daemon).EnableGroup)},
 		{method: "POST", path: "/groups/{name}/signal", role: auth.Operate, summary: "Send every process of a group a signal", body: signal, serve: (*Handler).signalGroup},
 		{method: "POST", path: "/groups/{name}/stdin", role: auth.Operate, summary: "Write to the stdin of every running process of a group", body: stdin, serve: (*Handler).stdinGroup},
 
@@ -309,6 +313,25 @@ func onProcess(act func(*actors.Daemon, context.Context, string, string, bool) e
 		return h.toProcess(c, func(p *conf.Process) error {
 			return act(h.opts.Tree, c.ctx, p.Group, p.Name, c.q.flag("wait", true))
 		})
+	}
+}
+
+// onIntent is a route changing one process's lasting intent, recording
+// who asked.
+func onIntent(act func(*actors.Daemon, context.Context, string, string, actors.Operator) error) func(*Handler, *call) (any, error) {
+	return func(h *Handler, c *call) (any, error) {
+		return h.toProcess(c, func(p *conf.Process) error {
+			return act(h.opts.Tree, c.ctx, p.Group, p.Name, actors.OperatorFrom(c.ctx))
+		})
+	}
+}
+
+// onGroupIntent is onIntent for every process of a group.
+func onGroupIntent(act func(*actors.Daemon, context.Context, string, actors.Operator) ([]actors.Outcome, error)) func(*Handler, *call) (any, error) {
+	return func(h *Handler, c *call) (any, error) {
+		name := c.r.PathValue("name")
+		outs, err := act(h.opts.Tree, c.ctx, name, actors.OperatorFrom(c.ctx))
+		return results(outs, err, name)
 	}
 }
 

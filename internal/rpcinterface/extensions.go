@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"supervisord/actors"
 	"supervisord/conf"
 	"supervisord/protocol/xmlrpc"
 )
@@ -53,6 +54,18 @@ func (h *Handler) extensions(m map[string]method) {
 		"A scheduled program's schedule (name or group:name): {name, group, schedule, timezone, overlap, catchup, "+
 			"next_run, last_run, queued}; times are Unix seconds, 0 for none. BAD_NAME when it has no schedule=.",
 		[]string{"struct", "string"}, "name")
+	m["supervisor.disableProcess"] = x(h.disableProcess,
+		"Disable a process (name, group:name or group:*): stop it, waiting, and keep it from starting "+
+			"(autostart, start of all or its group, update, reload, daemon restart) until enableProcess; "+
+			"a start naming it fails with FAILED. Remembered in the state file.",
+		[]string{"boolean", "string"}, "name")
+	m["supervisor.disableProcessGroup"] = x(h.disableProcessGroup,
+		"Disable every process of a group: [{name, group, status, description}].", []string{"array", "string"}, "name")
+	m["supervisor.enableProcess"] = x(h.enableProcess,
+		"Lift a process's disable and its remembered stop (name, group:name or group:*); it is not started.",
+		[]string{"boolean", "string"}, "name")
+	m["supervisor.enableProcessGroup"] = x(h.enableProcessGroup,
+		"Enable every process of a group: [{name, group, status, description}].", []string{"array", "string"}, "name")
 	h.fleetMethods(m)
 }
 
@@ -122,6 +135,45 @@ func (h *Handler) getSchedule(ctx context.Context, params []any) (any, error) {
 		{Name: "last_run", Value: stamp(s.LastRun)},
 		{Name: "queued", Value: s.Queued},
 	}, nil
+}
+
+// disableProcess disables one process, or a group's for "group:*"
+// (answered as disableProcessGroup, the way startProcess answers for a
+// group).
+func (h *Handler) disableProcess(ctx context.Context, params []any) (any, error) {
+	return h.intent(ctx, params, h.opts.Tree.Disable, h.disableProcessGroup)
+}
+
+func (h *Handler) enableProcess(ctx context.Context, params []any) (any, error) {
+	return h.intent(ctx, params, h.opts.Tree.Enable, h.enableProcessGroup)
+}
+
+func (h *Handler) intent(ctx context.Context, params []any, act func(ctx context.Context, group, name string, who actors.Operator) error,
+	group func(context.Context, []any) (any, error)) (any, error) {
+	spec, _ := str(params[0])
+	t, err := h.lookup(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	if t.Process == nil {
+		return group(ctx, []any{t.Group.Name})
+	}
+	if err := act(ctx, t.Process.Group, t.Process.Name, actors.OperatorFrom(ctx)); err != nil {
+		return nil, asFault(err, spec)
+	}
+	return true, nil
+}
+
+func (h *Handler) disableProcessGroup(ctx context.Context, params []any) (any, error) {
+	name, _ := str(params[0])
+	outs, err := h.opts.Tree.DisableGroup(ctx, name, actors.OperatorFrom(ctx))
+	return results(outs, err, name)
+}
+
+func (h *Handler) enableProcessGroup(ctx context.Context, params []any) (any, error) {
+	name, _ := str(params[0])
+	outs, err := h.opts.Tree.EnableGroup(ctx, name, actors.OperatorFrom(ctx))
+	return results(outs, err, name)
 }
 
 func (h *Handler) getReloadStatus(ctx context.Context, _ []any) (any, error) {

@@ -17,7 +17,7 @@ import (
 //     status, the fleet's nodes and processes. system.multicall is Read itself; each call in it is checked
 //     on its own.
 //   - Operate acts on processes without changing what the daemon runs:
-//     start, stop, signal (one, a group, all), stdin, remote communication
+//     start, stop, signal (one, a group, all), disable and enable, stdin, remote communication
 //     events, and rotating logs (nothing is lost); the same actions on
 //     the fleet's nodes.
 //   - Admin changes the daemon: reload, add and remove groups, apply an
@@ -66,6 +66,10 @@ var leastRole = map[string]auth.Role{
 	"supervisor.rotateProcessGroupLogs": auth.Operate,
 	"supervisor.rotateAllProcessLogs":   auth.Operate,
 	"supervisor.rotateLog":              auth.Operate,
+	"supervisor.disableProcess":         auth.Operate,
+	"supervisor.disableProcessGroup":    auth.Operate,
+	"supervisor.enableProcess":          auth.Operate,
+	"supervisor.enableProcessGroup":     auth.Operate,
 	"fleet.startProcesses":              auth.Operate,
 	"fleet.stopProcesses":               auth.Operate,
 	"fleet.restartProcesses":            auth.Operate,
