@@ -121,6 +121,7 @@ func TestProcessPage(t *testing.T) {
 		`<a class="button current" href="process.html?processname=cat&amp;limit=1024">stdout</a>`,
 		`<p id="history-note" class="note">No history is kept`,
 		`<div id="search-box" class="search" role="search" hidden>`,
+		`<p id="why" class="why" title="as the page was loaded (supervisorctl why)">cat is RUNNING (pid `,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("process page lacks %s:\n%s", want, body)
