@@ -256,6 +256,12 @@ type Process struct {
 	// timeout, 10s health interval, 5s health timeout, 3 health retries),
 	// which act as the reference does.
 	Lifecycle Lifecycle
+
+	// Sources are the sections that define the process as its files wrote
+	// them (source.go): its [program:x], [fcgi-program:x] or
+	// [eventlistener:x], then, for a member of a [group:y], that group's.
+	// Equal ignores them: where a setting is written is not a setting.
+	Sources []Source
 }
 
 // LogConfig is the stdout_* or stderr_* option family of a program.
