@@ -38,7 +38,30 @@ func (h *Handler) extensions(m map[string]method) {
 	m["supervisor.getUpgradeStatus"] = x(h.getUpgradeStatus,
 		"How upgrades went: {pid, binary, version, upgrades, attempt, completed, failed, error}; "+
 			"an attempt is over once completed or failed has reached its number.", []string{"struct"})
+	m["supervisor.getProcessConfig"] = x(h.getProcessConfig,
+		"The config sections that define a process (name, group:name; for group:* each of its processes'): "+
+			"[{section, file, line, text}], text the section as its file writes it, %(...)s expanded for the "+
+			"process, options left at their defaults absent.",
+		[]string{"array", "string"}, "name")
 	h.fleetMethods(m)
+}
+
+func (h *Handler) getProcessConfig(ctx context.Context, params []any) (any, error) {
+	spec, _ := str(params[0])
+	srcs, err := h.opts.Tree.ProcessSources(ctx, spec)
+	if err != nil {
+		return nil, asFault(err, spec)
+	}
+	out := make([]any, len(srcs))
+	for i, s := range srcs {
+		out[i] = xmlrpc.Struct{
+			{Name: "section", Value: s.Section},
+			{Name: "file", Value: s.File},
+			{Name: "line", Value: s.Line},
+			{Name: "text", Value: s.Text()},
+		}
+	}
+	return out, nil
 }
 
 func (h *Handler) getReloadStatus(ctx context.Context, _ []any) (any, error) {

@@ -42,6 +42,7 @@ var leastRole = map[string]auth.Role{
 	"supervisor.tailProcessStderrLog": auth.Read,
 	"supervisor.tailProcessLog":       auth.Read,
 	"supervisor.getUpgradeStatus":     auth.Read,
+	"supervisor.getProcessConfig":     auth.Read,
 	"config.getReloadStatus":          auth.Read,
 	"fleet.getNodes":                  auth.Read,
 	"fleet.getAllProcessInfo":         auth.Read,
