@@ -27,6 +27,7 @@ func init() {
 		"add":        {run: (*CLI).doAdd, help: helpAdd},
 		"autoreload": {run: (*CLI).doAutoreload, help: helpAutoreload, ours: true},
 		"avail":      {run: (*CLI).doAvail, help: helpAvail},
+		"cat":        {run: (*CLI).doCat, help: helpCat, ours: true},
 		"clear":      {run: (*CLI).doClear, help: helpClear},
 		"exit":       {run: (*CLI).doQuit, help: helpExit},
 		"fg":         {run: (*CLI).doFg, help: helpFg},
