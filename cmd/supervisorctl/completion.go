@@ -275,7 +275,13 @@ _supervisorctl() {
   compadd -a cands
 }
 
-compdef _supervisorctl supervisorctl
+# Autoloaded from $fpath this file is the body of _supervisorctl: it has
+# just defined the functions, so complete now; sourced, register.
+if [[ ${funcstack[1]-} == _supervisorctl ]]; then
+  _supervisorctl "$@"
+else
+  compdef _supervisorctl supervisorctl
+fi
 `
 
 func fishScript() string {
