@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -686,4 +687,43 @@ func (d *Daemon) ReloadStatus(ctx context.Context) (ReloadStatus, error) {
 		return ReloadStatus{}, err
 	}
 	return v.(*reloadIs).status, nil
+}
+
+// ProcessSources is the sections that define what spec names, from the
+// running config, as conf.Source keeps them: a process's own section
+// then its [group:x]'s; for a group ("group:*", or a plain name that is
+// a group's and no process's, a numprocs program say), those of each of
+// its processes, each distinct section once. ErrBadName when spec names
+// nothing.
+func (d *Daemon) ProcessSources(ctx context.Context, spec string) ([]conf.Source, error) {
+	t, err := d.Resolve(ctx, spec)
+	if errors.Is(err, ErrBadName) && !strings.Contains(spec, ":") {
+		t, err = d.Resolve(ctx, spec+":*")
+		if err != nil {
+			err = ErrBadName
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	procs := t.Group.Processes
+	if t.Process != nil {
+		procs = []*conf.Process{t.Process}
+	}
+	// The processes' own sections first, then their groups'.
+	var out []conf.Source
+	for i := 0; i < 2; i++ {
+		for _, p := range procs {
+			if i >= len(p.Sources) {
+				continue
+			}
+			s := p.Sources[i]
+			if !slices.ContainsFunc(out, func(o conf.Source) bool {
+				return o.File == s.File && o.Line == s.Line && o.Text() == s.Text()
+			}) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
 }

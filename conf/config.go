@@ -266,6 +266,11 @@ type Process struct {
 	// nil when unset. A scheduled program has AutoStart false and
 	// AutoRestart RestartNever whatever the file says.
 	Schedule *Schedule
+	// Sources are the sections that define the process as its files wrote
+	// them (source.go): its [program:x], [fcgi-program:x] or
+	// [eventlistener:x], then, for a member of a [group:y], that group's.
+	// Equal ignores them: where a setting is written is not a setting.
+	Sources []Source
 }
 
 // LogConfig is the stdout_* or stderr_* option family of a program.

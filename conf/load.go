@@ -479,6 +479,9 @@ func (l *loader) groups() error {
 			if err != nil {
 				return err
 			}
+			for _, p := range procs {
+				p.Sources = append(p.Sources, l.source(section, here))
+			}
 			g.Processes = append(g.Processes, procs...)
 		}
 		groups = append(groups, g)
@@ -889,6 +892,7 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 		if err := l.readLifecycle(section, names, &p.Lifecycle); err != nil {
 			return nil, err
 		}
+		p.Sources = []Source{l.source(section, names)}
 		l.sections[&p] = section
 		procs = append(procs, &p)
 	}

@@ -16,6 +16,17 @@ type command struct {
 	// ours marks a command the reference lacks; help lists those apart,
 	// the way the reference lists a plugin's commands.
 	ours bool
+	// hidden keeps a command out of help, the shell's completion and the
+	// completion scripts: the scripts' own helpers.
+	hidden bool
+
+	// What the completion scripts offer after the action (completion.go):
+	// args are the kinds of its positional arguments in order, the last
+	// one repeating when it ends in "..."; flags its options; words the
+	// fixed words it takes besides ("all").
+	args  []string
+	flags []string
+	words []string
 }
 
 // commands holds every action; the shell's vocabulary and "help" list
@@ -23,36 +34,40 @@ type command struct {
 var commands map[string]*command
 
 func init() {
+	procs, all := []string{"process..."}, []string{"all"}
 	commands = map[string]*command{
-		"add":        {run: (*CLI).doAdd, help: helpAdd},
+		"add":        {run: (*CLI).doAdd, help: helpAdd, args: []string{"group..."}},
 		"autoreload": {run: (*CLI).doAutoreload, help: helpAutoreload, ours: true},
 		"avail":      {run: (*CLI).doAvail, help: helpAvail},
-		"clear":      {run: (*CLI).doClear, help: helpClear},
-		"disable":    {run: (*CLI).doDisable, help: helpDisable, ours: true},
-		"enable":     {run: (*CLI).doEnable, help: helpEnable, ours: true},
+		"cat":        {run: (*CLI).doCat, help: helpCat, ours: true, args: procs},
+		"clear":      {run: (*CLI).doClear, help: helpClear, args: procs, words: all},
+		"completion": {run: (*CLI).doCompletion, help: helpCompletion, ours: true, args: []string{"shell"}},
+		"disable":    {run: (*CLI).doDisable, help: helpDisable, ours: true, args: procs},
+		"enable":     {run: (*CLI).doEnable, help: helpEnable, ours: true, args: procs},
 		"exit":       {run: (*CLI).doQuit, help: helpExit},
-		"fg":         {run: (*CLI).doFg, help: helpFg},
-		"fleet":      {run: (*CLI).doFleet, help: helpFleet, ours: true},
-		"help":       {run: (*CLI).doHelp},
-		"maintail":   {run: (*CLI).doMaintail, help: helpMaintail},
+		"fg":         {run: (*CLI).doFg, help: helpFg, args: []string{"process"}},
+		"fleet":      {run: (*CLI).doFleet, help: helpFleet, ours: true, args: []string{"fleet"}, flags: []string{"-l", "-f"}},
+		"help":       {run: (*CLI).doHelp, args: []string{"action"}},
+		"maintail":   {run: (*CLI).doMaintail, help: helpMaintail, flags: []string{"-f"}},
 		"open":       {run: (*CLI).doOpen, help: helpOpen},
-		"pid":        {run: (*CLI).doPid, help: helpPid},
+		"pid":        {run: (*CLI).doPid, help: helpPid, args: procs, words: all},
 		"quit":       {run: (*CLI).doQuit, help: helpQuit},
 		"reload":     {run: (*CLI).doReload, help: helpReload},
-		"remove":     {run: (*CLI).doRemove, help: helpRemove},
+		"remove":     {run: (*CLI).doRemove, help: helpRemove, args: []string{"group..."}},
 		"reread":     {run: (*CLI).doReread, help: helpReread},
-		"restart":    {run: (*CLI).doRestart, help: helpRestart},
-		"rotate":     {run: (*CLI).doRotate, help: helpRotate, ours: true},
+		"restart":    {run: (*CLI).doRestart, help: helpRestart, args: procs, words: all, flags: []string{"--rolling", "--max-unavailable"}},
+		"rotate":     {run: (*CLI).doRotate, help: helpRotate, ours: true, args: procs, words: []string{"all", "supervisord"}},
 		"shutdown":   {run: (*CLI).doShutdown, help: helpShutdown},
-		"signal":     {run: (*CLI).doSignal, help: helpSignal},
-		"start":      {run: (*CLI).doStart, help: helpStart},
-		"status":     {run: (*CLI).doStatus, help: helpStatus},
-		"stop":       {run: (*CLI).doStop, help: helpStop},
-		"tail":       {run: (*CLI).doTail, help: helpTail},
-		"update":     {run: (*CLI).doUpdate, help: helpUpdate},
-		"upgrade":    {run: (*CLI).doUpgrade, help: helpUpgrade, ours: true},
+		"signal":     {run: (*CLI).doSignal, help: helpSignal, args: []string{"signal", "process..."}, words: all},
+		"start":      {run: (*CLI).doStart, help: helpStart, args: procs, words: all},
+		"status":     {run: (*CLI).doStatus, help: helpStatus, args: procs, words: all},
+		"stop":       {run: (*CLI).doStop, help: helpStop, args: procs, words: all},
+		"tail":       {run: (*CLI).doTail, help: helpTail, args: []string{"process", "stream"}, flags: []string{"-f"}},
+		"update":     {run: (*CLI).doUpdate, help: helpUpdate, args: []string{"group..."}, words: all},
+		"upgrade":    {run: (*CLI).doUpgrade, help: helpUpgrade, ours: true, args: []string{"file"}},
 		"version":    {run: (*CLI).doVersion, help: helpVersion},
-		"why":        {run: (*CLI).doWhy, help: helpWhy, ours: true},
+		"why":        {run: (*CLI).doWhy, help: helpWhy, ours: true, args: procs, words: all},
+		"__complete": {run: (*CLI).doComplete, hidden: true},
 		// What the shell runs at end of input; typing it works too.
 		"EOF": {run: (*CLI).doEOF},
 	}
@@ -62,7 +77,7 @@ func init() {
 func vocabulary() []string {
 	var names []string
 	for name := range commands {
-		if name != "EOF" {
+		if name != "EOF" && !commands[name].hidden {
 			names = append(names, name)
 		}
 	}

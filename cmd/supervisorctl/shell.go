@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -103,12 +104,11 @@ func (c *CLI) complete(line, word string) []string {
 	return out
 }
 
+// isProcessCommand says whether action takes process names, as its
+// completion arguments say.
 func isProcessCommand(action string) bool {
-	switch action {
-	case "clear", "fg", "pid", "restart", "signal", "start", "status", "stop", "tail":
-		return true
-	}
-	return false
+	cmd := commands[action]
+	return cmd != nil && !cmd.hidden && (slices.Contains(cmd.args, "process") || slices.Contains(cmd.args, "process..."))
 }
 
 // infoForCompletion fetches the process list once per command line, since

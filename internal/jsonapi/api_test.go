@@ -79,6 +79,22 @@ func TestRoutes(t *testing.T) {
 			}
 		}},
 		{"GET", "/api/v1/processes/pair:pair_0", "", 200, "", "", has("statename", "STOPPED")},
+		{"GET", "/api/v1/processes/pair:pair_1/config", "", 200, "", "", func(t *testing.T, m map[string]any) {
+			secs := m["sections"].([]any)
+			if len(secs) != 1 {
+				t.Fatalf("sections %v", secs)
+			}
+			sec := secs[0].(map[string]any)
+			want := "[program:pair]\ncommand = /bin/sleep 1000\nprocess_name = pair_1\nnumprocs = 2\nstartsecs = 0\nautostart = false\n"
+			if sec["section"] != "program:pair" || sec["file"] != f.conf || sec["line"] != 27.0 || sec["text"] != want {
+				t.Errorf("section %v", sec)
+			}
+			opt := sec["options"].([]any)[1].(map[string]any)
+			if !reflect.DeepEqual(opt, map[string]any{"name": "process_name", "value": "pair_1", "file": f.conf, "line": 29.0}) {
+				t.Errorf("option %v", opt)
+			}
+		}},
+		{"GET", "/api/v1/processes/nosuch/config", "", 404, "BAD_NAME", "BAD_NAME: nosuch", nil},
 		{"GET", "/api/v1/processes/nosuch", "", 404, "BAD_NAME", "BAD_NAME: nosuch", nil},
 		{"GET", "/api/v1/processes/pair:*", "", 404, "BAD_NAME", "BAD_NAME: pair:*", nil},
 		{"GET", "/api/v1/groups", "", 200, "", "", func(t *testing.T, m map[string]any) {

@@ -42,6 +42,7 @@ func table() []route {
 		{method: "POST", path: "/processes/{name}/enable", role: auth.Operate, summary: "Let a disabled process start again", serve: onIntent((*actors.Daemon).Enable)},
 		{method: "POST", path: "/processes/{name}/signal", role: auth.Operate, summary: "Send a process a signal", body: signal, serve: (*Handler).signalProcess},
 		{method: "POST", path: "/processes/{name}/stdin", role: auth.Operate, summary: "Write to a process's stdin", body: stdin, serve: (*Handler).stdinProcess},
+		{method: "GET", path: "/processes/{name}/config", role: auth.Read, summary: "The config sections that define a process, as its files write them", serve: (*Handler).processConfig},
 		{method: "GET", path: "/processes/{name}/log/{stream}", role: auth.Read, summary: "Read a range of a process's log", query: readLog, serve: readLogOf((*Handler).processLog)},
 		{method: "GET", path: "/processes/{name}/log/{stream}/tail", role: auth.Read, summary: "The end of a process's log", query: readLog, serve: tailLogOf((*Handler).processLog)},
 		{method: "GET", path: "/processes/{name}/log/{stream}/follow", role: auth.Read, summary: "Follow a process's log as it grows (server-sent events)", query: follow, serve: followLogOf((*Handler).processLog)},
@@ -213,6 +214,54 @@ func (h *Handler) whyProcess(c *call) (any, error) {
 		return nil, apiError(err, spec)
 	}
 	return Why{Name: ex[0].Name, Group: ex[0].Group, OK: ex[0].OK, Text: ex[0].Text}, nil
+}
+
+// ProcessConfig is what /processes/{name}/config answers: the process's
+// own section, then its [group:x]'s.
+type ProcessConfig struct {
+	Sections []Section `json:"sections"`
+}
+
+// Section is a config section that defines a process (conf.Source): where
+// its header is, its options as the files write them (expanded for the
+// process, defaults absent), and the same as ini text.
+type Section struct {
+	Section string          `json:"section"`
+	File    string          `json:"file"`
+	Line    int             `json:"line"`
+	Options []SectionOption `json:"options"`
+	Text    string          `json:"text"`
+}
+
+// SectionOption is one option of a Section, with the line it is on.
+type SectionOption struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+}
+
+func sectionOf(s conf.Source) Section {
+	out := Section{Section: s.Section, File: s.File, Line: s.Line, Options: []SectionOption{}, Text: s.Text()}
+	for _, o := range s.Options {
+		out.Options = append(out.Options, SectionOption{Name: o.Name, Value: o.Value, File: o.File, Line: o.Line})
+	}
+	return out
+}
+
+// processConfig is the sections behind a process (or, for group:*, behind
+// each of the group's processes), from the config it runs with.
+func (h *Handler) processConfig(c *call) (any, error) {
+	spec := c.r.PathValue("name")
+	srcs, err := h.opts.Tree.ProcessSources(c.ctx, spec)
+	if err != nil {
+		return nil, apiError(err, spec)
+	}
+	out := ProcessConfig{Sections: make([]Section, len(srcs))}
+	for i, s := range srcs {
+		out.Sections[i] = sectionOf(s)
+	}
+	return out, nil
 }
 
 // Group is a group and its processes.

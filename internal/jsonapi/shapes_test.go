@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"supervisord/actors"
+	"supervisord/conf"
 	"supervisord/internal/faults"
 	"supervisord/protocol/events"
 )
@@ -43,6 +44,8 @@ func TestShapes(t *testing.T) {
 		{"error read", apiError(faults.OfRead(actors.ErrBadArguments, "web"), "web")},
 		{"error other", apiError(errors.New("something"), "")},
 		{"error request", badRequest(`unknown field "x"`)},
+		{"process config", ProcessConfig{Sections: []Section{sectionOf(conf.Source{Section: "program:web", File: "/etc/supervisor/conf.d/web.conf", Line: 3,
+			Options: []conf.SourceOption{{Name: "command", Value: "/usr/bin/web --port 8001", File: "/etc/supervisor/conf.d/web.conf", Line: 4}}})}}},
 		{"daemon", d},
 		{"changes", Changes{Added: []string{"new"}, Changed: []string{}, Removed: []string{"old"}}},
 		{"update", Update{Changes{Added: []string{}, Changed: []string{"web"}, Removed: []string{}}, []string{"adding x: supervisor: failed"}}},

@@ -66,6 +66,11 @@ func (h *Handler) extensions(m map[string]method) {
 		[]string{"boolean", "string"}, "name")
 	m["supervisor.enableProcessGroup"] = x(h.enableProcessGroup,
 		"Enable every process of a group: [{name, group, status, description}].", []string{"array", "string"}, "name")
+	m["supervisor.getProcessConfig"] = x(h.getProcessConfig,
+		"The config sections that define a process (name, group:name; for group:* each of its processes'): "+
+			"[{section, file, line, text}], text the section as its file writes it, %(...)s expanded for the "+
+			"process, options left at their defaults absent.",
+		[]string{"array", "string"}, "name")
 	h.fleetMethods(m)
 }
 
@@ -86,6 +91,24 @@ func (h *Handler) why(ctx context.Context, params []any) (any, error) {
 	for i, e := range ex {
 		out[i] = xmlrpc.Struct{{Name: "name", Value: e.Name}, {Name: "group", Value: e.Group},
 			{Name: "ok", Value: e.OK}, {Name: "text", Value: e.Text}}
+	}
+	return out, nil
+}
+
+func (h *Handler) getProcessConfig(ctx context.Context, params []any) (any, error) {
+	spec, _ := str(params[0])
+	srcs, err := h.opts.Tree.ProcessSources(ctx, spec)
+	if err != nil {
+		return nil, asFault(err, spec)
+	}
+	out := make([]any, len(srcs))
+	for i, s := range srcs {
+		out[i] = xmlrpc.Struct{
+			{Name: "section", Value: s.Section},
+			{Name: "file", Value: s.File},
+			{Name: "line", Value: s.Line},
+			{Name: "text", Value: s.Text()},
+		}
 	}
 	return out, nil
 }

@@ -43,6 +43,7 @@ var leastRole = map[string]auth.Role{
 	"supervisor.tailProcessLog":       auth.Read,
 	"supervisor.getUpgradeStatus":     auth.Read,
 	"supervisor.getSchedule":          auth.Read,
+	"supervisor.getProcessConfig":     auth.Read,
 	"config.getReloadStatus":          auth.Read,
 	"fleet.getNodes":                  auth.Read,
 	"fleet.getAllProcessInfo":         auth.Read,

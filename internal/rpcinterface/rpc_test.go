@@ -178,6 +178,18 @@ func TestCalls(t *testing.T) {
 		}, ""},
 		{"supervisor.stopProcess", []any{"pair:pair_1"}, true, ""},
 		{"supervisor.removeProcessGroup", []any{"pair"}, nil, "STILL_RUNNING: pair"},
+		{"supervisor.getProcessConfig", []any{"pair:pair_1"}, []any{map[string]any{"section": "program:pair",
+			"file": filepath.Join(dir, "supervisord.conf"), "line": 29, "text": "[program:pair]\ncommand = /bin/sleep 1000\n" +
+				"process_name = pair_1\nnumprocs = 2\nstartsecs = 0\nautostart = false\n"}}, ""},
+		// A plain name that is a group's: each process's section.
+		{"supervisor.getProcessConfig", []any{"pair"}, []any{
+			map[string]any{"section": "program:pair", "file": filepath.Join(dir, "supervisord.conf"), "line": 29,
+				"text": "[program:pair]\ncommand = /bin/sleep 1000\nprocess_name = pair_0\nnumprocs = 2\nstartsecs = 0\nautostart = false\n"},
+			map[string]any{"section": "program:pair", "file": filepath.Join(dir, "supervisord.conf"), "line": 29,
+				"text": "[program:pair]\ncommand = /bin/sleep 1000\nprocess_name = pair_1\nnumprocs = 2\nstartsecs = 0\nautostart = false\n"},
+		}, ""},
+		{"supervisor.getProcessConfig", []any{"nosuch"}, nil, "BAD_NAME: nosuch"},
+		{"supervisor.getProcessConfig", []any{"pair:nosuch"}, nil, "BAD_NAME: pair:nosuch"},
 		{"system.methodSignature", []any{"supervisor.startProcess"}, []any{"boolean", "string", "boolean"}, ""},
 		{"system.methodHelp", []any{"nosuch"}, nil, "SIGNATURE_UNSUPPORTED"},
 		{"system.multicall", []any{[]any{
