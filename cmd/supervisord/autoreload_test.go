@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"supervisord/internal/rpcclient"
 	"supervisord/testkit"
 )
 
@@ -97,5 +99,48 @@ func TestAutoReloadDependencies(t *testing.T) {
 	d.WaitLog(t, "success: api entered RUNNING(?s:.*)success: api entered RUNNING", 10*time.Second)
 	if n := spawns("db"); n != 1 {
 		t.Errorf("db spawned %d times, want once", n)
+	}
+}
+
+// A process stopped by hand stays stopped through an automatic reload of
+// an unrelated edit, which restarts only what the edit changed; start
+// clears the stop.
+func TestAutoReloadKeepsManualStop(t *testing.T) {
+	t.Parallel()
+	base := testkit.Config("{dir}") + testkit.RPCConfig("{dir}")
+	d := testkit.StartDaemon(t, bin, base+prog("held", "/bin/sleep 1000")+prog("edited", "/bin/sleep 1000"))
+	d.WaitLog(t, "success: held entered RUNNING", 10*time.Second)
+	d.WaitLog(t, "success: edited entered RUNNING", 10*time.Second)
+	d.WaitWatching(t, 10*time.Second)
+	base = strings.ReplaceAll(base, "{dir}", d.Dir)
+	rpc := rpcclient.New(rpcclient.Server{Network: "unix", Address: d.Socket(), Host: "localhost"}, rpcclient.Options{})
+	ctx := context.Background()
+	if _, err := rpc.Call(ctx, "supervisor.stopProcess", "held"); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WriteOver(t, d.Conf, base+prog("held", "/bin/sleep 1000")+prog("edited", "/bin/sleep 1001"))
+	d.WaitLog(t, "autoreload: updated process group edited", 10*time.Second)
+	d.WaitLog(t, "success: edited entered RUNNING(?s:.*)success: edited entered RUNNING", 10*time.Second)
+	state := func(name string) string {
+		v, err := rpc.Call(ctx, "supervisor.getProcessInfo", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(map[string]any)["statename"].(string)
+	}
+	if s := state("held"); s != "STOPPED" {
+		t.Errorf("held after an unrelated edit: %s", s)
+	}
+	if n := strings.Count(d.Log(), "spawned: 'held'"); n != 1 {
+		t.Errorf("held spawned %d times", n)
+	}
+	if _, err := rpc.Call(ctx, "supervisor.startProcess", "held"); err != nil {
+		t.Fatal(err)
+	}
+	// Another edit: held, started by hand again, is no longer held back.
+	testkit.WriteOver(t, d.Conf, base+prog("held", "/bin/sleep 1000")+prog("edited", "/bin/sleep 1002"))
+	d.WaitLog(t, "(?s)autoreload: updated process group edited.*autoreload: updated process group edited", 10*time.Second)
+	if s := state("held"); s != "RUNNING" {
+		t.Errorf("held after start and another edit: %s", s)
 	}
 }
