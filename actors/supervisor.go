@@ -125,6 +125,7 @@ func (s *supervisor) Receive(c actor.Context) {
 		// (handoff.go): nothing was added, and the daemon never stopped.
 		adopting := s.adoptBus(c)
 		for _, gc := range s.cfg.Groups {
+			gc = s.scaled(c, gc)
 			e, err := s.spawnGroup(c, gc, !adopting)
 			if err != nil {
 				panic(err) // conf made the names unique; nothing else holds them yet
@@ -224,7 +225,9 @@ func (s *supervisor) Receive(c actor.Context) {
 		}
 		c.Respond(&Result{err})
 	case *updateGroup:
-		s.update(c, m.cfg)
+		s.update(c, s.scaled(c, m.cfg))
+	case *scaleGroup:
+		s.scale(c, m)
 	case *startWatcher:
 		s.startWatcher(c, m)
 	case *groupStarted:
@@ -435,6 +438,7 @@ func (s *supervisor) add(c actor.Context, gc *conf.Group, replyTo *actor.PID) {
 		answer(err)
 		return
 	}
+	gc = s.scaled(c, gc)
 	e, err := s.spawnGroup(c, gc, true)
 	if err != nil {
 		answer(err)

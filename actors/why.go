@@ -46,13 +46,31 @@ func (d *Daemon) Why(ctx context.Context, specs []string, disk *conf.Config) ([]
 			ps = append(ps, t.Group.Processes...)
 		}
 	}
+	// A group scaled at runtime runs another number of instances than
+	// its config's numprocs, which update keeps.
+	scaled := map[string]string{}
+	if groups, err := d.Groups(ctx); err == nil {
+		for _, g := range groups {
+			if g.Scale != nil && len(g.Processes) != g.Numprocs {
+				scaled[g.Name] = fmt.Sprintf("Its group is scaled to %d instances where the config says numprocs=%d (scale; update keeps it).",
+					len(g.Processes), g.Numprocs)
+			}
+		}
+	}
 	out := make([]Explanation, 0, len(ps))
 	for _, p := range ps {
 		in, err := d.Info(ctx, p.Group, p.Name)
 		if err != nil {
 			return nil, err
 		}
-		text, ok := explain(in, p, onDisk(disk, p))
+		dp := onDisk(disk, p)
+		if dp != nil && !dp.found && scaled[p.Group] != "" {
+			dp = nil // an instance of the scale: not the config's, not removed by update
+		}
+		text, ok := explain(in, p, dp)
+		if note := scaled[p.Group]; note != "" {
+			text += " " + note
+		}
 		out = append(out, Explanation{Group: p.Group, Name: p.Name, Text: text, OK: ok})
 	}
 	return out, nil

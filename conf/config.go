@@ -183,6 +183,13 @@ type Group struct {
 	// then Name, programs in the order a [group:x] lists them.
 	Processes []*Process
 
+	// A group of one [program:x]: its numprocs=, and Scale, which makes
+	// its processes again for n instances as numprocs=n would (nil for
+	// any other group). Equal leaves both out: what counts is the
+	// processes they make.
+	Numprocs int
+	Scale    func(n int) ([]*Process, error)
+
 	// Eventlistener pools only.
 	BufferSize    int      // default 10
 	Events        []string // event type names, validated

@@ -96,6 +96,9 @@ type loader struct {
 	// check, set only by Check, edits the document before it is read so
 	// that a run gets past the problems found by earlier runs.
 	check *checkState
+	// numprocs, when set, is the number of instances readProcesses makes
+	// instead of numprocs= (a group's Scale).
+	numprocs *int
 }
 
 func (l *loader) readFile(data []byte, file, display string) error {
@@ -503,7 +506,8 @@ func (l *loader) groups() error {
 		if err != nil {
 			return err
 		}
-		groups = append(groups, &Group{Name: name, Kind: KindProgram, Priority: priority, Processes: procs})
+		groups = append(groups, &Group{Name: name, Kind: KindProgram, Priority: priority, Processes: procs,
+			Numprocs: len(procs), Scale: l.scaler(sec.name, name)})
 	}
 
 	for _, sec := range sections {
@@ -751,6 +755,22 @@ func (l *loader) processes(section, group string) ([]*Process, error) {
 
 const maxNumprocs = 10000
 
+// scaler makes the processes of the [program:x] section again for n
+// instances, as numprocs=n would: a copy of the loader, which the
+// config keeps for as long as it lives, reads the section again.
+func (l *loader) scaler(section, group string) func(n int) ([]*Process, error) {
+	return func(n int) ([]*Process, error) {
+		if n < 0 || n > maxNumprocs {
+			return nil, fmt.Errorf("%d instances: from 0 to %d", n, maxNumprocs)
+		}
+		c := *l
+		c.numprocs = &n
+		c.sections = map[*Process]string{}
+		c.cfg = &Config{}
+		return c.processes(section, group)
+	}
+}
+
 func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 	program, err := processName(strings.SplitN(section, ":", 2)[1])
 	if err != nil {
@@ -804,6 +824,9 @@ func (l *loader) readProcesses(section, group string) ([]*Process, error) {
 	}, rlimitTable(&t.Rlimits)...))
 	if err != nil {
 		return nil, err
+	}
+	if l.numprocs != nil {
+		numprocs = *l.numprocs
 	}
 	if err := refuseNegatives(fail, numprocs, &t); err != nil {
 		return nil, err

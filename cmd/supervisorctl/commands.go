@@ -57,6 +57,7 @@ func init() {
 		"reread":     {run: (*CLI).doReread, help: helpReread},
 		"restart":    {run: (*CLI).doRestart, help: helpRestart, args: procs, words: all, flags: []string{"--rolling", "--max-unavailable"}},
 		"rotate":     {run: (*CLI).doRotate, help: helpRotate, ours: true, args: procs, words: []string{"all", "supervisord"}},
+		"scale":      {run: (*CLI).doScale, help: helpScale, ours: true, args: []string{"group..."}},
 		"shutdown":   {run: (*CLI).doShutdown, help: helpShutdown},
 		"signal":     {run: (*CLI).doSignal, help: helpSignal, args: []string{"signal", "process..."}, words: all},
 		"start":      {run: (*CLI).doStart, help: helpStart, args: procs, words: all},

@@ -154,3 +154,10 @@ func helpWhy(c *CLI) {
 		"why all\t\t\tExplain every process",
 		"Exit status 0 when every process named is where its config wants it, 1 otherwise.")
 }
+
+func helpScale(c *CLI) {
+	helpLines(c,
+		"scale <gname>=<n>\tRun n instances of a program (its numprocs, at runtime):",
+		"\t\t\tthose that stay are not touched, new ones start, the",
+		"\t\t\tsurplus stop; kept while the config's numprocs stays as it is")
+}

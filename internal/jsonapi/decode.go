@@ -192,6 +192,28 @@ func jsonType(goKind string) string {
 
 // signalBody is what a signal action takes: {"signal": "HUP"}, a name
 // (with or without SIG) or a number as a string.
+// scaleBody is what scaling a group takes: {"instances": 4}.
+type scaleBody struct {
+	Instances *int `json:"instances"`
+}
+
+func (b *scaleBody) check() error {
+	if b.Instances == nil {
+		return badRequest("field instances is required: how many instances to run")
+	}
+	if *b.Instances < 0 {
+		return badRequest("field instances must be 0 or more")
+	}
+	return nil
+}
+
+func (b *scaleBody) auditArgs() []string {
+	if b.Instances == nil {
+		return nil
+	}
+	return []string{"instances=" + strconv.Itoa(*b.Instances)}
+}
+
 // rollingBody is what a rolling restart takes: {"names": [...],
 // "max_unavailable": 1} (1 when left out).
 type rollingBody struct {

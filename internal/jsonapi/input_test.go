@@ -113,6 +113,8 @@ func TestRolesEnforced(t *testing.T) {
 		case rt.body == nil:
 		case rt.path == "/fleet/signal":
 			body = `{"signal":"CONT","names":["nosuch"]}`
+		case strings.HasSuffix(rt.path, "/scale"):
+			body = `{"instances":1}`
 		case strings.HasPrefix(rt.path, "/fleet/"), rt.path == "/rolling-restart":
 			body = `{"names":["nosuch"]}`
 		case strings.HasSuffix(rt.path, "/signal"):

@@ -31,6 +31,7 @@ func table() []route {
 	fleetAct := func() body { return &fleetBody{} }
 	fleetSignal := func() body { return &fleetSignalBody{} }
 	rolling := func() body { return &rollingBody{} }
+	scale := func() body { return &scaleBody{} }
 	return []route{
 		{method: "GET", path: "/processes", role: auth.Read, summary: "Every process's state", serve: (*Handler).listProcesses},
 		{method: "GET", path: "/processes/{name}", role: auth.Read, summary: "One process's state", serve: (*Handler).getProcess},
@@ -52,6 +53,7 @@ func table() []route {
 		{method: "POST", path: "/groups/{name}/start", role: auth.Operate, summary: "Start every process of a group", query: wait, serve: onGroup((*actors.Daemon).StartGroup)},
 		{method: "POST", path: "/groups/{name}/stop", role: auth.Operate, summary: "Stop every process of a group", query: wait, serve: onGroup((*actors.Daemon).StopGroup)},
 		{method: "POST", path: "/groups/{name}/restart", role: auth.Operate, summary: "Stop, then start, every process of a group", query: wait, serve: onGroup((*actors.Daemon).RestartGroup)},
+		{method: "POST", path: "/groups/{name}/scale", role: auth.Operate, summary: "Run a number of instances of a program group", body: scale, serve: (*Handler).scaleGroup},
 		{method: "POST", path: "/groups/{name}/disable", role: auth.Operate, summary: "Disable every process of a group", serve: onGroupIntent((*actors.Daemon).DisableGroup)},
 		{method: "POST", path: "/groups/{name}/enable", role: auth.Operate, summary: "Enable every process of a group", serve: onGroupIntent((*actors.Daemon).EnableGroup)},
 		{method: "POST", path: "/groups/{name}/signal", role: auth.Operate, summary: "Send every process of a group a signal", body: signal, serve: (*Handler).signalGroup},
@@ -415,6 +417,14 @@ func onGroup(act func(*actors.Daemon, context.Context, string, bool) ([]actors.O
 		outs, err := act(h.opts.Tree, c.ctx, name, c.q.flag("wait", true))
 		return results(outs, err, name)
 	}
+}
+
+func (h *Handler) scaleGroup(c *call) (any, error) {
+	name := c.r.PathValue("name")
+	if err := h.opts.Tree.Scale(c.ctx, name, *c.body.(*scaleBody).Instances); err != nil {
+		return nil, apiError(err, name)
+	}
+	return map[string]any{"group": name, "instances": *c.body.(*scaleBody).Instances}, nil
 }
 
 func (h *Handler) rollingRestart(c *call) (any, error) {

@@ -71,7 +71,23 @@ func (h *Handler) extensions(m map[string]method) {
 			"[{section, file, line, text}], text the section as its file writes it, %(...)s expanded for the "+
 			"process, options left at their defaults absent.",
 		[]string{"array", "string"}, "name")
+	m["supervisor.scaleProcessGroup"] = x(h.scaleProcessGroup,
+		"Run n instances of a group made of one [program:x] (numprocs at runtime): those that stay are not "+
+			"touched, new ones start, surplus ones stop. Remembered in the state file while the config's numprocs "+
+			"stays what it was.", []string{"boolean", "string", "int"}, "name", "n")
 	h.fleetMethods(m)
+}
+
+func (h *Handler) scaleProcessGroup(ctx context.Context, params []any) (any, error) {
+	name, _ := str(params[0])
+	n, err := integer(params[1])
+	if err != nil {
+		return nil, err
+	}
+	if err := h.opts.Tree.Scale(ctx, name, int(n)); err != nil {
+		return nil, asFault(err, name)
+	}
+	return true, nil
 }
 
 func (h *Handler) why(ctx context.Context, params []any) (any, error) {

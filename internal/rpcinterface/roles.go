@@ -89,6 +89,7 @@ var leastRole = map[string]auth.Role{
 	"supervisor.upgrade":             auth.Admin,
 	"supervisor.rollingRestart":      auth.Operate,
 	"supervisor.why":                 auth.Read,
+	"supervisor.scaleProcessGroup":   auth.Operate,
 }
 
 // roleOf is the role a method needs.

@@ -40,9 +40,16 @@ type State struct {
 	// Processes is each process's intent, by "group:name"; a process
 	// without one has no entry.
 	Processes map[string]Intent `json:"processes,omitempty"`
-	// Scale is a group's numprocs set at runtime, by group name. It is
-	// kept and written back as read.
-	Scale map[string]int `json:"scale,omitempty"`
+	// Scale is a group's number of instances set at runtime (scale), by
+	// group name, with the config's numprocs it was set over: it holds
+	// while the config says that numprocs.
+	Scale map[string]Scale `json:"scale,omitempty"`
+}
+
+// Scale is one group's runtime number of instances.
+type Scale struct {
+	Instances int `json:"instances"`
+	Numprocs  int `json:"numprocs"` // the config's, when it was set
 }
 
 // Intent is what the operator asked of one process, and who asked, when
@@ -69,7 +76,7 @@ func (i Intent) IsZero() bool { return !i.Disabled && !i.Stopped }
 
 // New is an empty state of the current version.
 func New() *State {
-	return &State{Version: Version, Processes: map[string]Intent{}, Scale: map[string]int{}}
+	return &State{Version: Version, Processes: map[string]Intent{}, Scale: map[string]Scale{}}
 }
 
 // Clone is a deep copy of s.
@@ -96,19 +103,19 @@ func Parse(data []byte) (*State, error) {
 			return nil, fmt.Errorf("process %q: not a group:name", key)
 		}
 	}
-	for group, n := range s.Scale {
+	for group, sc := range s.Scale {
 		if group == "" || strings.Contains(group, ":") {
 			return nil, fmt.Errorf("scale %q: not a group name", group)
 		}
-		if n < 0 {
-			return nil, fmt.Errorf("scale %q: %d is negative", group, n)
+		if sc.Instances < 0 || sc.Numprocs < 0 {
+			return nil, fmt.Errorf("scale %q: a negative number", group)
 		}
 	}
 	if s.Processes == nil {
 		s.Processes = map[string]Intent{}
 	}
 	if s.Scale == nil {
-		s.Scale = map[string]int{}
+		s.Scale = map[string]Scale{}
 	}
 	return &s, nil
 }

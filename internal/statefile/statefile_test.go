@@ -18,7 +18,7 @@ func TestRoundTrip(t *testing.T) {
 	s := New()
 	s.Processes["web:web_0"] = Intent{Disabled: true, User: "alice", From: "10.0.0.5:51234", At: at}
 	s.Processes["cron:cron"] = Intent{Stopped: true}
-	s.Scale["web"] = 3
+	s.Scale["web"] = Scale{Instances: 3, Numprocs: 2}
 	path := filepath.Join(t.TempDir(), "supervisord.state")
 	if err := Write(path, s); err != nil {
 		t.Fatal(err)
@@ -61,8 +61,8 @@ func TestParseErrors(t *testing.T) {
 		{`{"version": 1, "processes": {":web": {}}}`, `process ":web": not a group:name`},
 		{`{"version": 1, "processes": {"a:b:c": {}}}`, `process "a:b:c": not a group:name`},
 		{`{"version": 1, "processes": {"a:b": {"disabled": "yes"}}}`, "not a state file"},
-		{`{"version": 1, "scale": {"web": -1}}`, `scale "web": -1 is negative`},
-		{`{"version": 1, "scale": {"a:b": 1}}`, `scale "a:b": not a group name`},
+		{`{"version": 1, "scale": {"web": {"instances": -1, "numprocs": 2}}}`, `scale "web": a negative number`},
+		{`{"version": 1, "scale": {"a:b": {"instances": 1, "numprocs": 2}}}`, `scale "a:b": not a group name`},
 	} {
 		_, err := Parse([]byte(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -158,7 +158,7 @@ func TestHeld(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add([]byte(`{"version": 1, "processes": {"web:web_0": {"disabled": true, "user": "alice", "at": "2024-05-01T10:00:00Z"}}, "scale": {"web": 2}}`))
+	f.Add([]byte(`{"version": 1, "processes": {"web:web_0": {"disabled": true, "user": "alice", "at": "2024-05-01T10:00:00Z"}}, "scale": {"web": {"instances": 3, "numprocs": 2}}}`))
 	f.Add([]byte(`{"version": 1}`))
 	f.Add([]byte(`{"version": 2}`))
 	f.Add([]byte(`garbage`))

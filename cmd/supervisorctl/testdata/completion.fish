@@ -1,7 +1,7 @@
 # fish completion for supervisorctl, written by `supervisorctl completion fish`.
 # Install it with: supervisorctl completion fish > ~/.config/fish/completions/supervisorctl.fish
 
-set -g __supervisorctl_actions add autoreload avail cat clear completion disable enable exit fg fleet help maintail open pid quit reload remove reread restart rotate shutdown signal start status stop tail update upgrade version why
+set -g __supervisorctl_actions add autoreload avail cat clear completion disable enable exit fg fleet help maintail open pid quit reload remove reread restart rotate scale shutdown signal start status stop tail update upgrade version why
 
 function __supervisorctl_args
     switch $argv[1]
@@ -31,6 +31,8 @@ function __supervisorctl_args
             printf '%s\n' process...
         case rotate
             printf '%s\n' process...
+        case scale
+            printf '%s\n' group...
         case signal
             printf '%s\n' signal process...
         case start

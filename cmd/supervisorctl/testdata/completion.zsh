@@ -2,7 +2,7 @@
 # zsh completion for supervisorctl, written by `supervisorctl completion zsh`.
 # Load it with: autoload -U compinit && compinit; source <(supervisorctl completion zsh)
 
-_supervisorctl_actions=(add autoreload avail cat clear completion disable enable exit fg fleet help maintail open pid quit reload remove reread restart rotate shutdown signal start status stop tail update upgrade version why)
+_supervisorctl_actions=(add autoreload avail cat clear completion disable enable exit fg fleet help maintail open pid quit reload remove reread restart rotate scale shutdown signal start status stop tail update upgrade version why)
 
 _supervisorctl_spec() {
   case $1 in
@@ -27,6 +27,7 @@ _supervisorctl_spec() {
     (reread) _sc_args=() _sc_flags=() _sc_words=() ;;
     (restart) _sc_args=(process...) _sc_flags=(--rolling --max-unavailable) _sc_words=(all) ;;
     (rotate) _sc_args=(process...) _sc_flags=() _sc_words=(all supervisord) ;;
+    (scale) _sc_args=(group...) _sc_flags=() _sc_words=() ;;
     (shutdown) _sc_args=() _sc_flags=() _sc_words=() ;;
     (signal) _sc_args=(signal process...) _sc_flags=() _sc_words=(all) ;;
     (start) _sc_args=(process...) _sc_flags=() _sc_words=(all) ;;
