@@ -134,7 +134,7 @@ func (h *Handler) fleetGrid(ctx context.Context, sel selector.Selector, selText 
 			c := fleetCell{Node: head.Name, Namespec: row.Namespec, Unreachable: head.Unreachable}
 			if in, ok := has[i][p]; ok {
 				c.Has, c.StateName, c.Description = true, in.StateName, in.Description
-				c.Actions = actionsFor(actors.State(in.State), role)
+				c.Actions = actionsFor(actors.ProcessInfo{State: actors.State(in.State)}, role)
 			}
 			row.Cells = append(row.Cells, c)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"supervisord/actors"
 	"supervisord/internal/auth"
+	"supervisord/internal/statefile"
 	"supervisord/protocol/events"
 )
 
@@ -35,8 +36,8 @@ func buttons(html string) string {
 func TestRoles(t *testing.T) {
 	f := start(t)
 	const (
-		operator  = "restart,restartall,restartgroup,start,startall,startgroup,stop,stopall,stopgroup"
-		onTheList = "restart,restartgroup,start,startgroup,stop,stopgroup"
+		operator  = "restart,restartall,restartgroup,rollinggroup,start,startall,startgroup,stop,stopall,stopgroup"
+		onTheList = "restart,restartgroup,rollinggroup,start,startgroup,stop,stopgroup"
 	)
 	for _, tc := range []struct {
 		role                    string
@@ -395,9 +396,14 @@ func TestActionsFor(t *testing.T) {
 		{actors.Unknown, "", "", "clearlog"},
 	} {
 		for role, want := range map[auth.Role]string{auth.None: "", auth.Read: tc.read, auth.Operate: tc.operate, auth.Admin: tc.admin} {
-			if got := strings.Join(actionsFor(tc.state, role), ","); got != want {
+			if got := strings.Join(actionsFor(actors.ProcessInfo{State: tc.state}, role), ","); got != want {
 				t.Errorf("%s as %s: %q, want %q", tc.state, role, got, want)
 			}
 		}
+	}
+	// A disabled process is enabled, not started.
+	disabled := actors.ProcessInfo{State: actors.Stopped, Intent: statefile.Intent{Disabled: true}}
+	if got := strings.Join(actionsFor(disabled, auth.Operate), ","); got != "enable" {
+		t.Errorf("disabled, as operate: %q, want enable", got)
 	}
 }

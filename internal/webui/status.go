@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func (r row) Status() string { return strings.ToLower(r.StateName) }
 
 // actionLabels are the buttons' texts.
 var actionLabels = map[string]string{
-	"start": "Start", "stop": "Stop", "restart": "Restart", "clearlog": "Clear log",
+	"start": "Start", "stop": "Stop", "restart": "Restart", "clearlog": "Clear log", "enable": "Enable",
 }
 
 // Label is an action's button text.
@@ -43,9 +44,9 @@ func (row) Label(action string) string { return actionLabels[action] }
 // plus stop for a process still starting or backing off (stopProcess
 // accepts both); a viewer below Operate gets none, one below Admin no
 // clearlog.
-func actionsFor(s actors.State, role auth.Role) []string {
+func actionsFor(in actors.ProcessInfo, role auth.Role) []string {
 	var acts []string
-	switch s {
+	switch s := in.State; s {
 	case actors.Running:
 		acts = []string{"restart", "stop"}
 	case actors.Starting, actors.Backoff:
@@ -53,6 +54,9 @@ func actionsFor(s actors.State, role auth.Role) []string {
 	case actors.Stopped, actors.Exited, actors.Fatal:
 		acts = []string{"start"}
 	case actors.Stopping, actors.Unknown:
+	}
+	if in.Intent.Disabled { // enable, not start: a start is refused
+		acts = []string{"enable"}
 	}
 	switch {
 	case role >= auth.Admin:
@@ -74,7 +78,7 @@ func epoch(t time.Time) int64 {
 func rowOf(in actors.ProcessInfo, role auth.Role) row {
 	return row{Namespec: conf.Namespec(in.Group, in.Name), Group: in.Group, Name: in.Name,
 		StateName: in.State.String(), Description: in.Description(), PID: in.PID,
-		Start: epoch(in.Start), Now: epoch(in.Now), Actions: actionsFor(in.State, role)}
+		Start: epoch(in.Start), Now: epoch(in.Now), Actions: actionsFor(in, role)}
 }
 
 // group is a process group in the table. Header is false for a program
@@ -85,6 +89,10 @@ type group struct {
 	Rows    []row
 	Hidden  bool // every row filtered out
 	Operate bool // the viewer may start and stop the group
+	// Scalable: the group is one [program:x], which scale can run more
+	// or fewer instances of; Count is how many it runs.
+	Scalable bool
+	Count    int
 }
 
 // table is every process, ordered by group then name as the reference
@@ -98,11 +106,20 @@ func (h *Handler) table(ctx context.Context) []group {
 		}
 		return infos[i].Name < infos[j].Name
 	})
+	scalable := map[string]bool{}
+	if role >= auth.Operate {
+		if cfgs, err := h.opts.Tree.Groups(ctx); err == nil {
+			for _, g := range cfgs {
+				scalable[g.Name] = g.Scale != nil
+			}
+		}
+	}
 	var out []group
 	for _, in := range infos {
 		if len(out) == 0 || out[len(out)-1].Name != in.Group {
-			out = append(out, group{Name: in.Group, Operate: role >= auth.Operate})
+			out = append(out, group{Name: in.Group, Operate: role >= auth.Operate, Scalable: scalable[in.Group]})
 		}
+		out[len(out)-1].Count++
 		g := &out[len(out)-1]
 		g.Rows = append(g.Rows, rowOf(in, role))
 		g.Header = len(g.Rows) > 1 || in.Name != in.Group
@@ -216,6 +233,7 @@ var actionMethods = map[string]string{
 	"clearlog": "supervisor.clearProcessLogs",
 	"startall": "supervisor.startAllProcesses", "stopall": "supervisor.stopAllProcesses", "restartall": "supervisor.startAllProcesses",
 	"startgroup": "supervisor.startProcessGroup", "stopgroup": "supervisor.stopProcessGroup", "restartgroup": "supervisor.startProcessGroup",
+	"rollinggroup": "supervisor.rollingRestart", "scalegroup": "supervisor.scaleProcessGroup", "enable": "supervisor.enableProcess",
 }
 
 // actionRole is the role a page action takes: read for refresh, admin for
@@ -233,9 +251,9 @@ func actionRole(action string) auth.Role {
 // known says the page has the action, with the process it needs.
 func known(action string, form url.Values) bool {
 	switch action {
-	case "refresh", "stopall", "startall", "restartall", "startgroup", "stopgroup", "restartgroup":
+	case "refresh", "stopall", "startall", "restartall", "startgroup", "stopgroup", "restartgroup", "rollinggroup", "scalegroup":
 		return true
-	case "start", "stop", "restart", "clearlog":
+	case "start", "stop", "restart", "clearlog", "enable":
 		return form.Get("processname") != "" // the reference fails such a request
 	}
 	return false
@@ -353,7 +371,21 @@ func (h *Handler) act(ctx context.Context, form url.Values) (msg string, failed 
 		return withFailures("All restarted at "+ctime(), outs, err)
 	case "startgroup", "stopgroup", "restartgroup":
 		return h.groupAction(ctx, strings.TrimSuffix(action, "group"), form.Get("group"))
-	case "start", "stop", "restart", "clearlog": // with a name, as known checked
+	case "rollinggroup":
+		name := form.Get("group")
+		outs, err := h.opts.Tree.RollingRestart(ctx, []string{name + ":*"}, 1, nil)
+		return withFailures("Group "+name+" restarted one at a time", outs, err)
+	case "scalegroup":
+		name := form.Get("group")
+		n, err := strconv.Atoi(strings.TrimSpace(form.Get("instances")))
+		if err != nil || n < 0 {
+			return "ERROR: scale " + name + ": instances must be a number of 0 or more", true, true
+		}
+		if err := h.opts.Tree.Scale(ctx, name, n); err != nil {
+			return unexpected(err, name), true, true
+		}
+		return fmt.Sprintf("Group %s scaled to %d", name, n), false, true
+	case "start", "stop", "restart", "clearlog", "enable": // with a name, as known checked
 	default:
 		return "", false, false
 	}
@@ -379,6 +411,11 @@ func (h *Handler) act(ctx context.Context, form url.Values) (msg string, failed 
 			return msg, true, true
 		}
 		return "Process " + spec + " restarted", false, true
+	case "enable":
+		if err := h.opts.Tree.Enable(ctx, p.Group, p.Name, actors.OperatorFrom(ctx)); err != nil {
+			return unexpected(err, spec), true, true
+		}
+		return "Process " + spec + " enabled", false, true
 	default: // clearlog
 		if err := h.opts.Tree.ClearLogs(ctx, p.Group, p.Name); err != nil {
 			return unexpected(err, spec), true, true

@@ -66,6 +66,9 @@ type Tree interface {
 	TailLog(ctx context.Context, group, name string, stream actors.Stream, offset, length int64) ([]byte, int64, bool, error)
 	Subscribe(ctx context.Context, types []events.Type, fn func(serial int64, ev events.Event)) (cancel func(), err error)
 	Why(ctx context.Context, specs []string, disk *conf.Config) ([]actors.Explanation, error)
+	RollingRestart(ctx context.Context, specs []string, maxUnavailable int, progress func(actors.Outcome)) ([]actors.Outcome, error)
+	Scale(ctx context.Context, group string, n int) error
+	Enable(ctx context.Context, group, name string, who actors.Operator) error
 	Done() <-chan struct{}
 }
 

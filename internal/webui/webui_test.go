@@ -299,6 +299,29 @@ func TestGroupAndAllActions(t *testing.T) {
 	if m["message"] != "Group web restarted" || f.state("web:w_1") != "RUNNING" {
 		t.Errorf("restartgroup: %v, w_1 %s", m, f.state("web:w_1"))
 	}
+	_, m = json(url.Values{"action": {"rollinggroup"}, "group": {"web"}})
+	if m["message"] != "Group web restarted one at a time" || m["error"] != false || f.state("web:w_1") != "RUNNING" {
+		t.Errorf("rollinggroup: %v, w_1 %s", m, f.state("web:w_1"))
+	}
+	_, m = json(url.Values{"action": {"scalegroup"}, "group": {"web"}, "instances": {"3"}})
+	if msg, _ := m["message"].(string); m["error"] != true || !strings.Contains(msg, "BAD_ARGUMENTS: web is not one [program:x]") {
+		t.Errorf("scalegroup of a [group:]: %v", m)
+	}
+	_, m = json(url.Values{"action": {"scalegroup"}, "group": {"sleeper"}, "instances": {"x"}})
+	if m["message"] != "ERROR: scale sleeper: instances must be a number of 0 or more" || m["error"] != true {
+		t.Errorf("scalegroup x: %v", m)
+	}
+	_, m = json(url.Values{"action": {"scalegroup"}, "group": {"sleeper"}, "instances": {"1"}})
+	if m["message"] != "Group sleeper scaled to 1" || m["error"] != false || f.state("sleeper") != "RUNNING" {
+		t.Errorf("scalegroup sleeper 1: %v", m)
+	}
+	if _, err := f.api.Call(context.Background(), "supervisor.disableProcess", []any{"cat"}); err != nil {
+		t.Fatal(err)
+	}
+	_, m = json(url.Values{"action": {"enable"}, "processname": {"cat"}})
+	if m["message"] != "Process cat enabled" || m["error"] != false {
+		t.Errorf("enable: %v", m)
+	}
 	_, m = json(url.Values{"action": {"stopall"}})
 	if msg, _ := m["message"].(string); !strings.HasPrefix(msg, "All stopped at ") || f.state("cat") != "STOPPED" {
 		t.Errorf("stopall: %v, cat %s", m, f.state("cat"))
