@@ -141,10 +141,12 @@ func (s *supervisor) scheduleChanged(c actor.Context) {
 		return
 	}
 	var procs []*conf.Process
+	s.scheduled = map[conf.ProcessRef]bool{}
 	for _, e := range s.groups {
 		for _, p := range e.cfg.Processes {
 			if p.Schedule != nil {
 				procs = append(procs, p)
+				s.scheduled[refOf(p)] = true
 			}
 		}
 	}

@@ -46,6 +46,9 @@ type supervisor struct {
 	byName  map[string]*groupEntry
 	watcher *actor.PID // the config watcher; nil when there is none
 	sched   *actor.PID // the scheduler of schedule= programs (schedule.go)
+	// scheduled are the processes the scheduler was told of: only their
+	// state changes go to it.
+	scheduled map[conf.ProcessRef]bool
 
 	// lastRead is the config last read (by reloadConfig or the watcher);
 	// addProcessGroup and getAllConfigInfo use it, as the reference uses
@@ -251,7 +254,9 @@ func (s *supervisor) Receive(c actor.Context) {
 		}
 		s.recheckDeps(c, ref)
 		s.checkExit(c, ref, m) // exit.go
-		c.Send(s.sched, m)     // schedule.go
+		if s.scheduled[ref] {
+			c.Send(s.sched, m) // schedule.go
+		}
 	case *healthChanged:
 		if _, st := s.lookup(m.ref); st != nil {
 			st.healthy = m.healthy && st.state == Running
