@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -45,29 +46,31 @@ type (
 		disable bool // else enable: the intent is cleared
 		by      Operator
 	}
-	// operatorStop carries a stop asked by hand to the process and,
-	// once the process has taken it, remembers it; the process's answer
-	// goes to the asker.
-	operatorStop struct {
+	// stopTaken is a process's word that it took a stop asked by hand
+	// (stopProcess.by): the supervisor remembers the stop.
+	stopTaken struct {
 		ref conf.ProcessRef
 		by  Operator
 	}
-	// intentSaved is the writer goroutine's report of one write.
+	// intentSaved is the writer goroutine's report of one write;
+	// intentWrite says that changes have settled and are to be written.
 	intentSaved struct{ err error }
+	intentWrite struct{}
 )
 
-func (*setIntent) isMessage()    {}
-func (*operatorStop) isMessage() {}
-func (*intentSaved) isMessage()  {}
+func (*setIntent) isMessage()   {}
+func (*stopTaken) isMessage()   {}
+func (*intentSaved) isMessage() {}
 
 // intentStore is the supervisor's part: the intent and its writing.
 type intentStore struct {
 	state *statefile.State
 	path  string // "" when it is not persisted
 
-	writing bool          // a write is under way
-	dirty   bool          // changed since the write under way began
-	wrote   chan struct{} // closed when the write under way ends
+	writing  bool          // a write is under way
+	settling bool          // a write is due after intentSettle
+	dirty    bool          // changed since the write under way began
+	wrote    chan struct{} // closed when the write under way ends
 }
 
 func newIntentStore(st *statefile.State, path string) *intentStore {
@@ -110,15 +113,31 @@ func (s *intentStore) set(ref conf.ProcessRef, in statefile.Intent) bool {
 	return old != in
 }
 
-// save writes the intent in a goroutine that reports back with
-// *intentSaved; while one write runs, the changes after it wait for it
-// and go in one write.
+// intentSettle is how long a change waits for others before the state
+// file is written: a stop of all 500 processes makes one write, not one
+// a process (each write fsyncs, which stalls the log files' writes).
+const intentSettle = 100 * time.Millisecond
+
+// save has the intent written: after intentSettle, in a goroutine that
+// reports back with *intentSaved; the changes made meanwhile, or while a
+// write runs, go in one write.
 func (s *intentStore) save(c actor.Context) {
 	if s.path == "" {
 		return
 	}
-	if s.writing {
-		s.dirty = true
+	s.dirty = true
+	if s.writing || s.settling {
+		return
+	}
+	s.settling = true
+	root, self := c.ActorSystem().Root, c.Self()
+	time.AfterFunc(intentSettle, func() { root.Send(self, &intentWrite{}) })
+}
+
+// write starts the write of what changed (on *intentWrite).
+func (s *intentStore) write(c actor.Context) {
+	s.settling = false
+	if s.writing || !s.dirty {
 		return
 	}
 	s.writing, s.dirty = true, false
@@ -206,32 +225,18 @@ func byWhom(by Operator) string {
 	return out
 }
 
-// operatorStop stops a process and, once it has taken the stop,
-// remembers the stop.
-func (s *supervisor) operatorStop(c actor.Context, m *operatorStop) {
-	e := s.group(m.ref.Group)
-	if e == nil || e.cfg.Process(m.ref.Name) == nil {
-		c.Respond(&Result{ErrBadName})
+// stopTaken remembers a stop asked by hand that the process took (one
+// of a process that was not running is not remembered). The process
+// answered the asker itself: the stop costs no round trip more.
+func (s *supervisor) stopTaken(c actor.Context, m *stopTaken) {
+	in := s.intent.of(m.ref)
+	if in.Stopped || in.Disabled { // disabled says more already
 		return
 	}
-	replyTo := c.Sender()
-	f := c.RequestFuture(e.pid, &toProcess{group: m.ref.Group, name: m.ref.Name, msg: &stopProcess{}}, askTimeout)
-	c.ReenterAfter(f, func(res any, err error) {
-		if err != nil {
-			c.Send(replyTo, &Result{errorf(Failed, "%s did not answer: %v", m.ref, err)})
-			return
-		}
-		if r, ok := res.(*Result); ok && r.Err == nil {
-			in := s.intent.of(m.ref)
-			if !in.Stopped && !in.Disabled { // disabled says more already
-				in = s.stamp(in, m.by)
-				in.Stopped = true
-				s.intent.set(m.ref, in)
-				s.intent.save(c)
-			}
-		}
-		c.Send(replyTo, res)
-	})
+	in = s.stamp(in, m.by)
+	in.Stopped = true
+	s.intent.set(m.ref, in)
+	s.intent.save(c)
 }
 
 // startAllowed checks a start asked by hand of ref, which pulls in deps:

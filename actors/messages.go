@@ -20,8 +20,11 @@ type message interface{ isMessage() }
 type (
 	// startProcess asks a process to start (supervisorctl start).
 	startProcess struct{}
-	// stopProcess asks a process to stop (supervisorctl stop).
-	stopProcess struct{}
+	// stopProcess asks a process to stop (supervisorctl stop). by is the
+	// operator of a stop asked by hand: a process that takes it tells the
+	// supervisor (*stopTaken), which remembers the stop; nil for the
+	// daemon's own stops.
+	stopProcess struct{ by *Operator }
 	// autostart starts a never-started process whose autostart is set, and
 	// is answered with *autostarted once the spawn has been tried, so a
 	// group can start its processes strictly one after another.

@@ -454,6 +454,7 @@ func (p *process) starting(c actor.Context) {
 		c.Respond(&Result{p.alreadyStarted()})
 	case *stopProcess:
 		p.kill(c, p.cfg.StopSignal)
+		p.tookStop(c, m) // before the answer: the asker's next request finds it remembered
 		c.Respond(&Result{})
 	case *timerFired:
 		if m.gen == p.gen && m.kind == startsecsTimer {
@@ -499,12 +500,21 @@ func (p *process) running(c actor.Context) {
 	case *stopProcess:
 		p.restartAfterStop = false
 		p.kill(c, p.cfg.StopSignal)
+		p.tookStop(c, m) // before the answer: the asker's next request finds it remembered
 		c.Respond(&Result{})
 	case *exited:
 		if m.gen == p.gen {
 			p.reaped(c, m.status)
 			p.exitedWhileRunning(c, m.status)
 		}
+	}
+}
+
+// tookStop tells the supervisor of a stop asked by hand that the process
+// took, which it remembers (intent.go).
+func (p *process) tookStop(c actor.Context, m *stopProcess) {
+	if m.by != nil {
+		c.Send(p.rt.supervisor, &stopTaken{ref: conf.ProcessRef{Group: p.cfg.Group, Name: p.cfg.Name}, by: *m.by})
 	}
 }
 
@@ -516,6 +526,7 @@ func (p *process) backoffState(c actor.Context) {
 		p.cancelTimer()
 		p.rt.log.Debug(fmt.Sprintf("Attempted to kill %s, which is in BACKOFF state.", p.cfg.Name))
 		p.to(c, Stopped, p.stopped, true)
+		p.tookStop(c, m) // before the answer: the asker's next request finds it remembered
 		c.Respond(&Result{})
 	case *timerFired:
 		if m.gen == p.gen && m.kind == backoffTimer && !p.noStart {

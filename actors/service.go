@@ -441,8 +441,8 @@ func (d *Daemon) starter(wait bool) step {
 // remembered (intent.go), with who asked (OperatorFrom).
 func (d *Daemon) stopper(wait bool) step {
 	return func(ctx context.Context, p *conf.Process) (func() error, error) {
-		stop := &operatorStop{ref: conf.ProcessRef{Group: p.Group, Name: p.Name}, by: OperatorFrom(ctx)}
-		if _, err := d.ask(ctx, stop, askTimeout); err != nil || !wait {
+		by := OperatorFrom(ctx)
+		if _, err := d.askProcess(ctx, p.Group, p.Name, &stopProcess{by: &by}, askTimeout); err != nil || !wait {
 			return nil, err
 		}
 		return func() error {

@@ -293,10 +293,12 @@ func (s *supervisor) Receive(c actor.Context) {
 	// The operator's intent (intent.go).
 	case *setIntent:
 		s.setIntent(c, m)
-	case *operatorStop:
-		s.operatorStop(c, m)
+	case *stopTaken:
+		s.stopTaken(c, m)
 	case *intentSaved:
 		s.intent.saved(c, s.rt, m.err)
+	case *intentWrite:
+		s.intent.write(c)
 
 	// The stop sequence.
 	case *shutdown:
