@@ -207,10 +207,16 @@ func explain(in ProcessInfo, cfg *conf.Process, disk *diskProcess) (text string,
 			say("It runs on its schedule (schedule=%s).", cfg.Schedule.Spec)
 		}
 	} else if cfg.AutoStart {
-		ok = in.State == Running && !strings.HasPrefix(in.Health, "unhealthy")
-		if ok {
+		// A program that is not restarted after an expected exit (a
+		// one-shot job) is done once it ran and ended so.
+		done := in.State == Exited && in.LastExit != nil && in.LastExit.Expected && cfg.AutoRestart != conf.RestartAlways
+		ok = in.State == Running && !strings.HasPrefix(in.Health, "unhealthy") || done
+		switch {
+		case done:
+			say("Its config starts it once (autostart=true, and no restart after an expected exit): it ran and ended as expected.")
+		case ok:
 			say("Its config wants it running (autostart=true), and it is.")
-		} else {
+		default:
 			say("Its config wants it running (autostart=true), and it is not.")
 		}
 	} else {

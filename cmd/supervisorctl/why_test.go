@@ -86,3 +86,24 @@ autostart=false
 		t.Errorf("why web after an edit:\n%s", out)
 	}
 }
+
+// TestWhyOneShot: a program that autostarts, is not restarted after an
+// expected exit, and ended so, is where its config wants it.
+func TestWhyOneShot(t *testing.T) {
+	t.Parallel()
+	d := testkit.StartDaemon(t, filepath.Join(bin, "supervisord"), testkit.Config("{dir}")+testkit.RPCConfig("{dir}")+`
+[program:batch]
+command=/bin/true
+startsecs=0
+autorestart=unexpected
+`)
+	var out string
+	var code int
+	testkit.Eventually(t, 20*time.Second, func() bool {
+		out, code = runCtl(t, os.Environ(), "-c", d.Conf, "why", "batch")
+		return strings.Contains(out, "batch is EXITED")
+	}, "batch has run")
+	if code != 0 || !strings.Contains(out, "it ran and ended as expected") {
+		t.Errorf("why batch: %d\n%s", code, out)
+	}
+}
