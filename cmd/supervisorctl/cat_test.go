@@ -69,25 +69,6 @@ func TestCatAsUsersSeeIt(t *testing.T) {
 	run("cat", "nosuch", "site:api")
 	run("cat")
 
-	if _, err := os.Stat(referenceDaemon); err == nil {
-		ref := testkit.StartDaemon(t, referenceDaemon, testkit.Config("{dir}")+testkit.RPCConfig("{dir}")+
-			"\n[program:idle]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
-		if got, ok := ref.WaitStates(map[string]string{"idle": "RUNNING"}, 20*time.Second); !ok {
-			t.Fatalf("reference states %v", got)
-		}
-		r := testkit.RunCtl(t, oursCtl(), ref.Dir, "", "-c", ref.Conf, "cat", "idle")
-		fmt.Fprintf(&out, "$ supervisorctl cat idle (the reference's daemon)\n%s", r)
-	}
-
-	golden := filepath.Join("testdata", "cat.golden")
-	if *updateGolden {
-		if err := os.WriteFile(golden, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.ReportDiff(t, "cat-golden", "cat transcript", "golden", string(want), "got", out.String())
+	againstReference(t, &out, "cat", "idle")
+	checkGolden(t, "cat.golden", out.String())
 }

@@ -19,17 +19,7 @@ func TestCompletionScripts(t *testing.T) {
 	for _, shell := range completionShells {
 		t.Run(shell, func(t *testing.T) {
 			got := completionScript(shell)
-			golden := filepath.Join("testdata", "completion."+shell)
-			if *updateGolden {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			testkit.ReportDiff(t, "completion-"+shell, shell+" script", "golden", string(want), "got", got)
+			checkGolden(t, "completion."+shell, got)
 			for _, cmd := range vocabulary() {
 				if !strings.Contains(got, cmd) {
 					t.Errorf("the %s script does not offer %s", shell, cmd)

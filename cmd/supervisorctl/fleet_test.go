@@ -168,22 +168,6 @@ func TestFleetFormats(t *testing.T) {
 	checkGolden(t, "fleet_format.golden", b.String())
 }
 
-// checkGolden compares got with testdata/name (-update rewrites it).
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	golden := filepath.Join("testdata", name)
-	if *updateGolden {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.ReportDiff(t, "fleet-golden", name, "golden", string(want), "got", got)
-}
-
 // fleetServer serves the XML-RPC and JSON APIs of a daemon in fl (nil: in
 // none), as the daemon mounts them, behind accounts reader and operator
 // (the role their names say; no account: an anonymous admin). It returns

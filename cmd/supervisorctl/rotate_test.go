@@ -93,27 +93,8 @@ func TestRotateAsUsersSeeIt(t *testing.T) {
 	}
 	fmt.Fprintf(&out, "$ zcat chatty.out.1.gz\n%s", backup)
 
-	if _, err := os.Stat(referenceDaemon); err == nil {
-		ref := testkit.StartDaemon(t, referenceDaemon, testkit.Config("{dir}")+testkit.RPCConfig("{dir}")+
-			"\n[program:idle]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
-		if got, ok := ref.WaitStates(map[string]string{"idle": "RUNNING"}, 20*time.Second); !ok {
-			t.Fatalf("reference states %v", got)
-		}
-		r := testkit.RunCtl(t, oursCtl(), ref.Dir, "", "-c", ref.Conf, "rotate", "idle")
-		fmt.Fprintf(&out, "$ supervisorctl rotate idle (the reference's daemon)\n%s", r)
-	}
-
-	golden := filepath.Join("testdata", "rotate.golden")
-	if *updateGolden {
-		if err := os.WriteFile(golden, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.ReportDiff(t, "rotate-golden", "rotate transcript", "golden", string(want), "got", out.String())
+	againstReference(t, &out, "rotate", "idle")
+	checkGolden(t, "rotate.golden", out.String())
 }
 
 // listLogs lists the log files in dir (not the AUTO ones, the config or
